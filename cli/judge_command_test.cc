@@ -1,0 +1,3 @@
+#include "cli/judge_command.h"
+
+#include <gtest/gtest.h>
