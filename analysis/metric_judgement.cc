@@ -146,19 +146,24 @@ void JudgeCount(const v1::MetricInput& input, double confidence_level, v1::Metri
     low = false;
     within = !IncreaseIsBad(input.direction()) || canary_upper <= input.absolute_tolerance();
   }
+  const std::string with_allowance =
+      input.baseline_events() > 0
+          ? absl::StrFormat("%s; allowed ratio %.4g", evidence, result.allowed_change())
+          : absl::StrFormat("%s; baseline has no events, allowed canary rate %.4g", evidence,
+                            input.absolute_tolerance());
   if (IncreaseIsBad(input.direction()) && high) {
     result.set_classification(v1::CLASSIFICATION_HIGH);
-    result.set_reason(absl::StrCat("canary event rate significantly higher: ", evidence));
+    result.set_reason(absl::StrCat("canary event rate significantly higher: ", with_allowance));
   } else if (DecreaseIsBad(input.direction()) && low) {
     result.set_classification(v1::CLASSIFICATION_LOW);
-    result.set_reason(absl::StrCat("canary event rate significantly lower: ", evidence));
+    result.set_reason(absl::StrCat("canary event rate significantly lower: ", with_allowance));
   } else if (within) {
     result.set_classification(v1::CLASSIFICATION_PASS);
-    result.set_reason(absl::StrCat("within tolerance: ", evidence));
+    result.set_reason(absl::StrCat("within tolerance: ", with_allowance));
   } else {
     result.set_classification(v1::CLASSIFICATION_INCONCLUSIVE);
     result.set_reason(absl::StrCat(
-        "not enough evidence: the CI still admits a rate beyond the allowance; ", evidence));
+        "not enough evidence: the CI still admits a rate beyond the allowance; ", with_allowance));
   }
 }
 

@@ -1,3 +1,122 @@
 #include "cli/judge_command.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "cli/message_io.h"
+
+namespace kanarya::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome Judge(const std::string& document) {
+  std::ostringstream out, err;
+  const int code = RunJudge(document, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string Example(const std::string& name) {
+  return *ReadInput(std::string(KANARYA_SOURCE_DIR) + "/examples/" + name);
+}
+
+TEST(JudgeCommand, ShippedExamplesGiveTheirVerdicts) {
+  const Outcome bad = Judge(Example("judge-bad-canary.yaml"));
+  ASSERT_EQ(bad.code, kExitOk) << bad.err;
+  const auto bad_json = nlohmann::json::parse(bad.out);
+  EXPECT_EQ(bad_json["verdict"], "VERDICT_FAIL");
+  EXPECT_EQ(bad_json["metrics"][0]["classification"], "CLASSIFICATION_HIGH");
+  EXPECT_EQ(bad_json["metrics"][1]["canary_dropped"], "1");  // the .nan sample
+
+  const Outcome good = Judge(Example("judge-good-canary.yaml"));
+  ASSERT_EQ(good.code, kExitOk) << good.err;
+  const auto good_json = nlohmann::json::parse(good.out);
+  EXPECT_EQ(good_json["verdict"], "VERDICT_PASS");
+  EXPECT_EQ(good_json["score"], 100);
+}
+
+TEST(JudgeCommand, EveryResponseFieldIsPrinted) {
+  const Outcome run = Judge(R"({"metrics": [{"name": "e", "kind": "METRIC_KIND_COUNT",
+      "direction": "DIRECTION_INCREASE", "baselineEvents": 4, "baselineTotal": 1012,
+      "canaryEvents": 1, "canaryTotal": 97}]})");
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  for (const char* field :
+       {"verdict", "score", "score_ceiling", "metrics", "reason", "confidence_level"}) {
+    EXPECT_TRUE(json.contains(field)) << field;
+  }
+  for (const char* field :
+       {"name", "classification", "p_value", "u_statistic", "hodges_lehmann", "ci_lower",
+        "ci_upper", "rate_ratio", "baseline_count", "canary_count", "reason"}) {
+    EXPECT_TRUE(json["metrics"][0].contains(field)) << field;
+  }
+}
+
+TEST(JudgeCommand, InvalidFieldExitsTwoNamingIt) {
+  const Outcome run = Judge(R"(
+metrics:
+  - {name: a, kind: METRIC_KIND_COUNT, direction: DIRECTION_INCREASE, baseline_total: 10, canary_total: 10}
+  - {name: b, kind: METRIC_KIND_COUNT, direction: DIRECTION_INCREASE, baseline_total: 10, canary_total: 10}
+  - {name: c, kind: METRIC_KIND_COUNT, direction: DIRECTION_INCREASE, baseline_total: 10,
+     canary_events: 15, canary_total: 12}
+)");
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_THAT(run.out, IsEmpty());
+  EXPECT_EQ(run.err,
+            "kanaryactl judge: metrics[2].canary_total: must be >= canary_events (12 < 15)\n");
+}
+
+TEST(JudgeCommand, UnparsableInputExitsTwo) {
+  for (const char* input : {"{", "metrics: [", "\x01\x02", "metrics: {a: b}", "42"}) {
+    const Outcome run = Judge(input);
+    EXPECT_EQ(run.code, kExitUsage) << input;
+    EXPECT_THAT(run.err, HasSubstr("kanaryactl judge: ")) << input;
+  }
+}
+
+TEST(JudgeCommand, NoInputCrashesIt) {
+  // Bounded deterministic fuzzing: byte flips, truncations and splices of a
+  // valid request must each end in exit 0 or 2 with output, never a crash.
+  const std::string seed = Example("judge-bad-canary.yaml");
+  std::mt19937_64 rng(1234);
+  for (int i = 0; i < 400; ++i) {
+    std::string input = seed;
+    const int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % input.size();
+      switch (rng() % 4) {
+        case 0:
+          input[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          input.resize(at + 1);
+          break;
+        case 2:
+          input.insert(at, input.substr(rng() % input.size(), rng() % 40));
+          break;
+        default:
+          input.insert(at, "-1e308");
+          break;
+      }
+    }
+    const Outcome run = Judge(input);
+    EXPECT_TRUE(run.code == kExitOk || run.code == kExitUsage);
+    EXPECT_FALSE(run.out.empty() && run.err.empty());
+  }
+}
+
+}  // namespace
+}  // namespace kanarya::cli

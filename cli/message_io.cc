@@ -72,7 +72,11 @@ absl::StatusOr<std::string> YamlDocumentToJson(const std::string& document) {
   if (!root.IsMap()) return absl::InvalidArgumentError("the document must be a mapping");
   absl::StatusOr<nlohmann::json> json = YamlToJson(root);
   if (!json.ok()) return json.status();
-  return json->dump();
+  try {
+    return json->dump();
+  } catch (const nlohmann::json::type_error&) {
+    return absl::InvalidArgumentError("the document is not valid UTF-8");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+// The judge end to end: validation errors name the field, and the step verdict
+// follows the documented scoring rules.
+#include "analysis/judge.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <string>
+
+#include "analysis/testing/requests.h"
+
+namespace kanarya::analysis {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Request;
+
+// Metrics whose classification is known: PASS, HIGH, NODATA, INCONCLUSIVE.
+constexpr char kPassing[] =
+    R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE tolerance: 0.2
+       baseline_events: 5000 baseline_total: 1000000 canary_events: 500 canary_total: 100000)";
+constexpr char kRegressed[] =
+    R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE tolerance: 0.2
+       baseline_events: 500 baseline_total: 100000 canary_events: 100 canary_total: 10000)";
+constexpr char kNoData[] =
+    R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE
+       baseline_events: 5 baseline_total: 1000 canary_total: 0)";
+constexpr char kInconclusive[] =
+    R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE tolerance: 0.2
+       baseline_events: 50 baseline_total: 10000 canary_events: 1 canary_total: 100)";
+
+std::string Metric(const std::string& name, const char* body, const std::string& extra = "") {
+  return "metrics { name: '" + name + "' " + body + " " + extra + " }\n";
+}
+
+v1::JudgeResponse MustJudge(const std::string& text) {
+  absl::StatusOr<v1::JudgeResponse> response = Judge(Request(text));
+  EXPECT_TRUE(response.ok()) << response.status();
+  return response.ok() ? *response : v1::JudgeResponse();
+}
+
+TEST(StepVerdict, AllPassingIsPass) {
+  const auto r = MustJudge(Metric("a", kPassing) + Metric("b", kPassing));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_PASS);
+  EXPECT_EQ(r.score(), 100.0);
+  EXPECT_EQ(r.confidence_level(), 0.95);
+}
+
+TEST(StepVerdict, CriticalRegressionFailsWhateverTheScore) {
+  std::string text;
+  for (int i = 0; i < 9; ++i) text += Metric("ok" + std::to_string(i), kPassing);
+  text += Metric("errors", kRegressed, "critical: true");
+  const auto r = MustJudge(text);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_FAIL);
+  EXPECT_DOUBLE_EQ(r.score(), 90.0);
+  EXPECT_THAT(r.reason(), HasSubstr("errors"));
+}
+
+TEST(StepVerdict, NoDataCountsAsNotPassedAndNeverAsHundred) {
+  // Kayenta scored an all-NoData group as 100; here it lowers the score and
+  // leaves the verdict open.
+  const auto r =
+      MustJudge(Metric("a", kPassing, "group: 'g1'") + Metric("b", kNoData, "group: 'g2'") +
+                "group_weights { key: 'g1' value: 1 } group_weights { key: 'g2' value: 1 }");
+  EXPECT_DOUBLE_EQ(r.score(), 50.0);
+  EXPECT_DOUBLE_EQ(r.score_ceiling(), 100.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_INCONCLUSIVE);
+}
+
+TEST(StepVerdict, AllNoDataIsInconclusiveNotPass) {
+  const auto r = MustJudge(Metric("a", kNoData) + Metric("b", kNoData));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_INCONCLUSIVE);
+  EXPECT_EQ(r.score(), 0.0);
+}
+
+TEST(StepVerdict, CriticalMetricWithoutDataBlocksPass) {
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += Metric("ok" + std::to_string(i), kPassing);
+  text += Metric("errors", kNoData, "critical: true");
+  const auto r = MustJudge(text);
+  EXPECT_GT(r.score(), 95.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_INCONCLUSIVE);
+  EXPECT_THAT(r.reason(), HasSubstr("errors"));
+}
+
+TEST(StepVerdict, GroupWeightsScaleTheScore) {
+  const auto r = MustJudge(Metric("a", kPassing, "group: 'errors'") +
+                           Metric("b", kRegressed, "group: 'latency'") +
+                           "group_weights { key: 'errors' value: 80 }"
+                           "group_weights { key: 'latency' value: 20 }");
+  EXPECT_DOUBLE_EQ(r.score(), 80.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_MARGINAL);
+}
+
+TEST(StepVerdict, MetricWeightsWithinAGroup) {
+  const auto r = MustJudge(Metric("a", kPassing, "weight: 3") + Metric("b", kRegressed) +
+                           "pass_threshold: 70 marginal_threshold: 50");
+  EXPECT_DOUBLE_EQ(r.score(), 75.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_PASS);
+}
+
+TEST(StepVerdict, ScoreBelowMarginalEvenIfUndecidedPassIsFail) {
+  const auto r = MustJudge(Metric("a", kRegressed) + Metric("b", kRegressed) +
+                           Metric("c", kInconclusive) + Metric("d", kPassing));
+  EXPECT_DOUBLE_EQ(r.score(), 25.0);
+  EXPECT_DOUBLE_EQ(r.score_ceiling(), 50.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_FAIL);
+}
+
+TEST(StepVerdict, InconclusiveMetricsKeepTheVerdictOpen) {
+  const auto r = MustJudge(Metric("a", kInconclusive) + Metric("b", kPassing));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_INCONCLUSIVE);
+}
+
+TEST(StepVerdict, SameRequestGivesTheSameResponse) {
+  const std::string text = Metric("a", kRegressed) + Metric("b", kPassing) +
+                           Metric("c", R"(kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_EITHER
+                                         baseline: [1, 2, 3, 4, 5] canary: [2, 3, 4, 5, 6])");
+  EXPECT_EQ(MustJudge(text).SerializeAsString(), MustJudge(text).SerializeAsString());
+}
+
+struct InvalidCase {
+  std::string request;
+  std::string message;
+};
+
+// Test names from the expected message's field path: "metrics_2__canary_total".
+std::string CaseName(const ::testing::TestParamInfo<InvalidCase>& info) {
+  std::string name = info.param.message.substr(0, info.param.message.find(':'));
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name + "_" + std::to_string(info.index);
+}
+
+class Validation : public ::testing::TestWithParam<InvalidCase> {};
+
+TEST_P(Validation, NamesTheFieldAndTheReason) {
+  const absl::StatusOr<v1::JudgeResponse> response = Judge(Request(GetParam().request));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(response.status().message(), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadRequests, Validation,
+    ::testing::Values(
+        InvalidCase{"", "metrics: must not be empty"},
+        InvalidCase{"confidence_level: 1.5 " + Metric("a", kPassing),
+                    "confidence_level: must be in (0, 1), got 1.5"},
+        InvalidCase{"confidence_level: nan " + Metric("a", kPassing),
+                    "confidence_level: must be in (0, 1), got nan"},
+        InvalidCase{Metric("a", kPassing) + Metric("b", kPassing) +
+                        Metric("c", R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE
+                                      canary_events: 15 canary_total: 12)"),
+                    "metrics[2].canary_total: must be >= canary_events (12 < 15)"},
+        InvalidCase{Metric("a", R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE
+                                  baseline_events: 3 baseline_total: 2 canary_total: 1)"),
+                    "metrics[0].baseline_total: must be >= baseline_events (2 < 3)"},
+        InvalidCase{Metric("a", R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE
+                                  baseline_events: -1 baseline_total: 2 canary_total: 1)"),
+                    "metrics[0].baseline_events: must be >= 0, got -1"},
+        InvalidCase{Metric("", kPassing), "metrics[0].name: must not be empty"},
+        InvalidCase{Metric("a", kPassing) + Metric("a", kPassing),
+                    "metrics[1].name: duplicate metric name \"a\""},
+        InvalidCase{Metric("a", "direction: DIRECTION_INCREASE"),
+                    "metrics[0].kind: must be METRIC_KIND_CONTINUOUS or METRIC_KIND_COUNT"},
+        InvalidCase{Metric("a", "kind: METRIC_KIND_CONTINUOUS baseline: 1 canary: 1"),
+                    "metrics[0].direction: must be DIRECTION_INCREASE, DIRECTION_DECREASE or "
+                    "DIRECTION_EITHER"},
+        InvalidCase{Metric("a", kNoData, "tolerance: -0.1"),
+                    "metrics[0].tolerance: must be a finite number >= 0, got -0.1"},
+        InvalidCase{Metric("a", kPassing, "absolute_tolerance: inf"),
+                    "metrics[0].absolute_tolerance: must be a finite number >= 0, got inf"},
+        InvalidCase{Metric("a", kPassing, "weight: -1"),
+                    "metrics[0].weight: must be a finite number >= 0, got -1"},
+        InvalidCase{Metric("a", kPassing, "weight: 0"),
+                    "metrics: at least one metric must have weight > 0"},
+        InvalidCase{Metric("a", kPassing, "baseline: 1"),
+                    "metrics[0].baseline: must be empty for a METRIC_KIND_COUNT metric"},
+        InvalidCase{Metric("a",
+                           "kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_INCREASE "
+                           "canary_total: 5"),
+                    "metrics[0].canary_total: must be unset for a METRIC_KIND_CONTINUOUS metric"},
+        InvalidCase{Metric("a", kPassing, "group: 'x'") + "group_weights { key: 'y' value: 1 }",
+                    "metrics[0].group: \"x\" has no entry in group_weights"},
+        InvalidCase{Metric("a", kPassing) + "group_weights { key: 'default' value: 0 }",
+                    "group_weights[\"default\"]: must be a finite number > 0, got 0"},
+        InvalidCase{Metric("a", kPassing) + "pass_threshold: 120",
+                    "pass_threshold: must be in [0, 100], got 120"},
+        InvalidCase{Metric("a", kPassing) + "pass_threshold: 60",
+                    "marginal_threshold: must be <= pass_threshold (75 > 60)"}),
+    CaseName);
+
+}  // namespace
+}  // namespace kanarya::analysis
