@@ -56,7 +56,23 @@ absl::Status ValidateCounts(const std::string& path, const v1::MetricInput& metr
   return absl::OkStatus();
 }
 
+// Differences of samples must stay finite doubles.
+constexpr double kMaxSampleMagnitude = 1e300;
+
+absl::Status ValidateSampleRange(const std::string& path, const char* side,
+                                 const google::protobuf::RepeatedField<double>& samples) {
+  for (int i = 0; i < samples.size(); ++i) {
+    if (std::isfinite(samples[i]) && std::fabs(samples[i]) > kMaxSampleMagnitude) {
+      return Invalid(absl::StrCat(path, ".", side, "[", i, "]"),
+                     absl::StrFormat("finite samples must lie within +-1e300, got %g", samples[i]));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSamples(const std::string& path, const v1::MetricInput& metric) {
+  if (absl::Status s = ValidateSampleRange(path, "baseline", metric.baseline()); !s.ok()) return s;
+  if (absl::Status s = ValidateSampleRange(path, "canary", metric.canary()); !s.ok()) return s;
   for (const char* name : {"baseline_events", "baseline_total", "canary_events", "canary_total"}) {
     const auto* field = v1::MetricInput::descriptor()->FindFieldByName(name);
     if (metric.GetReflection()->GetInt64(metric, field) != 0) {

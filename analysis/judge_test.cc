@@ -125,6 +125,8 @@ struct InvalidCase {
   std::string message;
 };
 
+void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.message; }
+
 // Test names from the expected message's field path: "metrics_2__canary_total".
 std::string CaseName(const ::testing::TestParamInfo<InvalidCase>& info) {
   std::string name = info.param.message.substr(0, info.param.message.find(':'));
@@ -187,6 +189,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "metrics[0].group: \"x\" has no entry in group_weights"},
         InvalidCase{Metric("a", kPassing) + "group_weights { key: 'default' value: 0 }",
                     "group_weights[\"default\"]: must be a finite number > 0, got 0"},
+        InvalidCase{Metric("a",
+                           "kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_INCREASE "
+                           "baseline: [1, 2] canary: [3, -2e305]"),
+                    "metrics[0].canary[1]: finite samples must lie within +-1e300, got -2e+305"},
         InvalidCase{Metric("a", kPassing) + "pass_threshold: 120",
                     "pass_threshold: must be in [0, 100], got 120"},
         InvalidCase{Metric("a", kPassing) + "pass_threshold: 60",

@@ -3,157 +3,113 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace kanarya::analysis {
 namespace {
 
-// Small, fast generator with a fixed seed: the search is deterministic.
-class SplitMix64 {
+// Row i holds canary[i] - baseline[j], which does not increase with j; a
+// value p splits each row at the first column whose difference is <= p. One
+// search keeps two such splits, for values a < b with
+//   #{d <= a} < rank <= #{d <= b},
+// and moves them together until few differences remain in (a, b].
+class RankSearch {
  public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
-
-// Row i holds canary[i] - baseline[j], which does not increase with j. The
-// candidates still possibly at the searched ranks are, per row, the columns
-// [begin[i], end[i]): columns before begin hold larger differences, columns
-// from end on hold smaller ones.
-class Search {
- public:
-  Search(std::span<const double> canary, std::span<const double> baseline, uint64_t first,
-         uint64_t last)
+  RankSearch(std::span<const double> canary, std::span<const double> baseline, uint64_t rank)
       : canary_(canary),
         baseline_(baseline),
-        first_(first),
-        last_(last),
-        begin_(canary.size(), 0),
-        end_(canary.size(), baseline.size()),
-        rng_(0x6b616e617279a11eULL ^ first) {}
+        rank_(rank),
+        limit_(std::max<uint64_t>(canary.size() + baseline.size(), 1024)),
+        low_split_(canary.size(), baseline.size()),
+        high_split_(canary.size(), 0),
+        low_(std::nextafter(canary.front() - baseline.back(),
+                            -std::numeric_limits<double>::infinity())),
+        high_(canary.back() - baseline.front()),
+        low_count_(0),
+        high_count_(static_cast<uint64_t>(canary.size()) * baseline.size()) {}
 
-  // Values at ranks first and last (last - first <= 1).
-  std::pair<double, double> Run() {
-    const size_t n = baseline_.size();
-    const uint64_t materialize_limit = std::max<uint64_t>(4096, canary_.size() + n);
-    for (;;) {
-      const uint64_t candidates = CountCandidates();
-      if (candidates <= materialize_limit) return Materialize();
-      const auto [low_pivot, high_pivot] = DrawPivots(candidates);
-      CountBelow(low_pivot, /*inclusive=*/false, low_split_);
-      CountBelow(high_pivot, /*inclusive=*/true, high_split_);
-      const uint64_t below_low = Total(low_split_);   // differences <  low_pivot
-      const uint64_t upto_high = Total(high_split_);  // differences <= high_pivot
-      if (below_low < first_ && last_ <= upto_high && low_pivot == high_pivot) {
-        return {low_pivot, low_pivot};
+  double Run() {
+    bool interpolate = true;
+    while (high_count_ - low_count_ > limit_) {
+      const uint64_t before = high_count_ - low_count_;
+      if (interpolate) {
+        InterpolationStep();
+      } else {
+        const double middle = low_ + (high_ - low_) / 2;
+        // No double between the bounds: every candidate equals high_.
+        if (!(middle > low_ && middle < high_)) return high_;
+        Probe(middle);
       }
-      for (size_t i = 0; i < canary_.size(); ++i) {
-        // Columns from a split index on hold differences below (or at most)
-        // the pivot; columns before it hold differences at or above it.
-        if (below_low < first_) end_[i] = std::min(end_[i], low_split_[i]);
-        if (last_ <= below_low) begin_[i] = std::max(begin_[i], low_split_[i]);
-        if (last_ <= upto_high) begin_[i] = std::max(begin_[i], high_split_[i]);
-        if (upto_high < first_) end_[i] = std::min(end_[i], high_split_[i]);
-      }
+      // Interpolation assumes locally even spacing; when it fails to halve
+      // the candidates, bisect once to guarantee progress.
+      interpolate = high_count_ - low_count_ <= before / 2;
     }
+    return Materialize();
   }
 
  private:
   double At(size_t i, size_t j) const { return canary_[i] - baseline_[j]; }
 
-  uint64_t CountCandidates() {
-    uint64_t total = 0;
-    known_below_ = 0;
-    for (size_t i = 0; i < canary_.size(); ++i) {
-      total += end_[i] - begin_[i];
-      known_below_ += baseline_.size() - end_[i];
-    }
-    return total;
+  // Aims two probes a guard band either side of where the rank would sit if
+  // the differences in (low, high] were evenly spaced.
+  void InterpolationStep() {
+    const double candidates = static_cast<double>(high_count_ - low_count_);
+    const double target = static_cast<double>(rank_ - low_count_);
+    const double guard = static_cast<double>(limit_) / 4;
+    const double width = high_ - low_;
+    const double below = low_ + width * std::max(target - guard, 0.0) / candidates;
+    if (below > low_ && below < high_ && !Probe(below)) return;
+    const double above = low_ + width * std::min(target + guard, candidates) / candidates;
+    if (above > low_ && above < high_) Probe(above);
   }
 
-  // How many differences the split leaves below it, over all rows.
-  uint64_t Total(const std::vector<size_t>& split) const {
-    uint64_t total = 0;
-    for (size_t j : split) total += baseline_.size() - j;
-    return total;
-  }
-
-  // split[i] = the first column of row i whose difference is < pivot (or <=
-  // pivot when inclusive); the columns from there on all qualify.
-  void CountBelow(double pivot, bool inclusive, std::vector<size_t>& split) const {
+  // Counts the differences <= p and moves the bound on that side to p.
+  // Returns whether p became the low bound.
+  bool Probe(double p) {
+    probe_split_.resize(canary_.size());
     const size_t n = baseline_.size();
-    split.resize(canary_.size());
+    uint64_t count = 0;
     size_t j = 0;
-    // As canary[i] grows the boundary column moves right: one pass in all.
     for (size_t i = 0; i < canary_.size(); ++i) {
-      if (inclusive) {
-        while (j < n && At(i, j) > pivot) ++j;
-      } else {
-        while (j < n && At(i, j) >= pivot) ++j;
-      }
-      split[i] = j;
+      while (j < n && At(i, j) > p) ++j;
+      probe_split_[i] = j;
+      count += n - j;
     }
+    if (count < rank_) {
+      low_ = p;
+      low_count_ = count;
+      low_split_.swap(probe_split_);
+      return true;
+    }
+    high_ = p;
+    high_count_ = count;
+    high_split_.swap(probe_split_);
+    return false;
   }
 
-  std::pair<double, double> DrawPivots(uint64_t candidates) {
-    const size_t sample_size = static_cast<size_t>(
-        std::clamp<double>(std::sqrt(static_cast<double>(candidates)) * 2.0, 256.0, 16384.0));
-    prefix_.resize(canary_.size() + 1);
-    prefix_[0] = 0;
-    for (size_t i = 0; i < canary_.size(); ++i) prefix_[i + 1] = prefix_[i] + end_[i] - begin_[i];
-    sample_.resize(sample_size);
-    for (double& value : sample_) {
-      const uint64_t u = rng_.Next() % candidates;
-      const size_t row = static_cast<size_t>(std::upper_bound(prefix_.begin(), prefix_.end(), u) -
-                                             prefix_.begin() - 1);
-      value = At(row, begin_[row] + (u - prefix_[row]));
-    }
-    std::sort(sample_.begin(), sample_.end());
-    // The searched ranks sit near this position of the sorted sample; widen
-    // by ~2.5 standard deviations of a sample quantile on each side.
-    const double s = static_cast<double>(sample_size);
-    const double spread = 2.5 * std::sqrt(s);
-    const double low_at = static_cast<double>(first_ - known_below_ - 1) / candidates * s;
-    const double high_at = static_cast<double>(last_ - known_below_) / candidates * s;
-    const auto index = [&](double position) {
-      return static_cast<size_t>(std::clamp(position, 0.0, s - 1));
-    };
-    return {sample_[index(low_at - spread)], sample_[index(high_at + spread)]};
-  }
-
-  std::pair<double, double> Materialize() const {
+  double Materialize() const {
     std::vector<double> values;
+    values.reserve(high_count_ - low_count_);
     for (size_t i = 0; i < canary_.size(); ++i) {
-      for (size_t j = begin_[i]; j < end_[i]; ++j) values.push_back(At(i, j));
+      for (size_t j = high_split_[i]; j < low_split_[i]; ++j) values.push_back(At(i, j));
     }
-    const size_t offset = static_cast<size_t>(first_ - known_below_ - 1);
-    std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(offset), values.end());
-    const double at_first = values[offset];
-    if (last_ == first_) return {at_first, at_first};
-    return {at_first,
-            *std::min_element(values.begin() + static_cast<ptrdiff_t>(offset) + 1, values.end())};
+    const auto nth = values.begin() + static_cast<ptrdiff_t>(rank_ - low_count_ - 1);
+    std::nth_element(values.begin(), nth, values.end());
+    return *nth;
   }
 
   std::span<const double> canary_;
   std::span<const double> baseline_;
-  const uint64_t first_;
-  const uint64_t last_;
-  std::vector<size_t> begin_;
-  std::vector<size_t> end_;
-  uint64_t known_below_ = 0;
-  SplitMix64 rng_;
-  // Scratch reused across rounds.
+  const uint64_t rank_;
+  const uint64_t limit_;  // few enough candidates to select among directly
   std::vector<size_t> low_split_;
   std::vector<size_t> high_split_;
-  std::vector<uint64_t> prefix_;
-  std::vector<double> sample_;
+  std::vector<size_t> probe_split_;
+  double low_;
+  double high_;
+  uint64_t low_count_;   // differences <= low_
+  uint64_t high_count_;  // differences <= high_
 };
 
 }  // namespace
@@ -163,13 +119,24 @@ PairwiseDifferences::PairwiseDifferences(std::span<const double> canary_sorted,
     : canary_(canary_sorted), baseline_(baseline_sorted) {}
 
 double PairwiseDifferences::Select(uint64_t rank) const {
-  return Search(canary_, baseline_, rank, rank).Run().first;
+  return RankSearch(canary_, baseline_, rank).Run();
 }
 
 PairwiseDifferences::Pair PairwiseDifferences::SelectPair(uint64_t first) const {
-  const uint64_t last = std::min(first + 1, size());
-  const auto [a, b] = Search(canary_, baseline_, first, last).Run();
-  return {a, b};
+  const double at_first = Select(first);
+  if (first == size()) return {at_first, at_first};
+  // The next rank is either a tie of at_first or, per row, the smallest
+  // difference above it: the one just left of the row's split at at_first.
+  uint64_t at_most = 0;
+  double next_above = std::numeric_limits<double>::infinity();
+  const size_t n = baseline_.size();
+  size_t j = 0;
+  for (size_t i = 0; i < canary_.size(); ++i) {
+    while (j < n && canary_[i] - baseline_[j] > at_first) ++j;
+    at_most += n - j;
+    if (j > 0) next_above = std::min(next_above, canary_[i] - baseline_[j - 1]);
+  }
+  return {at_first, at_most > first ? at_first : next_above};
 }
 
 double PairwiseDifferences::Median() const {

@@ -1,8 +1,9 @@
 // Order statistics of the m*n differences canary[i] - baseline[j] of two
-// sorted samples, found without materialising them: each query narrows a band
-// of candidates with pivots drawn from a fixed-seed sample, counting with one
-// merge-like pass over both samples per pivot, so 10^5 values a side (10^10
-// differences) take milliseconds. Differences are the rounded doubles
+// sorted samples, found without materialising them: each query narrows a value
+// bracket around the rank by interpolation (bisection when that stalls),
+// counting with one merge-like O(m + n) pass per probe, then selects among the
+// few differences left. 10^5 values a side (10^10 differences) take
+// milliseconds. Differences are the rounded doubles
 // canary[i] - baseline[j], exactly as a brute-force sort would see them.
 // Thread-compatible: const methods may be called concurrently.
 #ifndef KANARYA_ANALYSIS_PAIRWISE_DIFFERENCES_H_

@@ -1,0 +1,55 @@
+// Mann-Whitney U + Hodges-Lehmann + confidence interval from unsorted samples,
+// next to std::sort of the pooled sample: the floor of any rank-based method.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "analysis/rank_sum_test.h"
+#include "analysis/shift_estimate.h"
+#include "bench/benchmark_data.h"
+
+namespace kanarya::bench {
+namespace {
+
+void BM_SortPooled(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  std::vector<double> pooled = Baseline(n);
+  const std::vector<double> canary = Canary(n);
+  pooled.insert(pooled.end(), canary.begin(), canary.end());
+  std::vector<double> work;
+  for (auto _ : state) {
+    work = pooled;
+    std::sort(work.begin(), work.end());
+    benchmark::DoNotOptimize(work.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pooled.size()));
+}
+
+void BM_RankSumShiftInterval(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const std::vector<double> baseline = Baseline(n);
+  const std::vector<double> canary = Canary(n);
+  std::vector<double> b, c;
+  for (auto _ : state) {
+    b = baseline;
+    c = canary;
+    std::sort(b.begin(), b.end());
+    std::sort(c.begin(), c.end());
+    const analysis::RankSumTest test = analysis::MannWhitney(c, b);
+    const analysis::ShiftEstimate shift = analysis::EstimateShift(c, b, test, 0.95);
+    benchmark::DoNotOptimize(shift);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(2 * n));
+}
+
+BENCHMARK(BM_SortPooled)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RankSumShiftInterval)
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace kanarya::bench
+
+BENCHMARK_MAIN();

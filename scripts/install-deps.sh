@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every package that building, testing and the demo need, on Debian 12
+# as root. Idempotent: packages already present are not touched, and apt is
+# only consulted when something is missing.
+#   scripts/install-deps.sh           build, tests and demo
+#   scripts/install-deps.sh --bench   also the comparison tools of bench/ (scipy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake g++ make pkg-config git ca-certificates
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev prometheus-cpp-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev
+  clang-format
+)
+if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# buf (proto lint, and `buf curl` as a grpcurl equivalent) from npm, kept in
+# the work tree so nothing global changes.
+if [[ ! -x .tools/node_modules/.bin/buf ]]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1
+fi
