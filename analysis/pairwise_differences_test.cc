@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -59,6 +60,50 @@ TEST(PairwiseDifferences, LargeSamplesBeyondTheMaterialiseLimitMatchBruteForce) 
     }
     const size_t half = expected.size() / 2;
     EXPECT_EQ(differences.Median(), 0.5 * expected[half - 1] + 0.5 * expected[half]);
+  }
+}
+
+TEST(PairwiseDifferences, RanksAskedTogetherMatchBruteForceOnAwkwardShapes) {
+  // Heavy tails, two modes, clustered ties and negative values: shapes where
+  // interpolation misjudges and the search must fall back to bisection.
+  std::mt19937_64 rng(23);
+  std::lognormal_distribution<double> heavy(0.0, 2.5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int> size(40, 900);
+  for (int trial = 0; trial < 24; ++trial) {
+    const auto draw = [&](size_t n) {
+      std::vector<double> v(n);
+      for (double& x : v) {
+        switch (trial % 4) {
+          case 0:
+            x = heavy(rng);
+            break;
+          case 1:
+            x = normal(rng) + (normal(rng) > 0 ? 1000.0 : -1000.0);
+            break;
+          case 2:
+            x = std::round(normal(rng) * 2.0) / 2.0;
+            break;
+          default:
+            x = -heavy(rng) * 1e-6;
+            break;
+        }
+      }
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    const auto canary = draw(static_cast<size_t>(size(rng)));
+    const auto baseline = draw(static_cast<size_t>(size(rng)));
+    const auto expected = SortedDifferences(canary, baseline);
+    const uint64_t mn = expected.size();
+    std::uniform_int_distribution<uint64_t> any_rank(1, mn);
+    const std::vector<uint64_t> ranks = {any_rank(rng), (mn + 1) / 2, mn / 2 + 1, 1, mn,
+                                         any_rank(rng), any_rank(rng)};
+    const PairwiseDifferences differences(canary, baseline);
+    const std::vector<double> values = differences.Select(ranks);
+    for (size_t r = 0; r < ranks.size(); ++r) {
+      EXPECT_EQ(values[r], expected[ranks[r] - 1]) << "trial " << trial << " rank " << ranks[r];
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/sorting.h"
+
 namespace kanarya::analysis {
 
 double SortedQuantile(std::span<const double> sorted, double probability) {
@@ -22,7 +24,7 @@ CleanedSample CleanSample(std::span<const double> raw, v1::NanStrategy nan_strat
     if (std::isnan(value) && nan_strategy == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) value = 0.0;
     if (std::isfinite(value)) cleaned.sorted_values.push_back(value);
   }
-  std::sort(cleaned.sorted_values.begin(), cleaned.sorted_values.end());
+  SortAscending(cleaned.sorted_values);
   if (outlier_strategy == v1::OUTLIER_STRATEGY_REMOVE_TUKEY && !cleaned.sorted_values.empty()) {
     const double factor = outlier_factor > 0 ? outlier_factor : 3.0;
     const double q1 = SortedQuantile(cleaned.sorted_values, 0.25);

@@ -28,11 +28,12 @@ ShiftEstimate EstimateShift(std::span<const double> canary, std::span<const doub
                             const RankSumTest& test, double confidence_level) {
   const PairwiseDifferences differences(canary, baseline);
   const uint64_t k = ConfidenceRank(canary.size(), baseline.size(), test, 1.0 - confidence_level);
-  ShiftEstimate estimate;
-  estimate.hodges_lehmann = differences.Median();
-  estimate.ci_lower = differences.Select(k);
-  estimate.ci_upper = differences.Select(differences.size() - k + 1);
-  return estimate;
+  const uint64_t mn = differences.size();
+  // One call shares the counting between ranks; for an odd mn both middle
+  // ranks are the median.
+  const uint64_t ranks[] = {(mn + 1) / 2, mn / 2 + 1, k, mn - k + 1};
+  const std::vector<double> at = differences.Select(ranks);
+  return {.hodges_lehmann = 0.5 * at[0] + 0.5 * at[1], .ci_lower = at[2], .ci_upper = at[3]};
 }
 
 }  // namespace kanarya::analysis
