@@ -114,7 +114,9 @@ class Selector {
       if (p > low.value && p < high.value) return p;
       return low.value + (high.value - low.value) / 2;
     };
-    const auto [first, second] = std::minmax(inside(low_probe), inside(high_probe));
+    double first = inside(low_probe);
+    double second = inside(high_probe);
+    if (first > second) std::swap(first, second);
     CountPair(first, second);
   }
 

@@ -28,6 +28,22 @@ void BM_SortPooled(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pooled.size()));
 }
 
+// What scipy.stats.mannwhitneyu computes: U and its p-value, nothing more.
+void BM_RankSumTest(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const std::vector<double> baseline = Baseline(n);
+  const std::vector<double> canary = Canary(n);
+  std::vector<double> b, c;
+  for (auto _ : state) {
+    b = baseline;
+    c = canary;
+    analysis::SortAscending(b);
+    analysis::SortAscending(c);
+    benchmark::DoNotOptimize(analysis::MannWhitney(c, b));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(2 * n));
+}
+
 void BM_RankSumShiftInterval(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const std::vector<double> baseline = Baseline(n);
@@ -46,6 +62,7 @@ void BM_RankSumShiftInterval(benchmark::State& state) {
 }
 
 BENCHMARK(BM_SortPooled)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RankSumTest)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RankSumShiftInterval)
     ->RangeMultiplier(10)
     ->Range(1000, 1000000)
