@@ -3,9 +3,24 @@
 #include <iostream>
 #include <string>
 
+#include "cli/document_commands.h"
 #include "cli/exit_codes.h"
-#include "cli/judge_command.h"
 #include "cli/message_io.h"
+
+namespace {
+
+using DocumentCommand = int (*)(const std::string&, std::ostream&, std::ostream&);
+
+int RunOnFile(const std::string& name, const std::string& path, DocumentCommand command) {
+  absl::StatusOr<std::string> document = kanarya::cli::ReadInput(path);
+  if (!document.ok()) {
+    std::cerr << "kanaryactl " << name << ": " << document.status().message() << "\n";
+    return kanarya::cli::kExitUsage;
+  }
+  return command(*document, std::cout, std::cerr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"kanaryactl: canary analysis and rollout control for Kanarya"};
@@ -13,8 +28,14 @@ int main(int argc, char** argv) {
 
   std::string judge_file;
   CLI::App* judge = app.add_subcommand(
-      "judge", "Compare a canary with its baseline: JudgeRequest (JSON or YAML) in, JSON out");
+      "judge", "Compare a canary with its baseline once: JudgeRequest (JSON or YAML) in, JSON out");
   judge->add_option("-f,--file", judge_file, "Request file, or - for standard input")->required();
+
+  std::string replay_file;
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "Backtest an analysis on a recorded timeline: ReplayRequest (JSON or YAML) in, JSON out");
+  replay->add_option("-f,--file", replay_file, "Request file, or - for standard input")->required();
 
   try {
     app.parse(argc, argv);
@@ -22,14 +43,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kanarya::cli::kExitOk : kanarya::cli::kExitUsage;
   }
-
-  if (judge->parsed()) {
-    absl::StatusOr<std::string> document = kanarya::cli::ReadInput(judge_file);
-    if (!document.ok()) {
-      std::cerr << "kanaryactl judge: " << document.status().message() << "\n";
-      return kanarya::cli::kExitUsage;
-    }
-    return kanarya::cli::RunJudge(*document, std::cout, std::cerr);
-  }
+  if (judge->parsed()) return RunOnFile("judge", judge_file, &kanarya::cli::RunJudge);
+  if (replay->parsed()) return RunOnFile("replay", replay_file, &kanarya::cli::RunReplay);
   return kanarya::cli::kExitUsage;
 }

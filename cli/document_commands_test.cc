@@ -1,4 +1,4 @@
-#include "cli/judge_command.h"
+#include "cli/document_commands.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,228 @@
+// The sequential analysis as a rollout sees it: calibration under continuous
+// monitoring (a look every tick), power, traffic-share changes, degenerate
+// inputs, and the replay of recorded timelines.
+#include "analysis/analysis_session.h"
+
+#include <gmock/gmock.h>
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "analysis/replay.h"
+
+namespace kanarya::analysis {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::AnalysisSpec Spec(const std::string& text) {
+  v1::AnalysisSpec spec;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
+  return spec;
+}
+
+constexpr char kErrorsSpec[] = R"(alpha: 0.05 metrics { name: "errors" kind: METRIC_KIND_COUNT
+                                  direction: DIRECTION_INCREASE critical: true })";
+
+// Poisson traffic split by weight and Poisson errors: one tick of counts.
+v1::Tick CountTick(std::mt19937_64& rng, double requests, double weight, double base_rate,
+                   double canary_factor) {
+  std::poisson_distribution<int64_t> canary_requests(requests * weight);
+  std::poisson_distribution<int64_t> baseline_requests(requests * (1 - weight));
+  const int64_t canary_total = canary_requests(rng);
+  const int64_t baseline_total = baseline_requests(rng);
+  std::binomial_distribution<int64_t> canary_errors(canary_total, base_rate * canary_factor);
+  std::binomial_distribution<int64_t> baseline_errors(baseline_total, base_rate);
+  v1::Tick tick;
+  tick.set_canary_weight(100 * weight);
+  v1::Observation& o = (*tick.mutable_metrics())["errors"];
+  o.set_canary_total(canary_total);
+  o.set_canary_events(canary_errors(rng));
+  o.set_baseline_total(baseline_total);
+  o.set_baseline_events(baseline_errors(rng));
+  return tick;
+}
+
+// Runs `runs` rollouts of `ticks` ticks; returns the share rolled back and the
+// ticks at which they were.
+struct Outcome {
+  double rollback_rate;
+  std::vector<int> rollback_ticks;
+};
+
+template <typename MakeTick>
+Outcome Simulate(const v1::AnalysisSpec& spec, int runs, int ticks, uint64_t seed,
+                 MakeTick make_tick) {
+  std::mt19937_64 rng(seed);
+  Outcome outcome{0, {}};
+  for (int run = 0; run < runs; ++run) {
+    AnalysisSession session(spec);
+    for (int t = 0; t < ticks; ++t) {
+      session.Observe(make_tick(rng, t));
+      if (session.decision() == v1::DECISION_ROLLBACK) {
+        outcome.rollback_ticks.push_back(t);
+        break;
+      }
+    }
+  }
+  outcome.rollback_rate = static_cast<double>(outcome.rollback_ticks.size()) / runs;
+  return outcome;
+}
+
+double Margin(double alpha, int runs) { return 3 * std::sqrt(alpha * (1 - alpha) / runs); }
+
+TEST(SequentialCalibration, AaCountsLookedAtEveryTickRarelyRollBack) {
+  // 30 minutes of 5 s ticks, 10 % canary traffic, 0.5 % errors on both sides.
+  const Outcome aa = Simulate(Spec(kErrorsSpec), 400, 360, 11,
+                              [](auto& rng, int) { return CountTick(rng, 1100, 0.1, 0.005, 1.0); });
+  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 400));
+}
+
+TEST(SequentialCalibration, AaStaysCalibratedWhenTheCanaryWeightSteps) {
+  const Outcome aa = Simulate(Spec(kErrorsSpec), 400, 360, 12, [](auto& rng, int t) {
+    const double weights[] = {0.05, 0.1, 0.25, 0.5};
+    return CountTick(rng, 1100, weights[t / 90], 0.005, 1.0);
+  });
+  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 400));
+}
+
+TEST(SequentialCalibration, AaContinuousLookedAtEveryTickRarelyRollsBack) {
+  const auto spec = Spec(R"(alpha: 0.05 metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
+                            direction: DIRECTION_EITHER tolerance: 0.0 mixing_sd: 2 })");
+  const Outcome aa = Simulate(spec, 300, 200, 13, [](auto& rng, int) {
+    std::normal_distribution<double> latency(100, 8);
+    v1::Tick tick;
+    v1::Observation& o = (*tick.mutable_metrics())["latency"];
+    for (int i = 0; i < 4; ++i) o.add_baseline(latency(rng));
+    o.add_canary(latency(rng));
+    return tick;
+  });
+  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 300));
+}
+
+TEST(SequentialPower, DoubledErrorRateAtTenPercentIsCaughtQuickly) {
+  // The design target: 1000 baseline and 100 canary requests per 5 s, 0.5 %
+  // errors doubled on the canary: caught in >= 95 % of 30-minute rollouts.
+  const Outcome bad = Simulate(Spec(kErrorsSpec), 200, 360, 14, [](auto& rng, int) {
+    return CountTick(rng, 1100, 1.0 / 11, 0.005, 2.0);
+  });
+  EXPECT_GE(bad.rollback_rate, 0.95);
+}
+
+TEST(SequentialPower, LatencyRegressionBeyondToleranceRollsBack) {
+  const auto spec = Spec(R"(metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
+                            direction: DIRECTION_INCREASE tolerance: 0.05 })");
+  const Outcome bad = Simulate(spec, 100, 200, 15, [](auto& rng, int) {
+    std::normal_distribution<double> baseline(100, 8), canary(115, 8);
+    v1::Tick tick;
+    v1::Observation& o = (*tick.mutable_metrics())["latency"];
+    o.add_baseline(baseline(rng));
+    o.add_canary(canary(rng));
+    return tick;
+  });
+  EXPECT_GE(bad.rollback_rate, 0.95);
+}
+
+TEST(SequentialTolerance, AnIncreaseWithinToleranceDoesNotRollBack) {
+  // +3 % with 10 % tolerance, on a lot of data: never a regression.
+  const auto spec = Spec(R"(metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
+                            direction: DIRECTION_INCREASE tolerance: 0.1 critical: true })");
+  std::mt19937_64 rng(16);
+  std::normal_distribution<double> baseline(100, 5), canary(103, 5);
+  AnalysisSession session(spec);
+  for (int t = 0; t < 300; ++t) {
+    v1::Tick tick;
+    v1::Observation& o = (*tick.mutable_metrics())["latency"];
+    for (int i = 0; i < 5; ++i) o.add_baseline(baseline(rng)), o.add_canary(canary(rng));
+    session.Observe(tick);
+  }
+  EXPECT_EQ(session.decision(), v1::DECISION_PROMOTE);
+  EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_WITHIN_TOLERANCE);
+}
+
+TEST(SequentialDegenerate, NoEventsForLongNeverPromotesACriticalCountMetric) {
+  AnalysisSession session(Spec(kErrorsSpec));
+  std::mt19937_64 rng(17);
+  for (int t = 0; t < 500; ++t) session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);
+  EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_UNDECIDED);
+  EXPECT_THAT(session.reason(), HasSubstr("errors"));
+}
+
+TEST(SequentialDegenerate, NonCriticalMetricNeedsDataButNotProofToPromote) {
+  auto spec = Spec(kErrorsSpec);
+  spec.mutable_metrics(0)->set_critical(false);
+  spec.set_min_ticks(10);
+  AnalysisSession session(spec);
+  std::mt19937_64 rng(18);
+  v1::Tick empty;  // a tick without any observation
+  session.Observe(empty);
+  EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_NODATA);
+  for (int t = 0; t < 8; ++t) session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);  // 9 ticks < min_ticks
+  session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_PROMOTE);
+}
+
+TEST(SequentialDegenerate, ZeroTrafficTicksAndNaNSamplesChangeNothing) {
+  const auto spec = Spec(R"(metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
+                            direction: DIRECTION_INCREASE tolerance: 0.1 })");
+  AnalysisSession session(spec);
+  v1::Tick tick;
+  v1::Observation& o = (*tick.mutable_metrics())["latency"];
+  o.add_baseline(NAN);
+  o.add_canary(INFINITY);
+  for (int t = 0; t < 50; ++t) session.Observe(tick);
+  EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_NODATA);
+  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);
+}
+
+v1::ReplayRequest ReplayOf(const std::string& text) {
+  v1::ReplayRequest request;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request)) << text;
+  return request;
+}
+
+TEST(Replay, StopsAtTheFirstRollbackAndReportsTheTick) {
+  std::mt19937_64 rng(19);
+  v1::ReplayRequest request;
+  *request.mutable_analysis() = Spec(kErrorsSpec);
+  for (int t = 0; t < 300; ++t) {
+    *request.add_ticks() = CountTick(rng, 2000, 0.2, 0.005, t < 20 ? 1.0 : 4.0);
+  }
+  const auto response = Replay(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->decision(), v1::DECISION_ROLLBACK);
+  EXPECT_GE(response->decided_at_tick(), 20);
+  EXPECT_LT(response->decided_at_tick(), 120);
+  EXPECT_EQ(response->metrics(0).state(), v1::METRIC_STATE_REGRESSION);
+  EXPECT_LE(response->metrics(0).p_value(), 0.05);
+  EXPECT_GT(response->metrics(0).cs_lower(), 1.0);
+}
+
+TEST(Replay, BadInputNamesTheField) {
+  const auto unknown = Replay(ReplayOf(std::string("analysis {") + kErrorsSpec +
+                                       "} ticks { metrics { key: 'latency' value {} } }"));
+  EXPECT_EQ(unknown.status().message(),
+            "ticks[0].metrics[\"latency\"]: no metric of that name in the analysis");
+  const auto negative = Replay(ReplayOf(std::string("analysis {") + kErrorsSpec +
+                                        "} ticks {} ticks { metrics { key: 'errors' value { "
+                                        "canary_events: -2 canary_total: 5 } } }"));
+  EXPECT_EQ(negative.status().message(),
+            "ticks[1].metrics[\"errors\"].canary_events: must be >= 0, got -2");
+  const auto no_ticks = Replay(ReplayOf(std::string("analysis {") + kErrorsSpec + "}"));
+  EXPECT_EQ(no_ticks.status().message(), "ticks: must not be empty");
+  const auto alpha = Replay(ReplayOf("analysis { alpha: 2 } ticks {}"));
+  EXPECT_EQ(alpha.status().message(), "analysis.alpha: must be in (0, 1), got 2");
+  const auto samples =
+      Replay(ReplayOf(std::string("analysis {") + kErrorsSpec +
+                      "} ticks { metrics { key: 'errors' value { canary: 1 } } }"));
+  EXPECT_EQ(samples.status().message(),
+            "ticks[0].metrics[\"errors\"].canary: must be empty for a count metric");
+}
+
+}  // namespace
+}  // namespace kanarya::analysis

@@ -1,0 +1,87 @@
+#include "analysis/analysis_validation.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "analysis/field_checks.h"
+
+namespace kanarya::analysis {
+namespace {
+
+const v1::MetricSpec* FindMetric(const v1::AnalysisSpec& spec, const std::string& name) {
+  for (const v1::MetricSpec& metric : spec.metrics()) {
+    if (metric.name() == name) return &metric;
+  }
+  return nullptr;
+}
+
+absl::Status ValidateObservation(const std::string& path, const v1::Observation& o,
+                                 const v1::MetricSpec& metric) {
+  if (metric.kind() == v1::METRIC_KIND_COUNT) {
+    if (!o.baseline().empty())
+      return Invalid(path + ".baseline", "must be empty for a count metric");
+    if (!o.canary().empty()) return Invalid(path + ".canary", "must be empty for a count metric");
+    return CheckEventCounts(
+        path, {o.baseline_events(), o.baseline_total(), o.canary_events(), o.canary_total()});
+  }
+  if (o.baseline_events() != 0 || o.baseline_total() != 0 || o.canary_events() != 0 ||
+      o.canary_total() != 0) {
+    return Invalid(path, "event counts are for count metrics; give baseline and canary samples");
+  }
+  if (absl::Status s = CheckSamples(path + ".baseline", o.baseline()); !s.ok()) return s;
+  return CheckSamples(path + ".canary", o.canary());
+}
+
+}  // namespace
+
+absl::Status ValidateAnalysisSpec(const v1::AnalysisSpec& spec, const std::string& path) {
+  if (spec.alpha() != 0 && !(spec.alpha() > 0 && spec.alpha() < 1)) {
+    return Invalid(path + ".alpha", absl::StrFormat("must be in (0, 1), got %g", spec.alpha()));
+  }
+  if (spec.min_ticks() < 0) {
+    return Invalid(path + ".min_ticks", absl::StrCat("must be >= 0, got ", spec.min_ticks()));
+  }
+  if (spec.metrics().empty()) return Invalid(path + ".metrics", "must not be empty");
+  std::set<std::string> names;
+  for (int i = 0; i < spec.metrics_size(); ++i) {
+    const std::string at = absl::StrCat(path, ".metrics[", i, "]");
+    const v1::MetricSpec& metric = spec.metrics(i);
+    if (metric.name().empty()) return Invalid(at + ".name", "must not be empty");
+    if (!names.insert(metric.name()).second) {
+      return Invalid(at + ".name", absl::StrCat("duplicate metric name \"", metric.name(), "\""));
+    }
+    if (absl::Status s = CheckKindAndDirection(at, metric.kind(), metric.direction()); !s.ok()) {
+      return s;
+    }
+    for (const auto& [field, value] :
+         {std::pair{".tolerance", metric.tolerance()},
+          std::pair{".absolute_tolerance", metric.absolute_tolerance()},
+          std::pair{".mixing_sd", metric.mixing_sd()}}) {
+      if (absl::Status s = CheckNonNegative(at + field, value); !s.ok()) return s;
+    }
+    if (!v1::NanStrategy_IsValid(metric.nan_strategy())) {
+      return Invalid(at + ".nan_strategy", "unknown value");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTick(const v1::Tick& tick, const v1::AnalysisSpec& spec,
+                          const std::string& path) {
+  if (!std::isfinite(tick.canary_weight()) || tick.canary_weight() < 0 ||
+      tick.canary_weight() > 100) {
+    return Invalid(path + ".canary_weight",
+                   absl::StrFormat("must be in [0, 100], got %g", tick.canary_weight()));
+  }
+  for (const auto& [name, observation] : tick.metrics()) {
+    const std::string at = absl::StrCat(path, ".metrics[\"", name, "\"]");
+    const v1::MetricSpec* metric = FindMetric(spec, name);
+    if (metric == nullptr) return Invalid(at, "no metric of that name in the analysis");
+    if (absl::Status s = ValidateObservation(at, observation, *metric); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace kanarya::analysis

@@ -1,0 +1,63 @@
+// Anytime-valid inference on the ratio of event rates, canary / baseline, in
+// the spirit of Lindon & Malek, "Anytime-valid inference for multinomial count
+// data" (NeurIPS 2022). Given each tick's traffic, an event is the canary's
+// with probability rho t_c / (rho t_c + t_b) under rate ratio rho; the
+// likelihood ratio of any rho against the null is a martingale whatever the
+// traffic shares, so evidence accumulates across ticks and steps whose canary
+// weight changes. The mixture over rho is a normal prior on log rho on a
+// fixed grid. Not thread-safe; pure otherwise.
+#ifndef KANARYA_ANALYSIS_RATE_RATIO_SEQUENCE_H_
+#define KANARYA_ANALYSIS_RATE_RATIO_SEQUENCE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "analysis/mean_shift_sequence.h"
+
+namespace kanarya::analysis {
+
+class RateRatioSequence {
+ public:
+  // mixing_sd > 0: standard deviation of the prior on log rho. Evidence is
+  // available against the given boundary ratios (each > 0), tracked exactly.
+  RateRatioSequence(double mixing_sd, std::vector<double> boundaries);
+
+  // One tick's increments; a tick without traffic on a side adds nothing.
+  void Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
+           int64_t baseline_total);
+
+  int64_t canary_total() const { return canary_total_; }
+  int64_t baseline_total() const { return baseline_total_; }
+  int64_t events() const { return canary_events_ + baseline_events_; }
+  // (canary events / canary total) / (baseline events / baseline total).
+  double estimate() const;
+
+  // Evidence (an e-value) against "rho <= boundaries[i]" from the mixture
+  // over larger ratios; EvidenceBelow against "rho >= boundaries[i]".
+  double EvidenceAbove(size_t boundary) const;
+  double EvidenceBelow(size_t boundary) const;
+
+  // Ratios not rejected at level alpha, to the grid's resolution (rounded
+  // outwards; 0 and +inf past the grid's ends).
+  Interval ConfidenceSequence(double alpha) const;
+
+ private:
+  // Log-likelihood ratio of rho against rho = 1 contributed by one tick.
+  static double TickLogRatio(double log_rho, double canary_events, double events,
+                             double canary_share);
+  double MixtureLogEvidence(size_t boundary, bool above) const;
+
+  std::vector<double> log_grid_;        // log rho, ascending
+  std::vector<double> log_weights_;     // normalised prior weights, logs
+  std::vector<double> log_likelihood_;  // per grid point, against rho = 1
+  std::vector<double> log_boundaries_;
+  std::vector<double> boundary_log_likelihood_;
+  int64_t canary_events_ = 0;
+  int64_t canary_total_ = 0;
+  int64_t baseline_events_ = 0;
+  int64_t baseline_total_ = 0;
+};
+
+}  // namespace kanarya::analysis
+
+#endif  // KANARYA_ANALYSIS_RATE_RATIO_SEQUENCE_H_

@@ -1,0 +1,190 @@
+#include "analysis/sequential_metric.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "analysis/mean_shift_sequence.h"
+#include "analysis/rate_ratio_sequence.h"
+
+namespace kanarya::analysis {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// The parts every kind shares: which sides are bad, the evidence threshold,
+// the running maximum of the evidence, and the intersected confidence sequence.
+class Bookkeeping {
+ public:
+  Bookkeeping(const v1::MetricSpec& spec, double alpha)
+      : spec_(spec),
+        alpha_(alpha),
+        increase_bad_(spec.direction() == v1::DIRECTION_INCREASE ||
+                      spec.direction() == v1::DIRECTION_EITHER),
+        decrease_bad_(spec.direction() == v1::DIRECTION_DECREASE ||
+                      spec.direction() == v1::DIRECTION_EITHER) {}
+
+  bool increase_bad() const { return increase_bad_; }
+  bool decrease_bad() const { return decrease_bad_; }
+  double alpha() const { return alpha_; }
+  // Evidence needed on one side: 1 / (alpha / sides).
+  double threshold() const { return (increase_bad_ && decrease_bad_ ? 2.0 : 1.0) / alpha_; }
+
+  void Record(double evidence_up, double evidence_down, Interval cs) {
+    ++ticks_;
+    if (increase_bad_) max_evidence_ = std::max(max_evidence_, evidence_up);
+    if (decrease_bad_) max_evidence_ = std::max(max_evidence_, evidence_down);
+    current_evidence_ =
+        std::max(increase_bad_ ? evidence_up : 0.0, decrease_bad_ ? evidence_down : 0.0);
+    cs_.lower = std::max(cs_.lower, cs.lower);
+    cs_.upper = std::min(cs_.upper, cs.upper);
+  }
+
+  // Fills the fields every kind reports, and the state from the allowances.
+  void Fill(bool has_data, double allowed_lower, double allowed_upper,
+            v1::SequentialMetricResult& result) const {
+    result.set_name(spec_.name());
+    result.set_ticks(ticks_);
+    result.set_regression_evidence(current_evidence_);
+    result.set_p_value(std::min(1.0, threshold() * alpha_ / max_evidence_));
+    result.set_cs_lower(cs_.lower);
+    result.set_cs_upper(cs_.upper);
+    result.set_allowed_lower(allowed_lower);
+    result.set_allowed_upper(allowed_upper);
+    const std::string where = absl::StrFormat(
+        "estimate %.6g, CS [%.6g, %.6g], allowed [%.6g, %.6g], evidence %.3g of %.3g needed",
+        result.estimate(), cs_.lower, cs_.upper, allowed_lower, allowed_upper, current_evidence_,
+        threshold());
+    if (max_evidence_ >= threshold()) {
+      result.set_state(v1::METRIC_STATE_REGRESSION);
+      result.set_reason("regression beyond tolerance: " + where);
+    } else if (!has_data) {
+      result.set_state(v1::METRIC_STATE_NODATA);
+      result.set_reason("no usable observations on one side yet");
+    } else if ((!increase_bad_ || cs_.upper <= allowed_upper) &&
+               (!decrease_bad_ || cs_.lower >= allowed_lower)) {
+      result.set_state(v1::METRIC_STATE_WITHIN_TOLERANCE);
+      result.set_reason("within tolerance: " + where);
+    } else {
+      result.set_state(v1::METRIC_STATE_UNDECIDED);
+      result.set_reason("undecided: " + where);
+    }
+  }
+
+ private:
+  const v1::MetricSpec spec_;
+  const double alpha_;
+  const bool increase_bad_;
+  const bool decrease_bad_;
+  int ticks_ = 0;
+  double max_evidence_ = 1.0;
+  double current_evidence_ = 1.0;
+  Interval cs_{-kInfinity, kInfinity};
+};
+
+class ContinuousMetric final : public SequentialMetric {
+ public:
+  ContinuousMetric(const v1::MetricSpec& spec, double alpha) : spec_(spec), book_(spec, alpha) {}
+
+  void Observe(const v1::Observation& observation) override {
+    sequence_.Add(Clean(observation.baseline()), Clean(observation.canary()));
+    if (!sequence_.ready()) return;
+    const double allowance = Allowance();
+    // The mixing spread is fixed at the first tick with data and kept.
+    if (!mixing_sd_) mixing_sd_ = DefaultMixingSd(allowance);
+    book_.Record(sequence_.EvidenceAbove(allowance, *mixing_sd_),
+                 sequence_.EvidenceBelow(-allowance, *mixing_sd_),
+                 sequence_.ConfidenceSequence(book_.alpha(), *mixing_sd_));
+  }
+
+  v1::SequentialMetricResult Result() const override {
+    v1::SequentialMetricResult result;
+    result.set_estimate(sequence_.estimate());
+    result.set_baseline_count(sequence_.baseline_count());
+    result.set_canary_count(sequence_.canary_count());
+    const double allowance = sequence_.ready() ? Allowance() : 0.0;
+    book_.Fill(sequence_.ready(), book_.decrease_bad() ? -allowance : -kInfinity,
+               book_.increase_bad() ? allowance : kInfinity, result);
+    return result;
+  }
+
+ private:
+  std::vector<double> Clean(const google::protobuf::RepeatedField<double>& values) const {
+    std::vector<double> finite;
+    for (double v : values) {
+      if (std::isnan(v) && spec_.nan_strategy() == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) v = 0.0;
+      if (std::isfinite(v)) finite.push_back(v);
+    }
+    return finite;
+  }
+
+  // max(tolerance x |baseline mean|, absolute_tolerance), from the data so far.
+  double Allowance() const {
+    return std::max(spec_.tolerance() * std::fabs(sequence_.baseline_mean()),
+                    spec_.absolute_tolerance());
+  }
+
+  double DefaultMixingSd(double allowance) const {
+    if (spec_.mixing_sd() > 0) return spec_.mixing_sd();
+    if (allowance > 0) return allowance;
+    const double level = std::fabs(sequence_.baseline_mean());
+    return level > 0 ? 0.1 * level : 1.0;
+  }
+
+  const v1::MetricSpec spec_;
+  Bookkeeping book_;
+  MeanShiftSequence sequence_;
+  std::optional<double> mixing_sd_;
+};
+
+class CountMetric final : public SequentialMetric {
+ public:
+  CountMetric(const v1::MetricSpec& spec, double alpha)
+      : book_(spec, alpha),
+        upper_(1.0 + spec.tolerance()),
+        // A decrease by the whole tolerance or more leaves no lower boundary.
+        lower_(spec.tolerance() < 1.0 ? 1.0 - spec.tolerance() : 0.0),
+        sequence_(spec.mixing_sd() > 0 ? spec.mixing_sd() : 1.0,
+                  {upper_, lower_ > 0 ? lower_ : upper_}) {}
+
+  void Observe(const v1::Observation& o) override {
+    sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(), o.baseline_total());
+    if (!HasData()) return;
+    book_.Record(sequence_.EvidenceAbove(0), lower_ > 0 ? sequence_.EvidenceBelow(1) : 0.0,
+                 sequence_.ConfidenceSequence(book_.alpha()));
+  }
+
+  v1::SequentialMetricResult Result() const override {
+    v1::SequentialMetricResult result;
+    result.set_estimate(sequence_.estimate());
+    result.set_baseline_count(sequence_.baseline_total());
+    result.set_canary_count(sequence_.canary_total());
+    book_.Fill(HasData(), book_.decrease_bad() ? lower_ : 0.0,
+               book_.increase_bad() ? upper_ : kInfinity, result);
+    return result;
+  }
+
+ private:
+  bool HasData() const { return sequence_.canary_total() > 0 && sequence_.baseline_total() > 0; }
+
+  Bookkeeping book_;
+  const double upper_;
+  const double lower_;
+  RateRatioSequence sequence_;
+};
+
+}  // namespace
+
+SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha) {
+  switch (spec.kind()) {
+    case v1::METRIC_KIND_COUNT:
+      return std::make_unique<CountMetric>(spec, alpha);
+    default:
+      return std::make_unique<ContinuousMetric>(spec, alpha);
+  }
+}
+
+}  // namespace kanarya::analysis

@@ -1,0 +1,34 @@
+// One metric's sequential test inside an analysis session: feeds each tick's
+// observation to the anytime-valid statistics of its kind and reports where
+// the metric stands. Rollback evidence is tested at level alpha (the metric's
+// share of the analysis' alpha), split between the two sides for
+// DIRECTION_EITHER; the confidence sequence is intersected over time.
+// Not thread-safe.
+#ifndef KANARYA_ANALYSIS_SEQUENTIAL_METRIC_H_
+#define KANARYA_ANALYSIS_SEQUENTIAL_METRIC_H_
+
+#include <memory>
+
+#include "kanarya/v1/analysis.pb.h"
+
+namespace kanarya::analysis {
+
+class SequentialMetric {
+ public:
+  virtual ~SequentialMetric() = default;
+
+  // The metric's observation for one tick (validated against its kind).
+  virtual void Observe(const v1::Observation& observation) = 0;
+
+  // The state after the ticks observed so far.
+  virtual v1::SequentialMetricResult Result() const = 0;
+};
+
+using SequentialMetricPtr = std::unique_ptr<SequentialMetric>;
+
+// The spec must have passed ValidateAnalysisSpec; alpha in (0, 1).
+SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha);
+
+}  // namespace kanarya::analysis
+
+#endif  // KANARYA_ANALYSIS_SEQUENTIAL_METRIC_H_
