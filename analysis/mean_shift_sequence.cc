@@ -31,7 +31,9 @@ void MeanShiftSequence::Add(std::span<const double> baseline, std::span<const do
   for (double x : canary) canary_.Add(x);
 }
 
-bool MeanShiftSequence::ready() const { return baseline_.count >= 2 && canary_.count >= 2; }
+bool MeanShiftSequence::ready() const {
+  return baseline_.count >= kMinSamplesPerSide && canary_.count >= kMinSamplesPerSide;
+}
 
 double MeanShiftSequence::EstimateVariance(double mixing_variance) const {
   const double variance = canary_.variance() / static_cast<double>(canary_.count) +

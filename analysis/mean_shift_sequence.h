@@ -23,7 +23,9 @@ class MeanShiftSequence {
   // Adds finite observations of either side.
   void Add(std::span<const double> baseline, std::span<const double> canary);
 
-  // Whether both sides have the two observations a variance needs.
+  // Whether both sides have kMinSamplesPerSide observations: before that the
+  // estimated variances are too rough to plug in.
+  static constexpr int64_t kMinSamplesPerSide = 10;
   bool ready() const;
   int64_t baseline_count() const { return baseline_.count; }
   int64_t canary_count() const { return canary_.count; }

@@ -29,8 +29,9 @@ double NumericEvidenceAbove(double estimate, double variance, double boundary, d
 
 TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
   MeanShiftSequence sequence;
-  sequence.Add(std::vector<double>{10, 12, 11, 9, 13}, std::vector<double>{12, 14, 13, 12, 15});
-  const double variance = (1.7 / 5) + (2.5 / 5);  // sample variances 2.5 and 1.7
+  sequence.Add(std::vector<double>{10, 12, 11, 9, 13, 10, 12, 11, 9, 13},
+               std::vector<double>{12, 14, 13, 12, 15, 12, 14, 13, 12, 15});
+  const double variance = (13.6 / 9 / 10) + (20.0 / 9 / 10);  // squared deviations 13.6, 20
   for (double boundary : {0.0, 1.0, 2.5}) {
     for (double mixing_sd : {0.5, 2.0}) {
       EXPECT_NEAR(sequence.EvidenceAbove(boundary, mixing_sd),
@@ -41,9 +42,9 @@ TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
   }
 }
 
-TEST(MeanShiftSequence, NotReadyUntilTwoValuesASide) {
+TEST(MeanShiftSequence, NotReadyUntilEnoughValuesASide) {
   MeanShiftSequence sequence;
-  sequence.Add(std::vector<double>{1.0}, std::vector<double>{5.0, 6.0});
+  sequence.Add(std::vector<double>(9, 1.0), std::vector<double>(20, 5.0));
   EXPECT_FALSE(sequence.ready());
   EXPECT_EQ(sequence.EvidenceAbove(0, 1), 1.0);
   EXPECT_TRUE(std::isinf(sequence.ConfidenceSequence(0.05, 1).upper));

@@ -118,5 +118,58 @@ TEST(JudgeCommand, NoInputCrashesIt) {
   }
 }
 
+Outcome Replay(const std::string& document) {
+  std::ostringstream out, err;
+  const int code = RunReplay(document, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(ReplayCommand, TheIssueExampleParsesAndContinues) {
+  const Outcome run = Replay(R"({"analysis": {"alpha": 0.05, "metrics": [
+     {"name": "errors", "kind": "METRIC_KIND_COUNT", "direction": "DIRECTION_INCREASE", "critical": true},
+     {"name": "latency", "kind": "METRIC_KIND_CONTINUOUS", "direction": "DIRECTION_INCREASE", "tolerance": 0.05}]},
+   "ticks": [
+     {"metrics": {"errors": {"baselineEvents": 4, "baselineTotal": 1012, "canaryEvents": 1, "canaryTotal": 97},
+                  "latency": {"baseline": [54.1], "canary": [55.0]}}}]})");
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["decision"], "DECISION_CONTINUE");
+  EXPECT_EQ(json["decided_at_tick"], 0);
+  EXPECT_EQ(json["metrics"][0]["name"], "errors");
+  for (const char* field : {"p_value", "estimate", "cs_lower", "cs_upper", "state"}) {
+    EXPECT_TRUE(json["metrics"][0].contains(field)) << field;
+  }
+}
+
+TEST(ReplayCommand, ShippedTimelinesRollBackTheBadCanaryAndPromoteTheGoodOne) {
+  const auto bad = nlohmann::json::parse(Replay(Example("replay-bad-canary.json")).out);
+  EXPECT_EQ(bad["decision"], "DECISION_ROLLBACK");
+  EXPECT_LT(bad["decided_at_tick"], 40);  // within the 10 % step
+  const auto good = nlohmann::json::parse(Replay(Example("replay-good-canary.json")).out);
+  EXPECT_EQ(good["decision"], "DECISION_PROMOTE");
+}
+
+TEST(ReplayCommand, BadInputExitsTwoNamingTheField) {
+  const std::string analysis =
+      R"("analysis": {"metrics": [{"name": "errors", "kind": "METRIC_KIND_COUNT",
+                                   "direction": "DIRECTION_INCREASE"}]})";
+  Outcome run = Replay("{" + analysis + R"(, "ticks": [{}, {"metrics": {"latency": {}}}]})");
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_EQ(run.err,
+            "kanaryactl replay: ticks[1].metrics[\"latency\"]: no metric of that name in the "
+            "analysis\n");
+  run = Replay("{" + analysis +
+               R"(, "ticks": [{"metrics": {"errors": {"canaryEvents": -3, "canaryTotal": 9}}}]})");
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_EQ(
+      run.err,
+      "kanaryactl replay: ticks[0].metrics[\"errors\"].canary_events: must be >= 0, got -3\n");
+  run = Replay("{" + analysis + R"(, "ticks": [{"canaryWeight": 140}]})");
+  EXPECT_EQ(run.err, "kanaryactl replay: ticks[0].canary_weight: must be in [0, 100], got 140\n");
+  run = Replay(R"({"ticks": [{"time": "yesterday"}]})");
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_THAT(run.err, HasSubstr("kanaryactl replay: "));
+}
+
 }  // namespace
 }  // namespace kanarya::cli
