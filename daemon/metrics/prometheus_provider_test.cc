@@ -1,0 +1,257 @@
+// PrometheusProvider against a real Prometheus holding known data, and against
+// scripted faults between the two.
+#include "daemon/metrics/prometheus_provider.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tests/lab/prometheus_server.h"
+#include "tests/lab/scripted_http_server.h"
+
+namespace kanarya::metrics {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+// Known data: 121 samples 15 s apart from t0. Request counters per version
+// and code with a known error fraction, and a gauge with one NaN.
+struct KnownData {
+  absl::Time t0 =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(3)) / 60 * 60);
+  static constexpr int kSamples = 121;
+  absl::Time At(int k) const { return t0 + absl::Seconds(15 * k); }
+
+  std::string OpenMetrics() const {
+    std::string text = "# TYPE http_requests counter\n";
+    const std::pair<const char*, int> series[] = {{"version=\"baseline\",code=\"200\"", 100},
+                                                  {"version=\"baseline\",code=\"500\"", 1},
+                                                  {"version=\"canary\",code=\"200\"", 10},
+                                                  {"version=\"canary\",code=\"500\"", 1}};
+    for (const auto& [labels, per_sample] : series) {
+      for (int k = 0; k < kSamples; ++k) {
+        absl::StrAppend(&text, "http_requests_total{", labels, "} ", per_sample * k, " ",
+                        absl::ToUnixSeconds(At(k)), "\n");
+      }
+    }
+    text += "# TYPE queue_depth gauge\n";
+    for (int k = 0; k < kSamples; ++k) {
+      absl::StrAppend(&text, "queue_depth{version=\"canary\"} ", k == 10 ? "NaN" : absl::StrCat(k),
+                      " ", absl::ToUnixSeconds(At(k)), "\n");
+    }
+    return text + "# EOF\n";
+  }
+};
+
+class PrometheusProviderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new KnownData();
+    auto server = lab::PrometheusServer::Start(data_->OpenMetrics());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete data_;
+  }
+
+  PrometheusProvider Provider() { return PrometheusProvider(server_->url(), {}); }
+
+  static Query Instant(const std::string& expression, absl::Time at) {
+    return {.expression = expression, .start = at, .end = at};
+  }
+
+  static KnownData* data_;
+  static lab::PrometheusServer* server_;
+};
+
+KnownData* PrometheusProviderTest::data_ = nullptr;
+lab::PrometheusServer* PrometheusProviderTest::server_ = nullptr;
+
+TEST_F(PrometheusProviderTest, RangeQueryReturnsTheExactSamplesWritten) {
+  PrometheusProvider provider = Provider();
+  const auto result =
+      provider.Run(Query{.expression = R"(http_requests_total{version="canary",code="500"})",
+                         .start = data_->At(4),
+                         .end = data_->At(24),
+                         .step = absl::Seconds(15)});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->type, ResultType::kMatrix);
+  ASSERT_EQ(result->series.size(), 1u);
+  EXPECT_THAT(result->series[0].labels,
+              ElementsAre(Pair("__name__", "http_requests_total"), Pair("code", "500"),
+                          Pair("version", "canary")));
+  ASSERT_EQ(result->series[0].samples.size(), 21u);
+  for (int i = 0; i < 21; ++i) {
+    EXPECT_EQ(result->series[0].samples[i].time, data_->At(4 + i));
+    EXPECT_EQ(result->series[0].samples[i].value, 4.0 + i);
+  }
+}
+
+TEST_F(PrometheusProviderTest, InstantVectorScalarNaNAndEmptyResults) {
+  PrometheusProvider provider = Provider();
+  const absl::Time at = data_->At(11);
+  const Query queries[] = {
+      Instant("sum by (version) (http_requests_total)", at),
+      Instant(R"(scalar(sum(http_requests_total{code="500"})))", at),
+      Instant("queue_depth", data_->At(10)), Instant("no_such_metric", at),
+      // Error fraction of the canary over the last minute: 4 errors of 44.
+      Instant(R"(sum(increase(http_requests_total{version="canary",code="500"}[1m] offset 1s))
+                 / sum(increase(http_requests_total{version="canary"}[1m] offset 1s)))",
+              at)};
+  const auto results = provider.Run(queries);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[0]->type, ResultType::kVector);
+  ASSERT_EQ(results[0]->series.size(), 2u);
+  for (const Series& s : results[0]->series) {
+    const double expected = s.labels[0].second == "baseline" ? 101 * 11 : 11 * 11;
+    EXPECT_EQ(s.samples[0].value, expected) << s.labels[0].second;
+  }
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_EQ(results[1]->type, ResultType::kScalar);
+  EXPECT_EQ(results[1]->series[0].samples[0].value, 22.0);
+  ASSERT_TRUE(results[2].ok()) << results[2].status();
+  EXPECT_TRUE(std::isnan(results[2]->series[0].samples[0].value));
+  ASSERT_TRUE(results[3].ok()) << results[3].status();
+  EXPECT_TRUE(results[3]->series.empty());
+  ASSERT_TRUE(results[4].ok()) << results[4].status();
+  EXPECT_NEAR(results[4]->series[0].samples[0].value, 1.0 / 11, 1e-12);
+}
+
+TEST_F(PrometheusProviderTest, ManyQueriesInFlightAllAnswer) {
+  PrometheusProvider provider = Provider();
+  std::vector<Query> queries;
+  for (int k = 0; k < 40; ++k) {
+    queries.push_back(
+        Instant(R"(http_requests_total{version="baseline",code="200"})", data_->At(k)));
+  }
+  const auto results = provider.Run(queries);
+  for (int k = 0; k < 40; ++k) {
+    ASSERT_TRUE(results[k].ok()) << results[k].status();
+    EXPECT_EQ(results[k]->series[0].samples[0].value, 100.0 * k);
+  }
+}
+
+TEST_F(PrometheusProviderTest, RejectedQueryIsInvalidArgument) {
+  PrometheusProvider provider = Provider();
+  const auto result = provider.Run(Instant("sum(", data_->At(1)));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
+}
+
+TEST_F(PrometheusProviderTest, StepIsWidenedToStayWithinElevenThousandPoints) {
+  Query q{.expression = "queue_depth",
+          .start = data_->At(0) - absl::Hours(72),
+          .end = data_->At(120),
+          .step = absl::Seconds(1)};
+  // 261,000 s over 10,999 intervals: 23.73 s, so 11,000 points at most.
+  EXPECT_EQ(PrometheusProvider::EffectiveStep(q), absl::Milliseconds(23730));
+  PrometheusProvider provider = Provider();
+  const auto result = provider.Run(q);
+  ASSERT_TRUE(result.ok()) << result.status();  // Prometheus rejects > 11,000 points
+  EXPECT_FALSE(result->series.empty());
+}
+
+TEST_F(PrometheusProviderTest, StoppedAndRestartedServer) {
+  PrometheusProvider provider = Provider();
+  EXPECT_TRUE(provider.Health().ok());
+  server_->Kill();
+  EXPECT_EQ(provider.Health().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(provider.Run(Instant("queue_depth", data_->At(3))).status().code(),
+            absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(server_->Restart().ok());
+  const auto result = provider.Run(Instant("queue_depth", data_->At(3)));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->series[0].samples[0].value, 3.0);
+}
+
+// Faults between the provider and Prometheus, from a scripted server.
+http::EndpointConfig FastRetries() {
+  http::EndpointConfig config;
+  config.initial_backoff = absl::Milliseconds(10);
+  return config;
+}
+
+constexpr char kGoodBody[] =
+    R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"7"]}]}})";
+
+TEST(PrometheusProviderFaults, OverloadedServerIsRetriedThenUnavailable) {
+  lab::ScriptedHttpServer server([](const lab::ScriptedRequest&) {
+    return lab::ScriptedAnswer{.status = 503, .body = "busy"};
+  });
+  PrometheusProvider provider(server.url(), FastRetries());
+  const auto result = provider.Run(Query{.expression = "up", .timeout = absl::Seconds(5)});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(server.requests(), 3);  // bounded attempts
+}
+
+TEST(PrometheusProviderFaults, QueriesArePostedFormEncoded) {
+  lab::ScriptedHttpServer server([](const lab::ScriptedRequest& r) {
+    const bool as_expected = r.method == "POST" && r.path == "/api/v1/query_range" &&
+                             r.body.find("query=sum%28rate%28x%7Ba%3D%22b%20c%22%7D") == 0 &&
+                             r.body.find("&step=60.000") != std::string::npos;
+    return as_expected ? lab::ScriptedAnswer{.body = kGoodBody}
+                       : lab::ScriptedAnswer{.status = 418, .body = r.body};
+  });
+  PrometheusProvider provider(server.url(), FastRetries());
+  const auto result = provider.Run(Query{.expression = R"(sum(rate(x{a="b c"}[1m])))",
+                                         .start = absl::FromUnixSeconds(1700000000),
+                                         .end = absl::FromUnixSeconds(1700003600)});
+  EXPECT_TRUE(result.ok()) << result.status();
+}
+
+TEST(PrometheusProviderFaults, TransientFailureRecovers) {
+  lab::ScriptedHttpServer server([](const lab::ScriptedRequest& r) {
+    return r.number == 0 ? lab::ScriptedAnswer{.status = 502, .body = "gateway"}
+                         : lab::ScriptedAnswer{.body = kGoodBody};
+  });
+  PrometheusProvider provider(server.url(), FastRetries());
+  const auto result = provider.Run(Query{.expression = "up"});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->series[0].samples[0].value, 7.0);
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(PrometheusProviderFaults, RejectionsAreNeverRetried) {
+  lab::ScriptedHttpServer server([](const lab::ScriptedRequest&) {
+    return lab::ScriptedAnswer{
+        .status = 400,
+        .body = R"({"status":"error","errorType":"bad_data","error":"parse error"})"};
+  });
+  PrometheusProvider provider(server.url(), FastRetries());
+  EXPECT_EQ(provider.Run(Query{.expression = "up"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST(PrometheusProviderFaults, EachFaultGivesItsStatusAndNeverAValue) {
+  const std::string huge(100 << 20, ' ');  // 100 MB of whitespace before nothing
+  const struct {
+    lab::ScriptedAnswer answer;
+    absl::StatusCode code;
+    absl::Duration timeout = absl::Seconds(1);
+  } cases[] = {
+      {{.status = 500, .body = "<html>oops</html>"}, absl::StatusCode::kUnavailable},
+      {{.body = std::string(kGoodBody).substr(0, 40)}, absl::StatusCode::kDataLoss},
+      {{.body = "{\"status\": success}"}, absl::StatusCode::kDataLoss},
+      {{.body = kGoodBody, .delay_ms = 1500}, absl::StatusCode::kDeadlineExceeded},
+      {{.body = kGoodBody, .cut_after_bytes = 30}, absl::StatusCode::kUnavailable},
+      {{.body = huge}, absl::StatusCode::kResourceExhausted, absl::Seconds(20)},
+  };
+  for (const auto& c : cases) {
+    lab::ScriptedHttpServer server([&](const lab::ScriptedRequest&) { return c.answer; });
+    PrometheusProvider provider(server.url(), FastRetries());
+    const auto result = provider.Run(Query{.expression = "up", .timeout = c.timeout});
+    EXPECT_EQ(result.status().code(), c.code)
+        << result.status() << " for body of " << c.answer.body.size() << " bytes";
+  }
+}
+
+}  // namespace
+}  // namespace kanarya::metrics

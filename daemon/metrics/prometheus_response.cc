@@ -1,0 +1,218 @@
+#include "daemon/metrics/prometheus_response.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace kanarya::metrics {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+absl::Status Malformed(simdjson::error_code error) {
+  return absl::DataLossError(
+      absl::StrCat("malformed Prometheus response: ", simdjson::error_message(error)));
+}
+
+#define KANARYA_JSON(expression)                                            \
+  do {                                                                      \
+    if (const auto error_ = (expression); error_) return Malformed(error_); \
+  } while (false)
+
+absl::StatusOr<double> ParseValue(std::string_view text) {
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "+Inf" || text == "Inf") return std::numeric_limits<double>::infinity();
+  if (text == "-Inf") return -std::numeric_limits<double>::infinity();
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return absl::DataLossError(absl::StrCat("malformed sample value \"", std::string(text), "\""));
+  }
+  return value;
+}
+
+// [ <unix seconds>, "<value>" ]
+absl::StatusOr<Sample> ParseSample(od::value pair) {
+  od::array array;
+  KANARYA_JSON(pair.get_array().get(array));
+  double seconds = 0;
+  std::string_view text;
+  int index = 0;
+  for (auto element : array) {
+    if (index == 0) {
+      KANARYA_JSON(element.get_double().get(seconds));
+    } else if (index == 1) {
+      KANARYA_JSON(element.get_string().get(text));
+    }
+    ++index;
+  }
+  if (index != 2) return absl::DataLossError("a sample must be [time, \"value\"]");
+  absl::StatusOr<double> value = ParseValue(text);
+  if (!value.ok()) return value.status();
+  return Sample{absl::FromUnixMillis(std::llround(seconds * 1000)), *value};
+}
+
+absl::Status ParseSeries(od::object object, QueryResult& result) {
+  Series series;
+  for (auto field : object) {
+    std::string_view key;
+    KANARYA_JSON(field.unescaped_key().get(key));
+    if (key == "metric") {
+      od::object labels;
+      KANARYA_JSON(field.value().get_object().get(labels));
+      for (auto label : labels) {
+        std::string_view name, value;
+        KANARYA_JSON(label.unescaped_key().get(name));
+        KANARYA_JSON(label.value().get_string().get(value));
+        series.labels.emplace_back(name, value);
+      }
+    } else if (key == "values") {
+      od::array samples;
+      KANARYA_JSON(field.value().get_array().get(samples));
+      for (auto sample : samples) {
+        od::value value;
+        KANARYA_JSON(sample.get(value));
+        absl::StatusOr<Sample> parsed = ParseSample(value);
+        if (!parsed.ok()) return parsed.status();
+        series.samples.push_back(*parsed);
+      }
+    } else if (key == "value") {
+      od::value value;
+      KANARYA_JSON(field.value().get(value));
+      absl::StatusOr<Sample> parsed = ParseSample(value);
+      if (!parsed.ok()) return parsed.status();
+      series.samples.push_back(*parsed);
+    }  // native histograms and unknown fields are skipped
+  }
+  std::sort(series.labels.begin(), series.labels.end());
+  result.series.push_back(std::move(series));
+  return absl::OkStatus();
+}
+
+absl::Status ParseData(od::object data, QueryResult& result) {
+  for (auto field : data) {
+    std::string_view key;
+    KANARYA_JSON(field.unescaped_key().get(key));
+    if (key == "resultType") {
+      std::string_view type;
+      KANARYA_JSON(field.value().get_string().get(type));
+      if (type == "matrix") {
+        result.type = ResultType::kMatrix;
+      } else if (type == "vector") {
+        result.type = ResultType::kVector;
+      } else if (type == "scalar") {
+        result.type = ResultType::kScalar;
+      } else {
+        return absl::DataLossError(
+            absl::StrCat("unsupported resultType \"", std::string(type), "\""));
+      }
+    } else if (key == "result") {
+      od::array items;
+      KANARYA_JSON(field.value().get_array().get(items));
+      // A scalar is one bare [time, "value"]; matrices and vectors hold series.
+      bool scalar = false;
+      Series bare;
+      int index = 0;
+      double seconds = 0;
+      for (auto item : items) {
+        od::json_type type;
+        KANARYA_JSON(item.type().get(type));
+        if (type == od::json_type::object) {
+          od::object object;
+          KANARYA_JSON(item.get_object().get(object));
+          if (absl::Status s = ParseSeries(object, result); !s.ok()) return s;
+        } else if (index == 0 && type == od::json_type::number) {
+          scalar = true;
+          KANARYA_JSON(item.get_double().get(seconds));
+        } else if (index == 1 && scalar) {
+          std::string_view text;
+          KANARYA_JSON(item.get_string().get(text));
+          absl::StatusOr<double> value = ParseValue(text);
+          if (!value.ok()) return value.status();
+          bare.samples.push_back({absl::FromUnixMillis(std::llround(seconds * 1000)), *value});
+        } else {
+          return absl::DataLossError("unexpected element in result");
+        }
+        ++index;
+      }
+      if (scalar) {
+        result.type = ResultType::kScalar;
+        result.series.push_back(std::move(bare));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ErrorStatus(std::string_view type, std::string_view message) {
+  const std::string text =
+      absl::StrCat("Prometheus ", std::string(type), ": ", std::string(message));
+  if (type == "bad_data") return absl::InvalidArgumentError(text);
+  if (type == "execution") return absl::FailedPreconditionError(text);
+  if (type == "timeout") return absl::DeadlineExceededError(text);
+  if (type == "canceled") return absl::CancelledError(text);
+  if (type == "unavailable") return absl::UnavailableError(text);
+  if (type == "not_found") return absl::NotFoundError(text);
+  if (type == "internal") return absl::InternalError(text);
+  return absl::UnknownError(text);
+}
+
+}  // namespace
+
+absl::StatusOr<QueryResult> ParsePrometheusResponse(std::string_view body,
+                                                    long http_status) {  // NOLINT
+  const auto not_prometheus = [&](const std::string& why) -> absl::Status {
+    const std::string text = absl::StrCat("HTTP ", http_status, " with ", why);
+    if (http_status >= 500) return absl::UnavailableError(text);
+    return absl::DataLossError(text);
+  };
+  od::parser parser;
+  const simdjson::padded_string padded(body);
+  od::document document;
+  if (parser.iterate(padded).get(document)) return not_prometheus("a body that is not JSON");
+  od::object root;
+  if (document.get_object().get(root)) return not_prometheus("a body that is not a JSON object");
+
+  QueryResult result;
+  std::string status, error_type, error;
+  bool has_data = false;
+  for (auto field : root) {
+    std::string_view key;
+    KANARYA_JSON(field.unescaped_key().get(key));
+    if (key == "status" || key == "errorType" || key == "error") {
+      std::string_view value;
+      KANARYA_JSON(field.value().get_string().get(value));
+      (key == "status" ? status : key == "errorType" ? error_type : error) = std::string(value);
+    } else if (key == "data") {
+      od::object data;
+      KANARYA_JSON(field.value().get_object().get(data));
+      if (absl::Status s = ParseData(data, result); !s.ok()) return s;
+      has_data = true;
+    } else if (key == "warnings") {
+      od::array warnings;
+      KANARYA_JSON(field.value().get_array().get(warnings));
+      for (auto warning : warnings) {
+        std::string_view text;
+        KANARYA_JSON(warning.get_string().get(text));
+        result.warnings.emplace_back(text);
+      }
+    }
+  }
+  // Anything after the object means the body is not one JSON document.
+  const size_t last = body.find_last_not_of(" \t\r\n");
+  if (last == std::string_view::npos || body[last] != '}') {
+    return absl::DataLossError("malformed Prometheus response: trailing data");
+  }
+  if (status == "error") return ErrorStatus(error_type, error);
+  if (status != "success") return not_prometheus("no \"status\": \"success\"");
+  if (!has_data) return absl::DataLossError("Prometheus response without \"data\"");
+  return result;
+}
+
+}  // namespace kanarya::metrics

@@ -1,0 +1,102 @@
+#include "daemon/metrics/prometheus_response.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+namespace kanarya::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+TEST(PrometheusResponse, MatrixWithSpecialValuesLabelsAndWarnings) {
+  const auto result = ParsePrometheusResponse(R"({"status":"success","data":{"resultType":"matrix",
+    "result":[{"metric":{"version":"canary","__name__":"up"},
+               "values":[[1700000000,"1"],[1700000015.5,"NaN"],[1700000030,"+Inf"],
+                         [1700000045,"-Inf"],[1700000060,"1.5e-3"]]}]},
+    "warnings":["PromQL info: metric might not be a counter"]})",
+                                              200);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->type, ResultType::kMatrix);
+  ASSERT_EQ(result->series.size(), 1u);
+  const Series& s = result->series[0];
+  EXPECT_THAT(s.labels, ::testing::ElementsAre(Pair("__name__", "up"), Pair("version", "canary")));
+  ASSERT_EQ(s.samples.size(), 5u);
+  EXPECT_EQ(s.samples[0].time, absl::FromUnixSeconds(1700000000));
+  EXPECT_EQ(s.samples[1].time, absl::FromUnixMillis(1700000015500));
+  EXPECT_TRUE(std::isnan(s.samples[1].value));
+  EXPECT_EQ(s.samples[2].value, INFINITY);
+  EXPECT_EQ(s.samples[3].value, -INFINITY);
+  EXPECT_EQ(s.samples[4].value, 1.5e-3);
+  EXPECT_THAT(result->warnings, ::testing::ElementsAre(HasSubstr("might not be a counter")));
+}
+
+TEST(PrometheusResponse, VectorScalarAndEmptyResults) {
+  auto vector = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"vector","result":[
+         {"metric":{"a":"1"},"value":[1.5,"2"]},{"metric":{},"value":[1.5,"3"]}]}})",
+      200);
+  ASSERT_TRUE(vector.ok()) << vector.status();
+  EXPECT_EQ(vector->type, ResultType::kVector);
+  ASSERT_EQ(vector->series.size(), 2u);
+  EXPECT_EQ(vector->series[1].samples[0].value, 3.0);
+
+  // Result before resultType: the shape decides.
+  auto scalar = ParsePrometheusResponse(
+      R"({"data":{"result":[1700000000.123,"42"],"resultType":"scalar"},"status":"success"})", 200);
+  ASSERT_TRUE(scalar.ok()) << scalar.status();
+  EXPECT_EQ(scalar->type, ResultType::kScalar);
+  EXPECT_EQ(scalar->series[0].samples[0].value, 42.0);
+  EXPECT_EQ(scalar->series[0].samples[0].time, absl::FromUnixMillis(1700000000123));
+
+  auto empty = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"matrix","result":[]}})", 200);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->series.empty());  // no data is an empty result, never a value
+}
+
+TEST(PrometheusResponse, ErrorTypesMapToDistinctStatuses) {
+  const std::pair<const char*, absl::StatusCode> cases[] = {
+      {"bad_data", absl::StatusCode::kInvalidArgument},
+      {"execution", absl::StatusCode::kFailedPrecondition},
+      {"timeout", absl::StatusCode::kDeadlineExceeded},
+      {"canceled", absl::StatusCode::kCancelled},
+      {"unavailable", absl::StatusCode::kUnavailable},
+      {"not_found", absl::StatusCode::kNotFound},
+      {"internal", absl::StatusCode::kInternal},
+      {"whatever", absl::StatusCode::kUnknown}};
+  for (const auto& [type, code] : cases) {
+    const auto result = ParsePrometheusResponse(
+        std::string(R"({"status":"error","errorType":")") + type + R"(","error":"boom"})", 400);
+    EXPECT_EQ(result.status().code(), code) << type;
+    EXPECT_THAT(result.status().message(), HasSubstr("boom"));
+  }
+}
+
+TEST(PrometheusResponse, TruncatedMalformedAndForeignBodiesNeverGiveValues) {
+  const std::string good =
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"7"]}]}})";
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    const auto result = ParsePrometheusResponse(good.substr(0, cut), 200);
+    EXPECT_FALSE(result.ok()) << "accepted a body cut at " << cut;
+  }
+  EXPECT_EQ(ParsePrometheusResponse("<html>bad gateway</html>", 502).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ParsePrometheusResponse("{\"status\":\"success\"}", 200).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ParsePrometheusResponse(
+          R"({"status":"success","data":{"resultType":"vector","result":[{"value":[1,"x7"]}]}})",
+          200)
+          .status()
+          .code(),
+      absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePrometheusResponse(good + "garbage", 200).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace kanarya::metrics

@@ -1,0 +1,53 @@
+#include "tests/lab/scripted_http_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+namespace kanarya::lab {
+
+ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script)
+    : server_(std::make_unique<httplib::Server>()) {
+  const auto handler = [this, script](const httplib::Request& request,
+                                      httplib::Response& response) {
+    ScriptedRequest scripted{requests_++, request.method, request.path, {}, request.body};
+    for (const auto& [name, value] : request.headers) scripted.headers.emplace(name, value);
+    const ScriptedAnswer answer = script(scripted);
+    if (answer.delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(answer.delay_ms));
+    response.status = answer.status;
+    if (answer.cut_after_bytes >= 0) {
+      // Declare the full length, send part of it, then drop the connection.
+      const std::string body = answer.body;
+      const size_t cut = static_cast<size_t>(answer.cut_after_bytes);
+      response.set_content_provider(body.size(), answer.content_type,
+                                    [body, cut](size_t offset, size_t, httplib::DataSink& sink) {
+                                      if (offset >= cut) return false;
+                                      sink.write(body.data() + offset, cut - offset);
+                                      return true;
+                                    });
+      return;
+    }
+    response.set_content(answer.body, answer.content_type);
+  };
+  // Stopping waits for idle keep-alive connections; keep that wait short.
+  server_->set_keep_alive_timeout(1);
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+ScriptedHttpServer::~ScriptedHttpServer() {
+  server_->stop();
+  thread_.join();
+}
+
+std::string ScriptedHttpServer::url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+
+}  // namespace kanarya::lab

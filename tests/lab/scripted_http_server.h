@@ -1,0 +1,55 @@
+// Test equipment: an HTTP server on a free loopback port whose answers a test
+// scripts (status, body, delay, a body cut short), counting the requests it
+// got. Used to put faults between a client and a real server. Never product code.
+#ifndef KANARYA_TESTS_LAB_SCRIPTED_HTTP_SERVER_H_
+#define KANARYA_TESTS_LAB_SCRIPTED_HTTP_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace kanarya::lab {
+
+struct ScriptedAnswer {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  int delay_ms = 0;
+  // Close the connection after this many bytes of a larger declared body.
+  long cut_after_bytes = -1;  // NOLINT(google-runtime-int)
+};
+
+struct ScriptedRequest {
+  int number;  // from 0, in arrival order
+  std::string method;
+  std::string path;
+  std::multimap<std::string, std::string> headers;  // as httplib reports them
+  std::string body;
+};
+
+class ScriptedHttpServer {
+ public:
+  // Every request, whatever its path, is answered by script(request).
+  explicit ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script);
+  ~ScriptedHttpServer();
+
+  std::string url() const;
+  int requests() const { return requests_.load(); }
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+};
+
+}  // namespace kanarya::lab
+
+#endif  // KANARYA_TESTS_LAB_SCRIPTED_HTTP_SERVER_H_
