@@ -37,25 +37,48 @@ absl::StatusOr<double> ParseValue(std::string_view text) {
   return value;
 }
 
-// [ <unix seconds>, "<value>" ]
+// [ <unix seconds>, "<value>" ] in matrices and vectors, or a log entry
+// [ "<unix nanoseconds>", "<line>" ] in Loki's streams, which counts as 1.
 absl::StatusOr<Sample> ParseSample(od::value pair) {
   od::array array;
   KANARYA_JSON(pair.get_array().get(array));
-  double seconds = 0;
+  Sample sample{};
+  bool log_entry = false;
   std::string_view text;
   int index = 0;
   for (auto element : array) {
     if (index == 0) {
-      KANARYA_JSON(element.get_double().get(seconds));
+      od::json_type type;
+      KANARYA_JSON(element.type().get(type));
+      if (type == od::json_type::string) {
+        std::string_view nanos;
+        KANARYA_JSON(element.get_string().get(nanos));
+        int64_t ns = 0;
+        const auto [end, error] = std::from_chars(nanos.data(), nanos.data() + nanos.size(), ns);
+        if (error != std::errc() || end != nanos.data() + nanos.size()) {
+          return absl::DataLossError("malformed nanosecond timestamp");
+        }
+        sample.time = absl::FromUnixNanos(ns);
+        log_entry = true;
+      } else {
+        double seconds = 0;
+        KANARYA_JSON(element.get_double().get(seconds));
+        sample.time = absl::FromUnixMillis(std::llround(seconds * 1000));
+      }
     } else if (index == 1) {
       KANARYA_JSON(element.get_string().get(text));
     }
     ++index;
   }
   if (index != 2) return absl::DataLossError("a sample must be [time, \"value\"]");
+  if (log_entry) {
+    sample.value = 1;
+    return sample;
+  }
   absl::StatusOr<double> value = ParseValue(text);
   if (!value.ok()) return value.status();
-  return Sample{absl::FromUnixMillis(std::llround(seconds * 1000)), *value};
+  sample.value = *value;
+  return sample;
 }
 
 absl::Status ParseSeries(od::object object, QueryResult& result) {
@@ -63,7 +86,7 @@ absl::Status ParseSeries(od::object object, QueryResult& result) {
   for (auto field : object) {
     std::string_view key;
     KANARYA_JSON(field.unescaped_key().get(key));
-    if (key == "metric") {
+    if (key == "metric" || key == "stream") {
       od::object labels;
       KANARYA_JSON(field.value().get_object().get(labels));
       for (auto label : labels) {
@@ -108,6 +131,8 @@ absl::Status ParseData(od::object data, QueryResult& result) {
         result.type = ResultType::kVector;
       } else if (type == "scalar") {
         result.type = ResultType::kScalar;
+      } else if (type == "streams") {
+        result.type = ResultType::kStreams;
       } else {
         return absl::DataLossError(
             absl::StrCat("unsupported resultType \"", std::string(type), "\""));

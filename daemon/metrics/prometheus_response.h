@@ -1,8 +1,9 @@
-// Parses a Prometheus HTTP API response body (/api/v1/query, /query_range):
-// matrix, vector and scalar results, sample values as strings ("NaN", "+Inf",
-// "-Inf", exponents), warnings, and error bodies mapped to statuses by their
-// errorType. Streams through the body with simdjson's on-demand API, without
-// building a document tree. Pure; thread-safe.
+// Parses a Prometheus HTTP API response body (/api/v1/query, /query_range),
+// and Loki's, which shares the format: matrix, vector and scalar results,
+// sample values as strings ("NaN", "+Inf", "-Inf", exponents), Loki's streams
+// (entries ["<unix ns>", "<line>"], each a sample of value 1), warnings, and
+// error bodies mapped to statuses by their errorType. Streams through the body with simdjson's
+// on-demand API, without building a document tree. Pure; thread-safe.
 #ifndef KANARYA_DAEMON_METRICS_PROMETHEUS_RESPONSE_H_
 #define KANARYA_DAEMON_METRICS_PROMETHEUS_RESPONSE_H_
 

@@ -1,0 +1,154 @@
+#include "daemon/metrics/loki_provider.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "daemon/metrics/prometheus_response.h"
+
+namespace kanarya::metrics {
+namespace {
+
+std::string UrlEscape(const std::string& value) {
+  char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
+  std::string result(escaped);
+  curl_free(escaped);
+  return result;
+}
+
+int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
+
+// A LogQL log query starts with its stream selector; a metric query with a
+// function or aggregation.
+bool IsLogQuery(const std::string& expression) {
+  const size_t first = expression.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && expression[first] == '{';
+}
+
+// The step points of a range query: start, start + step, ..., up to end.
+std::vector<absl::Time> StepPoints(const Query& q) {
+  std::vector<absl::Time> points;
+  for (absl::Time t = q.start; t <= q.end; t += q.step) points.push_back(t);
+  return points;
+}
+
+// Loki leaves out the steps where a metric query found nothing: put zeros there.
+void FillMissingSteps(const Query& q, QueryResult& result) {
+  const std::vector<absl::Time> points = StepPoints(q);
+  for (Series& series : result.series) {
+    std::map<absl::Time, double> present;
+    for (const Sample& s : series.samples) present[s.time] = s.value;
+    series.samples.clear();
+    for (absl::Time t : points) {
+      const auto it = present.find(t);
+      series.samples.push_back({t, it == present.end() ? 0.0 : it->second});
+    }
+  }
+}
+
+// Counts each stream's lines per step, (t - step, t]; an instant query
+// counts them all at its time.
+void CountLinesPerStep(const Query& q, QueryResult& result) {
+  const std::vector<absl::Time> points =
+      q.start == q.end ? std::vector<absl::Time>{q.end} : StepPoints(q);
+  const absl::Duration window = q.start == q.end ? absl::InfiniteDuration() : q.step;
+  for (Series& series : result.series) {
+    std::vector<Sample> counts;
+    for (absl::Time t : points) {
+      double count = 0;
+      for (const Sample& line : series.samples) count += line.time > t - window && line.time <= t;
+      counts.push_back({t, count});
+    }
+    series.samples = std::move(counts);
+  }
+  result.type = q.start == q.end ? ResultType::kVector : ResultType::kMatrix;
+}
+
+absl::Status PlainTextError(long status, const std::string& body) {  // NOLINT
+  const std::string text =
+      absl::StrCat("Loki HTTP ", status, ": ", absl::StripAsciiWhitespace(body));
+  if (status == 400) return absl::InvalidArgumentError(text);
+  if (status == 401) return absl::UnauthenticatedError(text);
+  if (status == 403) return absl::PermissionDeniedError(text);
+  if (status == 404) return absl::NotFoundError(text);
+  if (status == 429) return absl::ResourceExhaustedError(text);
+  if (status == 504) return absl::DeadlineExceededError(text);
+  if (status >= 500) return absl::UnavailableError(text);
+  return absl::UnknownError(text);
+}
+
+}  // namespace
+
+LokiProvider::LokiProvider(std::string base_url, std::string tenant, http::EndpointConfig endpoint,
+                           int line_limit)
+    : base_url_(absl::StripSuffix(base_url, "/")),
+      tenant_(std::move(tenant)),
+      line_limit_(line_limit),
+      http_(std::move(endpoint)) {}
+
+std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query> queries) {
+  std::vector<http::HttpRequest> requests;
+  for (const Query& q : queries) {
+    http::HttpRequest request;
+    request.timeout = q.timeout;
+    if (!tenant_.empty()) request.headers = {{"X-Scope-OrgID", tenant_}};
+    const std::string common = absl::StrCat("query=", UrlEscape(q.expression),
+                                            "&limit=", line_limit_, "&direction=forward");
+    if (q.start == q.end) {
+      request.url = absl::StrCat(base_url_, "/loki/api/v1/query?", common, "&time=", Nanos(q.end));
+    } else if (IsLogQuery(q.expression)) {
+      // Lines are counted in (t - step, t] for every step t: fetch from one
+      // step before the first, and up to the last inclusive (Loki's end is
+      // exclusive for lines).
+      request.url = absl::StrCat(base_url_, "/loki/api/v1/query_range?", common,
+                                 "&start=", Nanos(q.start - q.step) + 1, "&end=", Nanos(q.end) + 1);
+    } else {
+      request.url =
+          absl::StrCat(base_url_, "/loki/api/v1/query_range?", common, "&start=", Nanos(q.start),
+                       "&end=", Nanos(q.end), "&step=", absl::ToDoubleSeconds(q.step));
+    }
+    requests.push_back(std::move(request));
+  }
+  std::vector<absl::StatusOr<http::HttpResponse>> responses = http_.Perform(requests);
+  std::vector<absl::StatusOr<QueryResult>> results;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    results.push_back(Interpret(queries[i], std::move(responses[i])));
+  }
+  return results;
+}
+
+absl::StatusOr<QueryResult> LokiProvider::Interpret(
+    const Query& query, absl::StatusOr<http::HttpResponse> response) const {
+  if (!response.ok()) return response.status();
+  if (response->status != 200) return PlainTextError(response->status, response->body);
+  absl::StatusOr<QueryResult> result = ParsePrometheusResponse(response->body, response->status);
+  if (!result.ok()) return result;
+  if (result->type == ResultType::kStreams) {
+    size_t lines = 0;
+    for (const Series& s : result->series) lines += s.samples.size();
+    if (lines >= static_cast<size_t>(line_limit_)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("log query reached the limit of ", line_limit_,
+                       " lines; count them in Loki with count_over_time instead"));
+    }
+    CountLinesPerStep(query, *result);
+  } else if (result->type == ResultType::kMatrix && query.start != query.end) {
+    FillMissingSteps(query, *result);
+  }
+  return result;
+}
+
+absl::Status LokiProvider::Health() {
+  http::HttpRequest request;
+  request.url = base_url_ + "/ready";
+  request.timeout = absl::Seconds(5);
+  absl::StatusOr<http::HttpResponse> response = std::move(http_.Perform({&request, 1})[0]);
+  if (!response.ok()) return response.status();
+  if (response->status != 200) return PlainTextError(response->status, response->body);
+  return absl::OkStatus();
+}
+
+}  // namespace kanarya::metrics
