@@ -12,6 +12,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace kanarya::http {
 
@@ -233,6 +234,14 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
       } else {
         finish(*t, absl::InternalError(absl::StrCat(url, ": ", curl_easy_strerror(code))), false);
       }
+    }
+    // Wait for socket activity only while transfers are in flight; a
+    // transfer waiting to be retried is started at the top of the loop.
+    bool in_flight = false;
+    for (const Transfer& t : transfers) in_flight = in_flight || t.active;
+    if (!in_flight) {
+      if (next_start != absl::InfiniteFuture()) absl::SleepFor(next_start - absl::Now());
+      continue;
     }
     const absl::Duration wait =
         std::clamp(next_start - absl::Now(), absl::Milliseconds(1), absl::Milliseconds(100));

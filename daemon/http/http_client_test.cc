@@ -75,6 +75,20 @@ TEST(HttpClient, RequestsRunConcurrentlyOnOneThread) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
 }
 
+TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
+  // A completed transfer must be noticed when it completes, not on a timer.
+  lab::ScriptedHttpServer server(
+      [](const lab::ScriptedRequest&) { return lab::ScriptedAnswer{.body = "x"}; });
+  HttpClient client(EndpointConfig{});
+  HttpRequest get{.url = server.url()};
+  HttpRequest post{.method = "POST", .url = server.url(), .body = "query=up"};
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(client.Perform({i % 2 ? &post : &get, 1})[0].ok());
+  }
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+}
+
 TEST(HttpClient, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
   EndpointConfig config;
   config.initial_backoff = absl::Milliseconds(5);
