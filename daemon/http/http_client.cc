@@ -229,6 +229,12 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
                absl::ResourceExhaustedError(
                    absl::StrCat(url, ": response larger than ", t->limit, " bytes")),
                false);
+      } else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+                 code == CURLE_SSL_CONNECT_ERROR) {
+        finish(
+            *t,
+            absl::FailedPreconditionError(absl::StrCat(url, ": TLS: ", curl_easy_strerror(code))),
+            false);
       } else if (TransientCurlError(code)) {
         finish(*t, absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(code))), true);
       } else {

@@ -68,7 +68,8 @@ class HttpClient {
   // transient ones); failures to get one are statuses: DeadlineExceeded
   // (timeout), Unavailable (connection refused, reset, nothing received),
   // ResourceExhausted (response over max_response_bytes), Unauthenticated
-  // (the token file cannot be read), Internal (anything else from curl).
+  // (the token file cannot be read), FailedPrecondition (TLS verification
+  // failed), Internal (anything else from curl).
   std::vector<absl::StatusOr<HttpResponse>> Perform(std::span<const HttpRequest> requests)
       ABSL_LOCKS_EXCLUDED(mutex_);
 

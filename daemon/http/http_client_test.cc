@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -87,6 +88,40 @@ TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
     EXPECT_TRUE(client.Perform({i % 2 ? &post : &get, 1})[0].ok());
   }
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+}
+
+TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {
+  const std::string dir = std::filesystem::temp_directory_path() / "kanarya-tls-test";
+  std::filesystem::create_directories(dir);
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  lab::ScriptedHttpServer server(
+      [](const lab::ScriptedRequest&) { return lab::ScriptedAnswer{.body = "secure"}; },
+      dir + "/cert.pem", dir + "/key.pem");
+  HttpRequest request{.url = server.url()};
+  {
+    HttpClient unverified(EndpointConfig{});
+    EXPECT_EQ(unverified.Perform({&request, 1})[0].status().code(),
+              absl::StatusCode::kFailedPrecondition);
+  }
+  {
+    EndpointConfig config;
+    config.ca_file = dir + "/cert.pem";
+    HttpClient verified(config);
+    const auto response = verified.Perform({&request, 1});
+    ASSERT_TRUE(response[0].ok()) << response[0].status();
+    EXPECT_EQ(response[0]->body, "secure");
+  }
+  {
+    EndpointConfig config;
+    config.insecure_skip_tls_verify = true;
+    HttpClient insecure(config);
+    EXPECT_TRUE(insecure.Perform({&request, 1})[0].ok());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpClient, ConnectionRefusedIsUnavailableAfterBoundedRetries) {

@@ -40,6 +40,22 @@ struct KnownData {
                         absl::ToUnixSeconds(At(k)), "\n");
       }
     }
+    // A latency histogram whose every 15 s adds 10 observations at or under
+    // 0.1 s, 30 in (0.1, 0.2] and 10 in (0.2, 0.4]: its median is 0.15.
+    text += "# TYPE latency_seconds histogram\n";
+    for (const auto& [le, per_sample] : {std::pair{"0.1", 10}, std::pair{"0.2", 40},
+                                         std::pair{"0.4", 50}, std::pair{"+Inf", 50}}) {
+      for (int k = 0; k < kSamples; ++k) {
+        absl::StrAppend(&text, "latency_seconds_bucket{le=\"", le, "\"} ", per_sample * k, " ",
+                        absl::ToUnixSeconds(At(k)), "\n");
+      }
+    }
+    // A gauge with a 15-minute gap, longer than Prometheus' 5-minute lookback.
+    text += "# TYPE gappy gauge\n";
+    for (int k = 0; k < kSamples; ++k) {
+      if (k > 20 && k < 80) continue;
+      absl::StrAppend(&text, "gappy ", k, " ", absl::ToUnixSeconds(At(k)), "\n");
+    }
     text += "# TYPE queue_depth gauge\n";
     for (int k = 0; k < kSamples; ++k) {
       absl::StrAppend(&text, "queue_depth{version=\"canary\"} ", k == 10 ? "NaN" : absl::StrCat(k),
@@ -123,6 +139,45 @@ TEST_F(PrometheusProviderTest, InstantVectorScalarNaNAndEmptyResults) {
   EXPECT_TRUE(results[3]->series.empty());
   ASSERT_TRUE(results[4].ok()) << results[4].status();
   EXPECT_NEAR(results[4]->series[0].samples[0].value, 1.0 / 11, 1e-12);
+}
+
+TEST_F(PrometheusProviderTest, HistogramQuantileIsExact) {
+  PrometheusProvider provider = Provider();
+  const auto result = provider.Run(
+      Instant("histogram_quantile(0.5, rate(latency_seconds_bucket[1m]))", data_->At(60)));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->series.size(), 1u);
+  EXPECT_NEAR(result->series[0].samples[0].value, 0.15, 1e-12);
+}
+
+TEST_F(PrometheusProviderTest, GapsStayGapsAndAreNeverFilledIn) {
+  PrometheusProvider provider = Provider();
+  const auto result = provider.Run(Query{.expression = "gappy",
+                                         .start = data_->At(0),
+                                         .end = data_->At(120),
+                                         .step = absl::Seconds(15)});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->series.size(), 1u);
+  // Samples 0..20 are seen for 5 more minutes (20 steps), then nothing until 80.
+  const auto& samples = result->series[0].samples;
+  ASSERT_EQ(samples.size(), 41u + 41u);
+  EXPECT_EQ(samples[40].time, data_->At(40));
+  EXPECT_EQ(samples[40].value, 20.0);  // the last value, carried by the lookback
+  EXPECT_EQ(samples[41].time, data_->At(80));
+}
+
+TEST_F(PrometheusProviderTest, SlowProxyInFrontOfPrometheus) {
+  lab::ScriptedHttpServer slow([](const lab::ScriptedRequest&) {
+    return lab::ScriptedAnswer{.delay_ms = 1500, .forward_to = server_->url()};
+  });
+  PrometheusProvider through_slow(slow.url(), {});
+  Query query = Instant("queue_depth", data_->At(7));
+  query.timeout = absl::Seconds(1);
+  EXPECT_EQ(through_slow.Run(query).status().code(), absl::StatusCode::kDeadlineExceeded);
+  query.timeout = absl::Seconds(5);
+  const auto result = through_slow.Run(query);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->series[0].samples[0].value, 7.0);
 }
 
 TEST_F(PrometheusProviderTest, ManyQueriesInFlightAllAnswer) {

@@ -10,6 +10,18 @@ namespace kanarya::lab {
 
 ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script)
     : server_(std::make_unique<httplib::Server>()) {
+  Serve(std::move(script));
+}
+
+ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script,
+                                       const std::string& tls_certificate,
+                                       const std::string& tls_key)
+    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
+      tls_(true) {
+  Serve(std::move(script));
+}
+
+void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedRequest&)> script) {
   const auto handler = [this, script](const httplib::Request& request,
                                       httplib::Response& response) {
     ScriptedRequest scripted{requests_++, request.method, request.path, {}, request.body};
@@ -17,6 +29,24 @@ ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const Script
     const ScriptedAnswer answer = script(scripted);
     if (answer.delay_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(answer.delay_ms));
+    if (!answer.forward_to.empty()) {
+      httplib::Client upstream(answer.forward_to);
+      httplib::Headers headers;
+      for (const auto& [name, value] : request.headers) {
+        if (name != "Host" && name != "Content-Length") headers.emplace(name, value);
+      }
+      const auto content_type = request.get_header_value("Content-Type");
+      auto forwarded = request.method == "POST"
+                           ? upstream.Post(request.path, headers, request.body, content_type)
+                           : upstream.Get(request.path, request.params, headers);
+      if (!forwarded) {
+        response.status = 502;
+        return;
+      }
+      response.status = forwarded->status;
+      response.set_content(forwarded->body, forwarded->get_header_value("Content-Type"));
+      return;
+    }
     response.status = answer.status;
     if (answer.cut_after_bytes >= 0) {
       // Declare the full length, send part of it, then drop the connection.
@@ -48,6 +78,8 @@ ScriptedHttpServer::~ScriptedHttpServer() {
   thread_.join();
 }
 
-std::string ScriptedHttpServer::url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+std::string ScriptedHttpServer::url() const {
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+}
 
 }  // namespace kanarya::lab

@@ -24,6 +24,9 @@ struct ScriptedAnswer {
   int delay_ms = 0;
   // Close the connection after this many bytes of a larger declared body.
   long cut_after_bytes = -1;  // NOLINT(google-runtime-int)
+  // When set ("http://127.0.0.1:PORT"), the request is passed on to this
+  // upstream after the delay and its answer returned: a delaying proxy.
+  std::string forward_to;
 };
 
 struct ScriptedRequest {
@@ -36,17 +39,23 @@ struct ScriptedRequest {
 
 class ScriptedHttpServer {
  public:
-  // Every request, whatever its path, is answered by script(request).
+  // Every request, whatever its path, is answered by script(request). With
+  // TLS, serves HTTPS with the PEM certificate and key files given.
   explicit ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script);
+  ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script,
+                     const std::string& tls_certificate, const std::string& tls_key);
   ~ScriptedHttpServer();
 
-  std::string url() const;
+  std::string url() const;  // http:// or https://127.0.0.1:PORT
   int requests() const { return requests_.load(); }
 
  private:
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  void Serve(std::function<ScriptedAnswer(const ScriptedRequest&)> script);
+
   int port_ = 0;
+  bool tls_ = false;
   std::atomic<int> requests_{0};
 };
 
