@@ -124,6 +124,23 @@ TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(HttpClient, AcceptsGzipAndDecodesIt) {
+  const std::string large(200000, 'k');
+  lab::ScriptedHttpServer server([&](const lab::ScriptedRequest& r) {
+    // The lab's server compresses when the client accepts gzip.
+    return lab::ScriptedAnswer{
+        .body = Header(r, "Accept-Encoding").find("gzip") != std::string::npos
+                    ? large
+                    : std::string("no gzip offered"),
+        .content_type = "text/plain"};
+  });
+  HttpClient client(EndpointConfig{});
+  HttpRequest request{.url = server.url()};
+  const auto response = client.Perform({&request, 1});
+  ASSERT_TRUE(response[0].ok());
+  EXPECT_EQ(response[0]->body, large);
+}
+
 TEST(HttpClient, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
   EndpointConfig config;
   config.initial_backoff = absl::Milliseconds(5);

@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -180,6 +182,22 @@ TEST_F(PrometheusProviderTest, SlowProxyInFrontOfPrometheus) {
   EXPECT_EQ(result->series[0].samples[0].value, 7.0);
 }
 
+TEST_F(PrometheusProviderTest, PrometheusStoppedMidQueryIsUnavailable) {
+  // The proxy holds the query while Prometheus dies, then finds it gone.
+  lab::ScriptedHttpServer proxy([](const lab::ScriptedRequest&) {
+    return lab::ScriptedAnswer{.delay_ms = 500, .forward_to = server_->url()};
+  });
+  PrometheusProvider provider(proxy.url(), {});
+  std::thread killer([] {
+    absl::SleepFor(absl::Milliseconds(200));
+    server_->Kill();
+  });
+  const auto result = provider.Run(Instant("queue_depth", data_->At(3)));
+  killer.join();
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+  ASSERT_TRUE(server_->Restart().ok());
+}
+
 TEST_F(PrometheusProviderTest, ManyQueriesInFlightAllAnswer) {
   PrometheusProvider provider = Provider();
   std::vector<Query> queries;
@@ -306,6 +324,32 @@ TEST(PrometheusProviderFaults, EachFaultGivesItsStatusAndNeverAValue) {
     EXPECT_EQ(result.status().code(), c.code)
         << result.status() << " for body of " << c.answer.body.size() << " bytes";
   }
+}
+
+TEST(PrometheusProviderLive, StaleSeriesDisappearInsteadOfRepeatingTheirLastValue) {
+  // A live exporter that Prometheus scrapes every second; when the canary's
+  // series vanishes from it, Prometheus marks it stale and the query must
+  // return nothing for it, not its last value.
+  std::atomic<bool> canary_alive{true};
+  lab::ScriptedHttpServer exporter([&](const lab::ScriptedRequest&) {
+    std::string text = "# TYPE inflight gauge\ninflight{version=\"baseline\"} 3\n";
+    if (canary_alive) text += "inflight{version=\"canary\"} 5\n";
+    return lab::ScriptedAnswer{.body = text, .content_type = "text/plain; version=0.0.4"};
+  });
+  auto server = lab::PrometheusServer::Start("# EOF\n", exporter.url().substr(7));
+  ASSERT_TRUE(server.ok()) << server.status();
+  PrometheusProvider provider((*server)->url(), {});
+  const auto series_now = [&] {
+    auto result =
+        provider.Run(Query{.expression = "inflight", .start = absl::Now(), .end = absl::Now()});
+    return result.ok() ? result->series.size() : size_t{99};
+  };
+  // Bounded waits: scrapes happen every second.
+  for (int i = 0; i < 100 && series_now() != 2; ++i) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_EQ(series_now(), 2u);
+  canary_alive = false;
+  for (int i = 0; i < 100 && series_now() != 1; ++i) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(series_now(), 1u);  // well inside the 5-minute lookback
 }
 
 }  // namespace

@@ -52,12 +52,19 @@ int FreeLoopbackPort() {
 }
 
 absl::StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
-    const std::string& openmetrics) {
+    const std::string& openmetrics, const std::string& scrape_target) {
   std::string pattern = (std::filesystem::temp_directory_path() / "kanarya-prometheus-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError("mkdtemp failed");
   const std::string directory = pattern;
   std::ofstream(directory + "/data.om") << openmetrics;
-  std::ofstream(directory + "/prometheus.yml") << "global: {}\n";
+  std::ofstream config(directory + "/prometheus.yml");
+  if (scrape_target.empty()) {
+    config << "global: {}\n";
+  } else {
+    config << "global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: exporter\n"
+           << "    static_configs: [{targets: ['" << scrape_target << "']}]\n";
+  }
+  config.close();
   const pid_t promtool = Spawn({"promtool", "tsdb", "create-blocks-from", "openmetrics",
                                 directory + "/data.om", directory + "/tsdb"},
                                directory + "/promtool.log");

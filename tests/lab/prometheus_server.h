@@ -16,9 +16,11 @@ namespace kanarya::lab {
 
 class PrometheusServer {
  public:
-  // `openmetrics` must end with "# EOF". Fails when promtool rejects the data
-  // or the server is not ready within 30 s.
-  static absl::StatusOr<std::unique_ptr<PrometheusServer>> Start(const std::string& openmetrics);
+  // `openmetrics` must end with "# EOF". When `scrape_target` is set
+  // ("127.0.0.1:PORT"), Prometheus also scrapes its /metrics every second.
+  // Fails when promtool rejects the data or the server is not ready in 30 s.
+  static absl::StatusOr<std::unique_ptr<PrometheusServer>> Start(
+      const std::string& openmetrics, const std::string& scrape_target = "");
   ~PrometheusServer();
 
   std::string url() const;  // http://127.0.0.1:PORT
