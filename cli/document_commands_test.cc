@@ -124,7 +124,7 @@ Outcome Replay(const std::string& document) {
   return {code, out.str(), err.str()};
 }
 
-TEST(ReplayCommand, TheIssueExampleParsesAndContinues) {
+TEST(ReplayCommand, TheDocumentedExampleParsesAndContinues) {
   const Outcome run = Replay(R"({"analysis": {"alpha": 0.05, "metrics": [
      {"name": "errors", "kind": "METRIC_KIND_COUNT", "direction": "DIRECTION_INCREASE", "critical": true},
      {"name": "latency", "kind": "METRIC_KIND_CONTINUOUS", "direction": "DIRECTION_INCREASE", "tolerance": 0.05}]},
