@@ -82,8 +82,8 @@ absl::Status PlainTextError(long status, const std::string& body) {  // NOLINT
 
 }  // namespace
 
-LokiProvider::LokiProvider(std::string base_url, std::string tenant, http::EndpointConfig endpoint,
-                           int line_limit)
+LokiProvider::LokiProvider(const std::string& base_url, std::string tenant,
+                           http::EndpointConfig endpoint, int line_limit)
     : base_url_(absl::StripSuffix(base_url, "/")),
       tenant_(std::move(tenant)),
       line_limit_(line_limit),

@@ -19,7 +19,7 @@ class LokiProvider final : public MetricProvider {
  public:
   // tenant: sent as X-Scope-OrgID when not empty. line_limit: the `limit`
   // of log queries (Loki's default cap is 5000).
-  LokiProvider(std::string base_url, std::string tenant, http::EndpointConfig endpoint,
+  LokiProvider(const std::string& base_url, std::string tenant, http::EndpointConfig endpoint,
                int line_limit = 5000);
 
   std::vector<absl::StatusOr<QueryResult>> Run(std::span<const Query> queries) override;

@@ -28,7 +28,7 @@ std::string Seconds(absl::Time t) {
 
 }  // namespace
 
-PrometheusProvider::PrometheusProvider(std::string base_url, http::EndpointConfig endpoint)
+PrometheusProvider::PrometheusProvider(const std::string& base_url, http::EndpointConfig endpoint)
     : base_url_(absl::StripSuffix(base_url, "/")), http_(std::move(endpoint)) {}
 
 absl::Duration PrometheusProvider::EffectiveStep(const Query& query) {

@@ -15,7 +15,7 @@ namespace kanarya::metrics {
 class PrometheusProvider final : public MetricProvider {
  public:
   // base_url: e.g. "http://prometheus.monitoring:9090" (no trailing slash needed).
-  PrometheusProvider(std::string base_url, http::EndpointConfig endpoint);
+  PrometheusProvider(const std::string& base_url, http::EndpointConfig endpoint);
 
   std::vector<absl::StatusOr<QueryResult>> Run(std::span<const Query> queries) override;
   absl::Status Health() override;
