@@ -18,6 +18,7 @@ packages=(
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -134,12 +134,14 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
   }
 
   absl::BitGen jitter;
-  const auto finish = [&](Transfer& t, absl::StatusOr<HttpResponse> result, bool retryable) {
+  const auto finish = [&](Transfer& t, absl::StatusOr<HttpResponse> result, bool retryable,
+                          absl::Duration retry_after = absl::ZeroDuration()) {
     const absl::Time at = absl::Now();
     if (retryable && t.attempts < config_.max_attempts) {
-      const absl::Duration backoff =
+      const absl::Duration backoff = std::max(
+          retry_after,
           std::min(config_.max_backoff, config_.initial_backoff * std::pow(2.0, t.attempts - 1)) *
-          absl::Uniform(jitter, 0.5, 1.5);
+              absl::Uniform(jitter, 0.5, 1.5));
       if (at + backoff < t.deadline) {
         t.start_after = at + backoff;
         return;
@@ -193,6 +195,15 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
         curl_easy_setopt(e, CURLOPT_PASSWORD, config_.basic_auth_password.c_str());
       }
       if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
+      if (!config_.ca_pem.empty()) {
+        curl_blob blob{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(),
+                       CURL_BLOB_NOCOPY};
+        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+      }
+      if (!config_.client_certificate_file.empty()) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, config_.client_certificate_file.c_str());
+        curl_easy_setopt(e, CURLOPT_SSLKEY, config_.client_key_file.c_str());
+      }
       if (config_.insecure_skip_tls_verify) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -221,7 +232,9 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
         if (content_type != nullptr) response.content_type = content_type;
         response.body = std::move(t->body);
         const bool transient = TransientStatus(response.status);
-        finish(*t, std::move(response), transient);
+        curl_off_t retry_after = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
+        finish(*t, std::move(response), transient, absl::Seconds(retry_after));
       } else if (code == CURLE_OPERATION_TIMEDOUT) {
         finish(*t, absl::DeadlineExceededError(absl::StrCat(url, ": deadline exceeded")), false);
       } else if (code == CURLE_WRITE_ERROR && t->too_large) {

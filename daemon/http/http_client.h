@@ -46,11 +46,15 @@ struct EndpointConfig {
   std::string basic_auth_user;
   std::string basic_auth_password;
   Headers extra_headers;
-  std::string ca_file;                    // PEM bundle to verify the server with
+  std::string ca_file;  // PEM bundle to verify the server with
+  std::string ca_pem;   // or the bundle itself (kubeconfig certificate-authority-data)
+  std::string client_certificate_file;  // PEM client certificate and key (mTLS)
+  std::string client_key_file;
   bool insecure_skip_tls_verify = false;  // tests only
   size_t max_response_bytes = 64 << 20;
   // Attempts per request for transient failures (connection errors, HTTP 429,
-  // 502, 503, 504); other answers are returned as they are.
+  // 502, 503, 504); other answers are returned as they are. A Retry-After
+  // header lengthens the wait before the next attempt.
   int max_attempts = 3;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);

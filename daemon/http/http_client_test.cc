@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "tests/lab/scripted_http_server.h"
+#include "tests/lab/test_certificate.h"
 
 namespace kanarya::http {
 namespace {
@@ -91,16 +91,10 @@ TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
 }
 
 TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {
-  const std::string dir = std::filesystem::temp_directory_path() / "kanarya-tls-test";
-  std::filesystem::create_directories(dir);
-  const std::string command =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-      dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
-  ASSERT_EQ(std::system(command.c_str()), 0);
+  const lab::TestCertificate certificate;
   lab::ScriptedHttpServer server(
       [](const lab::ScriptedRequest&) { return lab::ScriptedAnswer{.body = "secure"}; },
-      dir + "/cert.pem", dir + "/key.pem");
+      certificate.certificate_file(), certificate.key_file());
   HttpRequest request{.url = server.url()};
   {
     HttpClient unverified(EndpointConfig{});
@@ -109,7 +103,7 @@ TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {
   }
   {
     EndpointConfig config;
-    config.ca_file = dir + "/cert.pem";
+    config.ca_file = certificate.certificate_file();
     HttpClient verified(config);
     const auto response = verified.Perform({&request, 1});
     ASSERT_TRUE(response[0].ok()) << response[0].status();
@@ -121,7 +115,6 @@ TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {
     HttpClient insecure(config);
     EXPECT_TRUE(insecure.Perform({&request, 1})[0].ok());
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpClient, AcceptsGzipAndDecodesIt) {

@@ -48,6 +48,7 @@ void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedReques
       return;
     }
     response.status = answer.status;
+    for (const auto& [name, value] : answer.headers) response.set_header(name, value);
     if (answer.cut_after_bytes >= 0) {
       // Declare the full length, send part of it, then drop the connection.
       const std::string body = answer.body;

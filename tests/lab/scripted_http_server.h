@@ -21,6 +21,7 @@ struct ScriptedAnswer {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::multimap<std::string, std::string> headers;  // extra response headers
   int delay_ms = 0;
   // Close the connection after this many bytes of a larger declared body.
   long cut_after_bytes = -1;  // NOLINT(google-runtime-int)

@@ -1,0 +1,58 @@
+// A small typed client of the Kubernetes API for the objects Kanarya edits
+// (VirtualServices, DestinationRules, Leases, Events): GET, create, update
+// (PUT with resourceVersion), merge patch and JSON patch. Errors come from the
+// server's Status bodies, by reason:
+//   NotFound -> NotFound, AlreadyExists -> AlreadyExists, Conflict -> Aborted
+//   (re-read and retry), Invalid and a failed JSON-patch test -> InvalidArgument,
+//   Forbidden -> PermissionDenied, Unauthorized -> Unauthenticated,
+//   TooManyRequests -> ResourceExhausted (after waiting as Retry-After says),
+//   Timeout / ServerTimeout -> DeadlineExceeded, other 5xx -> Unavailable.
+// Thread-safe.
+#ifndef KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
+#define KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "daemon/http/http_client.h"
+#include "daemon/kube/kube_config.h"
+
+namespace kanarya::kube {
+
+// A namespaced object: group "" is the core group.
+struct ObjectRef {
+  std::string group;
+  std::string version;
+  std::string resource;  // plural, lower case: "virtualservices"
+  std::string namespace_name;
+  std::string name;
+};
+
+class KubeClient {
+ public:
+  explicit KubeClient(const KubeConfig& config);
+
+  absl::StatusOr<nlohmann::json> Get(const ObjectRef& ref);
+  // ref.name is ignored: the object's metadata.name is used.
+  absl::StatusOr<nlohmann::json> Create(const ObjectRef& ref, const nlohmann::json& object);
+  // The object's metadata.resourceVersion makes the write optimistic.
+  absl::StatusOr<nlohmann::json> Update(const ObjectRef& ref, const nlohmann::json& object);
+  absl::StatusOr<nlohmann::json> MergePatch(const ObjectRef& ref, const nlohmann::json& patch);
+  absl::StatusOr<nlohmann::json> JsonPatch(const ObjectRef& ref, const nlohmann::json& patch);
+
+  // The path of an object (or of its collection when name is empty).
+  static std::string Path(const ObjectRef& ref, bool with_name = true);
+
+ private:
+  absl::StatusOr<nlohmann::json> Send(const std::string& method, const std::string& path,
+                                      const std::string& content_type, const std::string& body);
+
+  // Constant after construction.
+  const std::string server_;
+  http::HttpClient http_;
+};
+
+}  // namespace kanarya::kube
+
+#endif  // KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_

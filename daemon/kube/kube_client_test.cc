@@ -1,0 +1,139 @@
+// KubeClient against the lab's Kubernetes API emulator.
+#include "daemon/kube/kube_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/scripted_http_server.h"
+
+namespace kanarya::kube {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+const ObjectRef kReviews{"networking.istio.io", "v1", "virtualservices", "shop", "reviews"};
+
+json VirtualService() {
+  return json::parse(R"({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+    "metadata": {"name": "reviews", "annotations": {"team": "shop"}},
+    "spec": {"hosts": ["reviews"], "http": [{"name": "primary", "route": [
+      {"destination": {"host": "reviews", "subset": "stable"}, "weight": 100},
+      {"destination": {"host": "reviews", "subset": "canary"}, "weight": 0}]}]}})");
+}
+
+class KubeClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_.AddToken("writer", true);
+    api_.AddToken("reader", false);
+  }
+  KubeClient Client(const std::string& token) {
+    KubeConfig config;
+    config.server = api_.url();
+    config.endpoint.extra_headers = {{"Authorization", "Bearer " + token}};
+    return KubeClient(config);
+  }
+  lab::KubeApiEmulator api_;
+};
+
+TEST_F(KubeClientTest, CreateGetUpdateAndPatch) {
+  KubeClient client = Client("writer");
+  auto created = client.Create(kReviews, VirtualService());
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string rv = (*created)["metadata"]["resourceVersion"];
+  EXPECT_EQ(client.Create(kReviews, VirtualService()).status().code(),
+            absl::StatusCode::kAlreadyExists);
+
+  auto fetched = client.Get(kReviews);
+  ASSERT_TRUE(fetched.ok());
+  json update = *fetched;
+  update["spec"]["http"][0]["route"][0]["weight"] = 90;
+  update["spec"]["http"][0]["route"][1]["weight"] = 10;
+  auto updated = client.Update(kReviews, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_NE((*updated)["metadata"]["resourceVersion"], rv);
+  EXPECT_EQ((*updated)["metadata"]["generation"], 2);
+
+  // The same stale object again: the optimistic write is refused.
+  const auto stale = client.Update(kReviews, update);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status().message(), HasSubstr("the object has been modified"));
+
+  // A JSON patch guarded by a resourceVersion test: 422 when it is stale.
+  const json guarded =
+      json::array({{{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", rv}},
+                   {{"op", "replace"}, {"path", "/spec/http/0/route/1/weight"}, {"value", 50}}});
+  EXPECT_EQ(client.JsonPatch(kReviews, guarded).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  json fresh = guarded;
+  fresh[0]["value"] = (*updated)["metadata"]["resourceVersion"];
+  auto patched = client.JsonPatch(kReviews, fresh);
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  EXPECT_EQ((*patched)["spec"]["http"][0]["route"][1]["weight"], 50);
+
+  auto merged = client.MergePatch(kReviews, {{"metadata", {{"labels", {{"canary", "true"}}}}}});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ((*merged)["metadata"]["annotations"]["team"], "shop");  // untouched
+  EXPECT_EQ((*merged)["metadata"]["labels"]["canary"], "true");
+}
+
+TEST_F(KubeClientTest, StatusBodiesBecomeTypedErrors) {
+  EXPECT_EQ(Client("writer").Get(kReviews).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Client("nobody").Get(kReviews).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Client("reader").Create(kReviews, VirtualService()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  ObjectRef v1beta1 = kReviews;
+  v1beta1.version = "v1beta1";
+  ASSERT_TRUE(Client("writer").Create(kReviews, VirtualService()).ok());
+  const auto other_version = Client("reader").Get(v1beta1);
+  ASSERT_TRUE(other_version.ok()) << other_version.status();
+  EXPECT_EQ((*other_version)["apiVersion"], "networking.istio.io/v1beta1");
+}
+
+TEST_F(KubeClientTest, RotatedServiceAccountTokenIsPickedUp) {
+  const std::string token = std::filesystem::temp_directory_path() / "kanarya-kube-token";
+  std::ofstream(token) << "writer";
+  KubeConfig config;
+  config.server = api_.url();
+  config.endpoint.bearer_token_file = token;
+  KubeClient client(config);
+  ASSERT_TRUE(client.Create(kReviews, VirtualService()).ok());
+  api_.RemoveToken("writer");
+  api_.AddToken("rotated", true);
+  EXPECT_EQ(client.Get(kReviews).status().code(), absl::StatusCode::kUnauthenticated);
+  std::filesystem::last_write_time(
+      token, std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10));
+  std::ofstream(token) << "rotated";
+  EXPECT_TRUE(client.Get(kReviews).ok());
+  std::filesystem::remove(token);
+}
+
+TEST(KubeClientThrottling, TooManyRequestsHonoursRetryAfter) {
+  lab::ScriptedHttpServer api([](const lab::ScriptedRequest& r) {
+    if (r.number == 0) {
+      return lab::ScriptedAnswer{
+          .status = 429,
+          .body = R"({"kind":"Status","status":"Failure","reason":"TooManyRequests","code":429})",
+          .headers = {{"Retry-After", "1"}}};
+    }
+    return lab::ScriptedAnswer{.body = R"({"metadata": {"name": "reviews"}})"};
+  });
+  KubeConfig config;
+  config.server = api.url();
+  KubeClient client(config);
+  const absl::Time start = absl::Now();
+  const auto result = client.Get(kReviews);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(api.requests(), 2);
+  // The server asked for a second; the default backoff alone is ~100 ms.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(950));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+}  // namespace
+}  // namespace kanarya::kube

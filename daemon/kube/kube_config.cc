@@ -1,0 +1,107 @@
+#include "daemon/kube/kube_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace kanarya::kube {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+// The entry of a kubeconfig list ("clusters", "users", "contexts") with this name.
+YAML::Node Named(const YAML::Node& list, const std::string& name) {
+  if (!list.IsSequence()) return YAML::Node();
+  for (const YAML::Node& entry : list) {
+    if (entry["name"] && entry["name"].as<std::string>() == name) return entry;
+  }
+  return YAML::Node();
+}
+
+std::string Scalar(const YAML::Node& node, const char* key) {
+  return node && node[key] && node[key].IsScalar() ? node[key].as<std::string>() : "";
+}
+
+}  // namespace
+
+absl::StatusOr<KubeConfig> InClusterConfig(const std::function<const char*(const char*)>& getenv,
+                                           const std::string& directory) {
+  const char* host = getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = getenv("KUBERNETES_SERVICE_PORT");
+  if (host == nullptr || *host == '\0' || port == nullptr || *port == '\0') {
+    return absl::FailedPreconditionError(
+        "not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
+  }
+  const std::string token = directory + "/token";
+  if (!std::filesystem::exists(token)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("service account token ", token, " is missing"));
+  }
+  KubeConfig config;
+  const std::string h = host;
+  const bool ipv6 = h.find(':') != std::string::npos;
+  config.server = absl::StrCat("https://", ipv6 ? "[" + h + "]" : h, ":", port);
+  config.endpoint.bearer_token_file = token;
+  config.endpoint.ca_file = directory + "/ca.crt";
+  config.namespace_name =
+      std::string(absl::StripAsciiWhitespace(ReadFile(directory + "/namespace")));
+  if (config.namespace_name.empty()) config.namespace_name = "default";
+  return config;
+}
+
+absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::string& context) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
+  }
+  const std::string context_name = context.empty() ? Scalar(root, "current-context") : context;
+  if (context_name.empty()) return absl::InvalidArgumentError("current-context: not set");
+  const YAML::Node ctx = Named(root["contexts"], context_name)["context"];
+  if (!ctx)
+    return absl::InvalidArgumentError(absl::StrCat("contexts: no context \"", context_name, "\""));
+  const std::string cluster_name = Scalar(ctx, "cluster");
+  const YAML::Node cluster = Named(root["clusters"], cluster_name)["cluster"];
+  if (!cluster)
+    return absl::InvalidArgumentError(absl::StrCat("clusters: no cluster \"", cluster_name, "\""));
+  const YAML::Node user = Named(root["users"], Scalar(ctx, "user"))["user"];
+
+  KubeConfig config;
+  config.server = Scalar(cluster, "server");
+  if (config.server.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("clusters[", cluster_name, "].server: not set"));
+  }
+  config.namespace_name = Scalar(ctx, "namespace").empty() ? "default" : Scalar(ctx, "namespace");
+  http::EndpointConfig& endpoint = config.endpoint;
+  endpoint.ca_file = Scalar(cluster, "certificate-authority");
+  if (const std::string data = Scalar(cluster, "certificate-authority-data"); !data.empty()) {
+    if (!absl::Base64Unescape(data, &endpoint.ca_pem)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("clusters[", cluster_name, "].certificate-authority-data: not base64"));
+    }
+  }
+  endpoint.insecure_skip_tls_verify = Scalar(cluster, "insecure-skip-tls-verify") == "true";
+  if (user) {
+    if (const std::string token = Scalar(user, "token"); !token.empty()) {
+      endpoint.extra_headers.emplace_back("Authorization", "Bearer " + token);
+    }
+    endpoint.bearer_token_file = Scalar(user, "tokenFile");
+    endpoint.client_certificate_file = Scalar(user, "client-certificate");
+    endpoint.client_key_file = Scalar(user, "client-key");
+  }
+  return config;
+}
+
+}  // namespace kanarya::kube

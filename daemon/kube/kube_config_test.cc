@@ -1,0 +1,79 @@
+#include "daemon/kube/kube_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace kanarya::kube {
+namespace {
+
+std::string TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(InClusterConfig, ReadsTheServiceAccountAndBracketsIpv6Hosts) {
+  const std::string sa = TempDir("kanarya-sa");
+  std::ofstream(sa + "/token") << "abc";
+  std::ofstream(sa + "/ca.crt") << "pem";
+  std::ofstream(sa + "/namespace") << "canary-system\n";
+  std::map<std::string, std::string> env = {{"KUBERNETES_SERVICE_HOST", "fd00::1"},
+                                            {"KUBERNETES_SERVICE_PORT", "443"}};
+  const auto getenv = [&](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto config = InClusterConfig(getenv, sa);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server, "https://[fd00::1]:443");
+  EXPECT_EQ(config->namespace_name, "canary-system");
+  EXPECT_EQ(config->endpoint.bearer_token_file, sa + "/token");
+  EXPECT_EQ(config->endpoint.ca_file, sa + "/ca.crt");
+
+  env["KUBERNETES_SERVICE_HOST"] = "10.96.0.1";
+  EXPECT_EQ(InClusterConfig(getenv, sa)->server, "https://10.96.0.1:443");
+  env.erase("KUBERNETES_SERVICE_HOST");
+  EXPECT_EQ(InClusterConfig(getenv, sa).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(KubeconfigFile, UsesTheCurrentContextWithItsClusterAndUser) {
+  const std::string dir = TempDir("kanarya-kubeconfig");
+  std::ofstream(dir + "/config") << R"(
+apiVersion: v1
+kind: Config
+current-context: lab
+contexts:
+  - name: other
+    context: {cluster: nowhere, user: nobody}
+  - name: lab
+    context: {cluster: lab-cluster, user: deployer, namespace: shop}
+clusters:
+  - name: lab-cluster
+    cluster:
+      server: https://127.0.0.1:6443
+      certificate-authority-data: LS0tLS1CRUdJTg==
+users:
+  - name: deployer
+    user: {token: s3cret, client-certificate: /c.pem, client-key: /k.pem}
+)";
+  auto config = KubeconfigFile(dir + "/config");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server, "https://127.0.0.1:6443");
+  EXPECT_EQ(config->namespace_name, "shop");
+  EXPECT_EQ(config->endpoint.ca_pem, "-----BEGIN");
+  ASSERT_EQ(config->endpoint.extra_headers.size(), 1u);
+  EXPECT_EQ(config->endpoint.extra_headers[0].second, "Bearer s3cret");
+  EXPECT_EQ(config->endpoint.client_certificate_file, "/c.pem");
+  EXPECT_EQ(KubeconfigFile(dir + "/config", "other").status().message(),
+            "clusters: no cluster \"nowhere\"");
+  EXPECT_EQ(KubeconfigFile(dir + "/config", "missing").status().message(),
+            "contexts: no context \"missing\"");
+}
+
+}  // namespace
+}  // namespace kanarya::kube

@@ -1,0 +1,345 @@
+#include "tests/lab/kube_api_emulator.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <regex>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace kanarya::lab {
+namespace {
+
+using nlohmann::json;
+
+struct ResourceType {
+  std::string group;  // "" for the core group
+  std::vector<std::string> versions;
+  std::string resource;
+  std::string kind;
+};
+
+const std::vector<ResourceType>& Types() {
+  static const auto* types = new std::vector<ResourceType>{
+      {"", {"v1"}, "events", "Event"},
+      {"networking.istio.io", {"v1", "v1beta1"}, "virtualservices", "VirtualService"},
+      {"networking.istio.io", {"v1", "v1beta1"}, "destinationrules", "DestinationRule"},
+      {"coordination.k8s.io", {"v1"}, "leases", "Lease"}};
+  return *types;
+}
+
+const ResourceType* FindType(const std::string& group, const std::string& version,
+                             const std::string& resource) {
+  for (const ResourceType& t : Types()) {
+    if (t.group != group || t.resource != resource) continue;
+    for (const std::string& v : t.versions) {
+      if (v == version) return &t;
+    }
+  }
+  return nullptr;
+}
+
+std::string ApiVersion(const std::string& group, const std::string& version) {
+  return group.empty() ? version : group + "/" + version;
+}
+
+// "virtualservices.networking.istio.io", or "events" for the core group.
+std::string Qualified(const ResourceType& t) {
+  return t.group.empty() ? t.resource : t.resource + "." + t.group;
+}
+
+void Send(httplib::Response& response, int code, const json& body) {
+  response.status = code;
+  response.set_content(body.dump(), "application/json");
+}
+
+// A metav1.Status failure, as the API server sends for every error.
+void Fail(httplib::Response& response, int code, const std::string& reason,
+          const std::string& message, const json& details = json::object()) {
+  Send(response, code,
+       {{"kind", "Status"},
+        {"apiVersion", "v1"},
+        {"metadata", json::object()},
+        {"status", "Failure"},
+        {"message", message},
+        {"reason", reason},
+        {"details", details},
+        {"code", code}});
+}
+
+json ResourceList(const std::string& group, const std::string& version) {
+  json resources = json::array();
+  for (const ResourceType& t : Types()) {
+    if (t.group != group) continue;
+    bool served = false;
+    for (const std::string& v : t.versions) served = served || v == version;
+    if (!served) continue;
+    resources.push_back(
+        {{"name", t.resource},
+         {"singularName", ""},
+         {"namespaced", true},
+         {"kind", t.kind},
+         {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}}});
+  }
+  return {{"kind", "APIResourceList"},
+          {"apiVersion", "v1"},
+          {"groupVersion", ApiVersion(group, version)},
+          {"resources", resources}};
+}
+
+json GroupList() {
+  json groups = json::array();
+  for (const std::string group : {"networking.istio.io", "coordination.k8s.io"}) {
+    json versions = json::array();
+    for (const ResourceType& t : Types()) {
+      if (t.group != group) continue;
+      for (const std::string& v : t.versions) {
+        json entry = {{"groupVersion", group + "/" + v}, {"version", v}};
+        if (std::find(versions.begin(), versions.end(), entry) == versions.end()) {
+          versions.push_back(entry);
+        }
+      }
+      break;
+    }
+    groups.push_back({{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}});
+  }
+  return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
+}
+
+}  // namespace
+
+KubeApiEmulator::KubeApiEmulator() : server_(std::make_unique<httplib::Server>()) { Serve(); }
+
+KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key)
+    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
+      tls_(true) {
+  Serve();
+}
+
+void KubeApiEmulator::Serve() {
+  // Every request first proves who it is.
+  const auto authorize = [this](const httplib::Request& request, httplib::Response& response,
+                                bool write) {
+    const std::string header = request.get_header_value("Authorization");
+    const std::string token = header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "";
+    absl::MutexLock lock(&mutex_);
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) {
+      Fail(response, 401, "Unauthorized", "Unauthorized");
+      return false;
+    }
+    if (write && !it->second) {
+      Fail(response, 403, "Forbidden", "forbidden: this token may not write");
+      return false;
+    }
+    return true;
+  };
+
+  server_->Get("/api", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+    if (!authorize(rq, rs, false)) return;
+    Send(rs, 200,
+         {{"kind", "APIVersions"},
+          {"versions", {"v1"}},
+          {"serverAddressByClientCIDRs",
+           {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", absl::StrCat("127.0.0.1:", port_)}}}}});
+  });
+  server_->Get("/apis", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+    if (authorize(rq, rs, false)) Send(rs, 200, GroupList());
+  });
+  server_->Get("/api/v1", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+    if (authorize(rq, rs, false)) Send(rs, 200, ResourceList("", "v1"));
+  });
+  server_->Get(
+      R"(/apis/([^/]+)/([^/]+))", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+        if (!authorize(rq, rs, false)) return;
+        const json list = ResourceList(rq.matches[1], rq.matches[2]);
+        if (list["resources"].empty())
+          return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
+        Send(rs, 200, list);
+      });
+
+  // Namespaced objects: /api/v1/namespaces/NS/RESOURCE[/NAME] and
+  // /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME].
+  const auto objects = [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+    static const std::regex path(
+        R"(^/(?:api/(v1)|apis/([^/]+)/([^/]+))/namespaces/([^/]+)/([^/]+)(?:/([^/]+))?$)");
+    static const std::regex namespace_path(R"(^/api/v1/namespaces/([^/]+)$)");
+    std::smatch m;
+    const std::string target = rq.path;
+    if (rq.method == "GET" && std::regex_match(target, m, namespace_path)) {
+      // Every namespace exists here (kubectl looks its namespace up after a
+      // NotFound to phrase the error).
+      if (!authorize(rq, rs, false)) return;
+      return Send(rs, 200,
+                  {{"apiVersion", "v1"},
+                   {"kind", "Namespace"},
+                   {"metadata", {{"name", m[1].str()}}},
+                   {"status", {{"phase", "Active"}}}});
+    }
+    if (!std::regex_match(target, m, path)) return Fail(rs, 404, "NotFound", "not found");
+    const std::string group = m[2].matched ? m[2].str() : "";
+    const std::string version = m[1].matched ? m[1].str() : m[3].str();
+    const std::string ns = m[4], resource = m[5], name = m[6].matched ? m[6].str() : "";
+    const ResourceType* type = FindType(group, version, resource);
+    if (type == nullptr) {
+      return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
+    }
+    const bool write = rq.method != "GET";
+    if (!authorize(rq, rs, write)) return;
+    const json details = {{"name", name}, {"group", group}, {"kind", type->resource}};
+    const std::string what = absl::StrCat(Qualified(*type), " \"", name, "\"");
+    const auto with_version = [&](json object) {
+      object["apiVersion"] = ApiVersion(group, version);
+      object["kind"] = type->kind;
+      return object;
+    };
+
+    absl::MutexLock lock(&mutex_);
+    const Key key{group, resource, ns, name};
+    const auto existing = objects_.find(key);
+    if (rq.method == "GET" && name.empty()) {
+      json items = json::array();
+      for (const auto& [k, object] : objects_) {
+        if (std::get<0>(k) == group && std::get<1>(k) == resource && std::get<2>(k) == ns) {
+          items.push_back(with_version(object));
+        }
+      }
+      return Send(rs, 200,
+                  {{"kind", type->kind + "List"},
+                   {"apiVersion", ApiVersion(group, version)},
+                   {"metadata", {{"resourceVersion", std::to_string(resource_version_)}}},
+                   {"items", items}});
+    }
+    if (rq.method == "POST") {
+      json object = json::parse(rq.body, nullptr, false);
+      if (object.is_discarded() || !object.is_object()) {
+        return Fail(rs, 400, "BadRequest", "the request body is not a JSON object");
+      }
+      const std::string new_name = object["metadata"].value("name", "");
+      if (new_name.empty()) {
+        return Fail(rs, 422, "Invalid",
+                    absl::StrCat(type->kind, " \"\" is invalid: metadata.name: Required value"));
+      }
+      const Key new_key{group, resource, ns, new_name};
+      if (objects_.contains(new_key)) {
+        return Fail(rs, 409, "AlreadyExists",
+                    absl::StrCat(Qualified(*type), " \"", new_name, "\" already exists"),
+                    {{"name", new_name}, {"group", group}, {"kind", type->resource}});
+      }
+      object["metadata"]["namespace"] = ns;
+      object["metadata"]["uid"] = absl::StrCat("00000000-0000-4000-8000-", 100000000000 + ++uid_);
+      object["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
+      object["metadata"]["creationTimestamp"] =
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+      object["metadata"]["generation"] = 1;
+      objects_[new_key] = object;
+      return Send(rs, 201, with_version(object));
+    }
+    if (existing == objects_.end()) {
+      return Fail(rs, 404, "NotFound", what + " not found", details);
+    }
+    json& stored = existing->second;
+    if (rq.method == "GET") return Send(rs, 200, with_version(stored));
+    if (rq.method == "DELETE") {
+      objects_.erase(existing);
+      return Send(rs, 200,
+                  {{"kind", "Status"},
+                   {"apiVersion", "v1"},
+                   {"metadata", json::object()},
+                   {"status", "Success"},
+                   {"details", details}});
+    }
+    json updated;
+    if (rq.method == "PUT") {
+      updated = json::parse(rq.body, nullptr, false);
+      if (updated.is_discarded() || !updated.is_object()) {
+        return Fail(rs, 400, "BadRequest", "the request body is not a JSON object");
+      }
+    } else if (rq.method == "PATCH") {
+      const json patch = json::parse(rq.body, nullptr, false);
+      if (patch.is_discarded()) return Fail(rs, 400, "BadRequest", "the patch is not JSON");
+      const std::string content_type = rq.get_header_value("Content-Type");
+      if (content_type.rfind("application/merge-patch+json", 0) == 0) {
+        updated = stored;
+        updated.merge_patch(patch);
+      } else if (content_type.rfind("application/json-patch+json", 0) == 0) {
+        try {
+          updated = stored.patch(patch);
+        } catch (const json::exception& e) {
+          return Fail(rs, 422, "Invalid",
+                      "the server rejected our request due to an error in our request: a "
+                      "JSON patch operation failed");
+        }
+      } else {
+        return Fail(rs, 415, "UnsupportedMediaType",
+                    absl::StrCat("the body of the request was in an unknown format - accepted "
+                                 "media types include: application/json-patch+json, "
+                                 "application/merge-patch+json"));
+      }
+    } else {
+      return Fail(rs, 405, "MethodNotAllowed", "the server does not allow this method");
+    }
+    const std::string current = stored["metadata"].value("resourceVersion", "");
+    const std::string claimed = updated["metadata"].value("resourceVersion", "");
+    if (!claimed.empty() && claimed != current) {
+      return Fail(rs, 409, "Conflict",
+                  absl::StrCat("Operation cannot be fulfilled on ", what,
+                               ": the object has been modified; please apply your changes to the "
+                               "latest version and try again"),
+                  details);
+    }
+    for (const char* field : {"uid", "creationTimestamp", "namespace", "name"}) {
+      updated["metadata"][field] = stored["metadata"][field];
+    }
+    const bool spec_changed = updated.value("spec", json()) != stored.value("spec", json());
+    updated["metadata"]["generation"] =
+        stored["metadata"].value("generation", 1) + (spec_changed ? 1 : 0);
+    updated["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
+    stored = updated;
+    Send(rs, 200, with_version(stored));
+  };
+  for (const char* pattern : {R"(/api/v1/namespaces/.*)", R"(/apis/[^/]+/[^/]+/namespaces/.*)"}) {
+    server_->Get(pattern, objects);
+    server_->Post(pattern, objects);
+    server_->Put(pattern, objects);
+    server_->Patch(pattern, objects);
+    server_->Delete(pattern, objects);
+  }
+  server_->set_keep_alive_timeout(1);
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+KubeApiEmulator::~KubeApiEmulator() {
+  server_->stop();
+  thread_.join();
+}
+
+std::string KubeApiEmulator::url() const {
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+}
+
+void KubeApiEmulator::AddToken(const std::string& token, bool can_write) {
+  absl::MutexLock lock(&mutex_);
+  tokens_[token] = can_write;
+}
+
+void KubeApiEmulator::RemoveToken(const std::string& token) {
+  absl::MutexLock lock(&mutex_);
+  tokens_.erase(token);
+}
+
+nlohmann::json KubeApiEmulator::Get(const std::string& group, const std::string& resource,
+                                    const std::string& ns, const std::string& name) {
+  absl::MutexLock lock(&mutex_);
+  const auto it = objects_.find({group, resource, ns, name});
+  return it == objects_.end() ? nlohmann::json() : it->second;
+}
+
+}  // namespace kanarya::lab

@@ -1,0 +1,63 @@
+// Test equipment: an emulator of the Kubernetes API server for what Kanarya
+// uses: discovery (/api, /apis, group-version resource lists), namespaced
+// VirtualServices and DestinationRules (networking.istio.io v1 and v1beta1),
+// Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST, POST, PUT,
+// merge-patch and JSON-patch, DELETE; resourceVersion semantics (409 on a
+// stale update, 422 when a JSON-patch test fails); Status error bodies; bearer
+// tokens (401 unknown, 403 read-only on writes). Every namespace exists; there
+// is no OpenAPI document (kubectl apply needs --validate=false). Never product
+// code.
+#ifndef KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_
+#define KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "absl/synchronization/mutex.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace kanarya::lab {
+
+class KubeApiEmulator {
+ public:
+  // Plain HTTP, or HTTPS with the given PEM certificate and key (kubectl sends
+  // bearer tokens over HTTPS only).
+  KubeApiEmulator();
+  KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key);
+  ~KubeApiEmulator();
+
+  std::string url() const;  // http(s)://127.0.0.1:PORT
+  // Tokens the server accepts; read-only ones get 403 on writes.
+  void AddToken(const std::string& token, bool can_write);
+  void RemoveToken(const std::string& token);
+
+  // Direct access for tests: the stored object, or null.
+  nlohmann::json Get(const std::string& group, const std::string& resource, const std::string& ns,
+                     const std::string& name);
+
+ private:
+  using Key =
+      std::tuple<std::string, std::string, std::string, std::string>;  // group, resource, ns, name
+  void Serve();
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  bool tls_ = false;
+  absl::Mutex mutex_;
+  std::map<std::string, bool> tokens_ ABSL_GUARDED_BY(mutex_);
+  std::map<Key, nlohmann::json> objects_ ABSL_GUARDED_BY(mutex_);
+  int64_t resource_version_ ABSL_GUARDED_BY(mutex_) = 1000;
+  int64_t uid_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+}  // namespace kanarya::lab
+
+#endif  // KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_

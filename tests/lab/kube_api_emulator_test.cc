@@ -1,0 +1,140 @@
+// The Kubernetes API emulator checked with the real kubectl client: what it
+// answers must be what kubectl expects from a real API server.
+#include "tests/lab/kube_api_emulator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/lab/test_certificate.h"
+
+namespace kanarya::lab {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct KubectlRun {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+class KubectlFidelity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_.AddToken("deployer", true);
+    api_.AddToken("viewer", false);
+    WriteKubeconfig("deployer");
+  }
+  void WriteKubeconfig(const std::string& token) {
+    std::ofstream(kubeconfig_)
+        << "apiVersion: v1\nkind: Config\ncurrent-context: lab\n"
+        << "contexts: [{name: lab, context: {cluster: lab, user: u, namespace: shop}}]\n"
+        << "clusters: [{name: lab, cluster: {server: '" << api_.url()
+        << "', certificate-authority: '" << certificate_.certificate_file() << "'}}]\n"
+        << "users: [{name: u, user: {token: " << token << "}}]\n";
+  }
+  // Runs kubectl with a bounded time; every call is one process.
+  KubectlRun Kubectl(const std::string& arguments) {
+    const std::string command = "timeout 30 kubectl --kubeconfig=" + kubeconfig_ +
+                                " --cache-dir=" + kubeconfig_ + ".cache " + arguments + " 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    KubectlRun run{-1, ""};
+    std::array<char, 4096> buffer;
+    size_t n;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0)
+      run.output.append(buffer.data(), n);
+    run.code = pclose(pipe.release());
+    return run;
+  }
+
+  const TestCertificate certificate_;
+  KubeApiEmulator api_{certificate_.certificate_file(), certificate_.key_file()};
+  const std::string kubeconfig_ =
+      std::string(::testing::TempDir()) + "kanarya-kubectl-" + std::to_string(getpid()) + ".yaml";
+};
+
+constexpr char kVirtualService[] = R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - name: primary
+    route:
+    - destination: {host: reviews, subset: stable}
+      weight: 100
+    - destination: {host: reviews, subset: canary}
+      weight: 0
+)";
+
+TEST_F(KubectlFidelity, ApplyGetAndBothPatchTypes) {
+  const std::string manifest = std::string(::testing::TempDir()) + "vs.yaml";
+  std::ofstream(manifest) << kVirtualService;
+  KubectlRun run = Kubectl("apply --validate=false -f " + manifest);
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("virtualservice.networking.istio.io/reviews created"));
+
+  run = Kubectl("get virtualservices.networking.istio.io -o json");
+  ASSERT_EQ(run.code, 0) << run.output;
+  const auto list = nlohmann::json::parse(run.output);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["spec"]["http"][0]["route"][0]["weight"], 100);
+  EXPECT_TRUE(list["items"][0]["metadata"]["annotations"].contains(
+      "kubectl.kubernetes.io/last-applied-configuration"));
+
+  run = Kubectl(
+      R"(patch virtualservices.networking.istio.io reviews --type=json -p '[{"op":"replace","path":"/spec/http/0/route/1/weight","value":10},{"op":"replace","path":"/spec/http/0/route/0/weight","value":90}]')");
+  ASSERT_EQ(run.code, 0) << run.output;
+  run = Kubectl(
+      R"(patch virtualservices.networking.istio.io reviews --type=merge -p '{"metadata":{"labels":{"canary":"running"}}}')");
+  ASSERT_EQ(run.code, 0) << run.output;
+  run = Kubectl(
+      "get virtualservices.networking.istio.io reviews -o "
+      "jsonpath='{.spec.http[0].route[1].weight} {.metadata.labels.canary}'");
+  EXPECT_EQ(run.output, "10 running");
+
+  // Re-applying the manifest puts the weights back, as a real server would.
+  ASSERT_EQ(Kubectl("apply --validate=false -f " + manifest).code, 0);
+  run = Kubectl(
+      "get virtualservices.networking.istio.io reviews -o "
+      "jsonpath='{.spec.http[0].route[1].weight}'");
+  EXPECT_EQ(run.output, "0");
+}
+
+TEST_F(KubectlFidelity, ErrorsReadLikeARealServer) {
+  KubectlRun run = Kubectl("get virtualservices.networking.istio.io missing");
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(
+      run.output,
+      HasSubstr(
+          R"(Error from server (NotFound): virtualservices.networking.istio.io "missing" not found)"));
+
+  std::ofstream(std::string(::testing::TempDir()) + "vs.yaml") << kVirtualService;
+  ASSERT_EQ(
+      Kubectl("apply --validate=false -f " + std::string(::testing::TempDir()) + "vs.yaml").code,
+      0);
+  run = Kubectl(
+      R"(patch virtualservices.networking.istio.io reviews --type=json -p '[{"op":"test","path":"/metadata/resourceVersion","value":"1"}]')");
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(run.output, HasSubstr("The request is invalid"));
+
+  WriteKubeconfig("viewer");
+  run = Kubectl(
+      R"(patch virtualservices.networking.istio.io reviews --type=merge -p '{"metadata":{"labels":{"x":"y"}}}')");
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(run.output, HasSubstr("Forbidden"));
+  WriteKubeconfig("stranger");
+  run = Kubectl("get virtualservices.networking.istio.io");
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(run.output, HasSubstr("provide credentials"));
+}
+
+}  // namespace
+}  // namespace kanarya::lab

@@ -1,0 +1,26 @@
+// Test equipment: a throwaway self-signed certificate for 127.0.0.1, made
+// with the openssl command in a temporary directory removed on destruction.
+#ifndef KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
+#define KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
+
+#include <string>
+
+namespace kanarya::lab {
+
+class TestCertificate {
+ public:
+  TestCertificate();  // aborts the test binary if openssl fails
+  ~TestCertificate();
+
+  const std::string& certificate_file() const { return certificate_; }  // also the CA
+  const std::string& key_file() const { return key_; }
+
+ private:
+  std::string directory_;
+  std::string certificate_;
+  std::string key_;
+};
+
+}  // namespace kanarya::lab
+
+#endif  // KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
