@@ -1,0 +1,50 @@
+// TrafficRouter over an Istio VirtualService: the HTTP route is found by name
+// (or is the only one), stable and canary destinations by host and subset.
+// Writes are JSON patches whose first operation tests metadata.resourceVersion,
+// so only the two weights change and everything else in the object (other
+// routes, matches, retries, mirrors, annotations, unknown fields) survives;
+// on a conflict the object is re-read and the write retried, at most 5 times.
+// Not thread-safe: one router per rollout.
+#ifndef KANARYA_DAEMON_MESH_ISTIO_ROUTER_H_
+#define KANARYA_DAEMON_MESH_ISTIO_ROUTER_H_
+
+#include <optional>
+#include <string>
+
+#include "daemon/kube/kube_client.h"
+#include "daemon/mesh/traffic_router.h"
+
+namespace kanarya::mesh {
+
+struct IstioRouteConfig {
+  std::string namespace_name;
+  std::string virtual_service;
+  std::string route_name;  // empty: the VirtualService must have one HTTP route
+  std::string host;        // destination host of both versions
+  std::string stable_subset;
+  std::string canary_subset;
+  std::string destination_rule;    // where the subsets are defined
+  std::string api_version = "v1";  // networking.istio.io version the cluster serves
+};
+
+class IstioRouter final : public TrafficRouter {
+ public:
+  // `client` must outlive the router.
+  IstioRouter(kube::KubeClient& client, IstioRouteConfig config);
+
+  absl::Status Verify() override;
+  absl::StatusOr<TrafficSplit> Read() override;
+  absl::StatusOr<TrafficSplit> SetCanaryWeight(int canary_weight) override;
+  absl::StatusOr<TrafficSplit> Rollback() override;
+
+ private:
+  absl::StatusOr<TrafficSplit> Write(int canary_weight, bool allow_drift);
+
+  kube::KubeClient& client_;
+  const IstioRouteConfig config_;
+  std::optional<TrafficSplit> last_written_;
+};
+
+}  // namespace kanarya::mesh
+
+#endif  // KANARYA_DAEMON_MESH_ISTIO_ROUTER_H_

@@ -1,0 +1,147 @@
+// IstioRouter against the lab's Kubernetes API emulator.
+#include "daemon/mesh/istio_router.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/lab/kube_api_emulator.h"
+
+namespace kanarya::mesh {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+const kube::ObjectRef kVs{"networking.istio.io", "v1", "virtualservices", "shop", "reviews"};
+const kube::ObjectRef kDr{"networking.istio.io", "v1", "destinationrules", "shop", "reviews"};
+
+// A VirtualService with more than the router touches: a second route with a
+// match, retries, a mirror, annotations and a field no schema knows.
+json VirtualService() {
+  return json::parse(R"({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+    "metadata": {"name": "reviews", "annotations": {"owner": "shop-team"}},
+    "spec": {"hosts": ["reviews"], "x-unknown": {"keep": [1, 2]},
+      "http": [
+        {"name": "debug", "match": [{"headers": {"x-debug": {"exact": "1"}}}],
+         "route": [{"destination": {"host": "reviews", "subset": "debug"}}]},
+        {"name": "primary", "retries": {"attempts": 3, "perTryTimeout": "2s"},
+         "mirror": {"host": "shadow"},
+         "route": [{"destination": {"host": "reviews", "subset": "stable"}, "weight": 100},
+                   {"destination": {"host": "reviews", "subset": "canary"}, "weight": 0}]}]}})");
+}
+
+class IstioRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_.AddToken("kanarya", true);
+    ASSERT_TRUE(client_.Create(kVs, VirtualService()).ok());
+    ASSERT_TRUE(client_
+                    .Create(kDr, json::parse(R"({"metadata": {"name": "reviews"}, "spec": {
+                      "host": "reviews", "subsets": [{"name": "stable"}, {"name": "canary"}]}})"))
+                    .ok());
+  }
+  static kube::KubeConfig Config(const std::string& url) {
+    kube::KubeConfig config;
+    config.server = url;
+    config.endpoint.extra_headers = {{"Authorization", "Bearer kanarya"}};
+    return config;
+  }
+  IstioRouteConfig Route() const {
+    return {.namespace_name = "shop",
+            .virtual_service = "reviews",
+            .route_name = "primary",
+            .host = "reviews",
+            .stable_subset = "stable",
+            .canary_subset = "canary",
+            .destination_rule = "reviews"};
+  }
+
+  lab::KubeApiEmulator api_;
+  kube::KubeClient client_{Config(api_.url())};
+};
+
+TEST_F(IstioRouterTest, ShiftsOnlyTheWeightsAndKeepsEverythingElse) {
+  IstioRouter router(client_, Route());
+  ASSERT_TRUE(router.Verify().ok());
+  auto split = router.SetCanaryWeight(10);
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(*split, (TrafficSplit{90, 10}));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{90, 10}));
+
+  json live = *client_.Get(kVs);
+  json expected = VirtualService();
+  expected["spec"]["http"][1]["route"][0]["weight"] = 90;
+  expected["spec"]["http"][1]["route"][1]["weight"] = 10;
+  EXPECT_EQ(live["spec"], expected["spec"]);
+  EXPECT_EQ(live["metadata"]["annotations"], expected["metadata"]["annotations"]);
+}
+
+TEST_F(IstioRouterTest, VerifyNamesWhatIsMissing) {
+  IstioRouteConfig missing_subset = Route();
+  missing_subset.canary_subset = "v2";
+  EXPECT_THAT(IstioRouter(client_, missing_subset).Verify().message(),
+              HasSubstr("no destination reviews subset v2"));
+  ASSERT_TRUE(
+      client_.MergePatch(kDr, {{"spec", {{"subsets", json::array({{{"name", "stable"}}})}}}}).ok());
+  const absl::Status status = IstioRouter(client_, Route()).Verify();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("DestinationRule reviews has no subset \"canary\""));
+  IstioRouteConfig unnamed = Route();
+  unnamed.route_name = "";
+  EXPECT_THAT(IstioRouter(client_, unnamed).Verify().message(), HasSubstr("has 2 HTTP routes"));
+}
+
+TEST_F(IstioRouterTest, HumanEditIsDriftAndRollbackStillRestoresStable) {
+  IstioRouter router(client_, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(20).ok());
+  // Someone sets 50/50 by hand.
+  json edit = *client_.Get(kVs);
+  edit["spec"]["http"][1]["route"][0]["weight"] = 50;
+  edit["spec"]["http"][1]["route"][1]["weight"] = 50;
+  ASSERT_TRUE(client_.Update(kVs, edit).ok());
+  const auto drift = router.SetCanaryWeight(30);
+  EXPECT_EQ(drift.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(drift.status().message(), HasSubstr("drift: VirtualService reviews is at 50/50"));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{50, 50}));  // the human's split stands
+  const auto rolled_back = router.Rollback();
+  ASSERT_TRUE(rolled_back.ok()) << rolled_back.status();
+  EXPECT_EQ(*router.Read(), (TrafficSplit{100, 0}));
+}
+
+TEST_F(IstioRouterTest, ConcurrentWriterNeverLosesAnEditNorTheShift) {
+  // Another controller keeps relabelling the object while the router shifts.
+  std::atomic<bool> stop{false};
+  std::atomic<int> labels_written{0};
+  std::thread other([&] {
+    kube::KubeClient writer(Config(api_.url()));
+    for (int i = 0; i < 400 && !stop; ++i) {
+      if (writer.MergePatch(kVs, {{"metadata", {{"labels", {{"seen", std::to_string(i)}}}}}})
+              .ok()) {
+        ++labels_written;
+      }
+    }
+  });
+  IstioRouter router(client_, Route());
+  int shifted = 0;
+  for (int weight = 5; weight <= 50; weight += 5) {
+    const auto split = router.SetCanaryWeight(weight);
+    if (split.ok())
+      ++shifted;
+    else
+      EXPECT_EQ(split.status().code(), absl::StatusCode::kAborted) << split.status();
+  }
+  stop = true;
+  other.join();
+  EXPECT_GE(shifted, 5);  // bounded retries absorb most conflicts
+  const json live = *client_.Get(kVs);
+  EXPECT_TRUE(live["metadata"].contains("labels"));  // the other writer's edits survive
+  EXPECT_GT(labels_written.load(), 0);
+  const TrafficSplit final_split = *router.Read();
+  EXPECT_EQ(final_split.stable_weight + final_split.canary_weight, 100);
+}
+
+}  // namespace
+}  // namespace kanarya::mesh
