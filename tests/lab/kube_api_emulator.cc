@@ -111,11 +111,10 @@ json GroupList() {
 
 }  // namespace
 
-KubeApiEmulator::KubeApiEmulator() : server_(std::make_unique<httplib::Server>()) { Serve(); }
+KubeApiEmulator::KubeApiEmulator() { Serve(); }
 
 KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key)
-    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
-      tls_(true) {
+    : server_(tls_certificate, tls_key) {
   Serve();
 }
 
@@ -138,21 +137,22 @@ void KubeApiEmulator::Serve() {
     return true;
   };
 
-  server_->Get("/api", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+  server_.http().Get("/api", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
     if (!authorize(rq, rs, false)) return;
     Send(rs, 200,
          {{"kind", "APIVersions"},
           {"versions", {"v1"}},
           {"serverAddressByClientCIDRs",
-           {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", absl::StrCat("127.0.0.1:", port_)}}}}});
+           {{{"clientCIDR", "0.0.0.0/0"},
+             {"serverAddress", url().substr(url().find("://") + 3)}}}}});
   });
-  server_->Get("/apis", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+  server_.http().Get("/apis", [authorize](const httplib::Request& rq, httplib::Response& rs) {
     if (authorize(rq, rs, false)) Send(rs, 200, GroupList());
   });
-  server_->Get("/api/v1", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+  server_.http().Get("/api/v1", [authorize](const httplib::Request& rq, httplib::Response& rs) {
     if (authorize(rq, rs, false)) Send(rs, 200, ResourceList("", "v1"));
   });
-  server_->Get(
+  server_.http().Get(
       R"(/apis/([^/]+)/([^/]+))", [authorize](const httplib::Request& rq, httplib::Response& rs) {
         if (!authorize(rq, rs, false)) return;
         const json list = ResourceList(rq.matches[1], rq.matches[2]);
@@ -302,27 +302,13 @@ void KubeApiEmulator::Serve() {
     Send(rs, 200, with_version(stored));
   };
   for (const char* pattern : {R"(/api/v1/namespaces/.*)", R"(/apis/[^/]+/[^/]+/namespaces/.*)"}) {
-    server_->Get(pattern, objects);
-    server_->Post(pattern, objects);
-    server_->Put(pattern, objects);
-    server_->Patch(pattern, objects);
-    server_->Delete(pattern, objects);
+    server_.http().Get(pattern, objects);
+    server_.http().Post(pattern, objects);
+    server_.http().Put(pattern, objects);
+    server_.http().Patch(pattern, objects);
+    server_.http().Delete(pattern, objects);
   }
-  server_->set_keep_alive_timeout(1);
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-KubeApiEmulator::~KubeApiEmulator() {
-  server_->stop();
-  thread_.join();
-}
-
-std::string KubeApiEmulator::url() const {
-  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+  server_.Start();
 }
 
 void KubeApiEmulator::AddToken(const std::string& token, bool can_write) {

@@ -11,17 +11,12 @@
 #define KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_
 
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <tuple>
 
 #include "absl/synchronization/mutex.h"
-
-namespace httplib {
-class Server;
-}
+#include "tests/lab/loopback_server.h"
 
 namespace kanarya::lab {
 
@@ -31,9 +26,8 @@ class KubeApiEmulator {
   // bearer tokens over HTTPS only).
   KubeApiEmulator();
   KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key);
-  ~KubeApiEmulator();
 
-  std::string url() const;  // http(s)://127.0.0.1:PORT
+  std::string url() const { return server_.url(); }  // http(s)://127.0.0.1:PORT
   // Tokens the server accepts; read-only ones get 403 on writes.
   void AddToken(const std::string& token, bool can_write);
   void RemoveToken(const std::string& token);
@@ -47,15 +41,12 @@ class KubeApiEmulator {
       std::tuple<std::string, std::string, std::string, std::string>;  // group, resource, ns, name
   void Serve();
 
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  bool tls_ = false;
   absl::Mutex mutex_;
   std::map<std::string, bool> tokens_ ABSL_GUARDED_BY(mutex_);
   std::map<Key, nlohmann::json> objects_ ABSL_GUARDED_BY(mutex_);
   int64_t resource_version_ ABSL_GUARDED_BY(mutex_) = 1000;
   int64_t uid_ ABSL_GUARDED_BY(mutex_) = 0;
+  LoopbackServer server_;  // last: stops before the state its handlers use
 };
 
 }  // namespace kanarya::lab

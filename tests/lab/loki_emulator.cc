@@ -272,8 +272,7 @@ std::map<Labels, double> EvaluateAt(const Query& q,
 
 }  // namespace
 
-LokiEmulator::LokiEmulator(bool multi_tenant)
-    : server_(std::make_unique<httplib::Server>()), multi_tenant_(multi_tenant) {
+LokiEmulator::LokiEmulator(bool multi_tenant) : multi_tenant_(multi_tenant) {
   const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
     const auto fail = [&](int status, const std::string& text) {
       response.status = status;
@@ -360,22 +359,12 @@ LokiEmulator::LokiEmulator(bool multi_tenant)
     response.set_content(nlohmann::json{{"status", "success"}, {"data", std::move(data)}}.dump(),
                          "application/json");
   };
-  server_->Get("/loki/api/v1/query_range", handler);
-  server_->Get("/loki/api/v1/query", handler);
-  server_->Get("/ready", [](const httplib::Request&, httplib::Response& r) {
+  server_.http().Get("/loki/api/v1/query_range", handler);
+  server_.http().Get("/loki/api/v1/query", handler);
+  server_.http().Get("/ready", [](const httplib::Request&, httplib::Response& r) {
     r.set_content("ready\n", "text/plain");
   });
-  server_->set_keep_alive_timeout(1);
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-LokiEmulator::~LokiEmulator() {
-  server_->stop();
-  thread_.join();
+  server_.Start();
 }
 
 void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::Time time,
@@ -387,7 +376,5 @@ void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::T
   std::sort(stream.entries.begin(), stream.entries.end(),
             [](const Entry& a, const Entry& b) { return a.time < b.time; });
 }
-
-std::string LokiEmulator::url() const { return absl::StrCat("http://127.0.0.1:", port_); }
 
 }  // namespace kanarya::lab

@@ -8,17 +8,12 @@
 #define KANARYA_TESTS_LAB_LOKI_EMULATOR_H_
 
 #include <map>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-
-namespace httplib {
-class Server;
-}
+#include "tests/lab/loopback_server.h"
 
 namespace kanarya::lab {
 
@@ -27,12 +22,11 @@ class LokiEmulator {
   // With multi_tenant, every query needs X-Scope-OrgID and sees that
   // tenant's streams only; otherwise all streams belong to tenant "fake".
   explicit LokiEmulator(bool multi_tenant = false);
-  ~LokiEmulator();
 
   using Labels = std::map<std::string, std::string>;
   void Push(const std::string& tenant, const Labels& stream, absl::Time time, std::string line);
 
-  std::string url() const;
+  std::string url() const { return server_.url(); }
 
   struct Entry {
     absl::Time time;
@@ -44,12 +38,10 @@ class LokiEmulator {
   };
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
   const bool multi_tenant_;
   absl::Mutex mutex_;
   std::map<std::string, std::map<Labels, Stream>> tenants_ ABSL_GUARDED_BY(mutex_);
+  LoopbackServer server_;  // last: stops before the state its handlers use
 };
 
 }  // namespace kanarya::lab

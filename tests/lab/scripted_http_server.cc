@@ -8,16 +8,15 @@
 
 namespace kanarya::lab {
 
-ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script)
-    : server_(std::make_unique<httplib::Server>()) {
+ScriptedHttpServer::ScriptedHttpServer(
+    std::function<ScriptedAnswer(const ScriptedRequest&)> script) {
   Serve(std::move(script));
 }
 
 ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script,
                                        const std::string& tls_certificate,
                                        const std::string& tls_key)
-    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
-      tls_(true) {
+    : server_(tls_certificate, tls_key) {
   Serve(std::move(script));
 }
 
@@ -63,24 +62,9 @@ void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedReques
     }
     response.set_content(answer.body, answer.content_type);
   };
-  // Stopping waits for idle keep-alive connections; keep that wait short.
-  server_->set_keep_alive_timeout(1);
-  server_->Get(".*", handler);
-  server_->Post(".*", handler);
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
-ScriptedHttpServer::~ScriptedHttpServer() {
-  server_->stop();
-  thread_.join();
-}
-
-std::string ScriptedHttpServer::url() const {
-  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+  server_.http().Get(".*", handler);
+  server_.http().Post(".*", handler);
+  server_.Start();
 }
 
 }  // namespace kanarya::lab

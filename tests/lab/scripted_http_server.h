@@ -7,13 +7,9 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
-#include <thread>
 
-namespace httplib {
-class Server;
-}
+#include "tests/lab/loopback_server.h"
 
 namespace kanarya::lab {
 
@@ -45,19 +41,15 @@ class ScriptedHttpServer {
   explicit ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script);
   ScriptedHttpServer(std::function<ScriptedAnswer(const ScriptedRequest&)> script,
                      const std::string& tls_certificate, const std::string& tls_key);
-  ~ScriptedHttpServer();
 
-  std::string url() const;  // http:// or https://127.0.0.1:PORT
+  std::string url() const { return server_.url(); }  // http:// or https://127.0.0.1:PORT
   int requests() const { return requests_.load(); }
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
   void Serve(std::function<ScriptedAnswer(const ScriptedRequest&)> script);
 
-  int port_ = 0;
-  bool tls_ = false;
   std::atomic<int> requests_{0};
+  LoopbackServer server_;  // last: stops before the state its handlers use
 };
 
 }  // namespace kanarya::lab

@@ -1,0 +1,36 @@
+#include "tests/lab/loopback_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+namespace kanarya::lab {
+
+LoopbackServer::LoopbackServer() : server_(std::make_unique<httplib::Server>()) {}
+
+LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::string& tls_key)
+    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
+      tls_(true) {}
+
+void LoopbackServer::Start() {
+  // Stopping waits for idle keep-alive connections; keep that wait short.
+  server_->set_keep_alive_timeout(1);
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+LoopbackServer::~LoopbackServer() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string LoopbackServer::url() const {
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+}
+
+}  // namespace kanarya::lab
