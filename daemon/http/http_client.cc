@@ -75,6 +75,14 @@ int64_t Milliseconds(absl::Duration d) {
 
 }  // namespace
 
+std::string UrlEncode(const std::string& value) {
+  InitializeCurlOnce();
+  char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
+  std::string result(escaped);
+  curl_free(escaped);
+  return result;
+}
+
 HttpClient::HttpClient(EndpointConfig config) : config_(std::move(config)) {
   InitializeCurlOnce();
   absl::MutexLock lock(&mutex_);

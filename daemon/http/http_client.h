@@ -60,6 +60,9 @@ struct EndpointConfig {
   absl::Duration max_backoff = absl::Seconds(2);
 };
 
+// The value percent-encoded for a URL query or a form body.
+std::string UrlEncode(const std::string& value);
+
 class HttpClient {
  public:
   explicit HttpClient(EndpointConfig config);
@@ -76,6 +79,9 @@ class HttpClient {
   // failed), Internal (anything else from curl).
   std::vector<absl::StatusOr<HttpResponse>> Perform(std::span<const HttpRequest> requests)
       ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<HttpResponse> Perform(const HttpRequest& request) ABSL_LOCKS_EXCLUDED(mutex_) {
+    return std::move(Perform(std::span<const HttpRequest>(&request, 1))[0]);
+  }
 
  private:
   struct Transfer;

@@ -51,7 +51,7 @@ absl::StatusOr<json> KubeClient::Send(const std::string& method, const std::stri
   request.timeout = absl::Seconds(10);
   request.headers = {{"Accept", "application/json"}};
   if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
-  absl::StatusOr<http::HttpResponse> response = std::move(http_.Perform({&request, 1})[0]);
+  absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) {
     return FromStatusBody(response->status, response->body);

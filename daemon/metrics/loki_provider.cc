@@ -1,7 +1,5 @@
 #include "daemon/metrics/loki_provider.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <map>
 
@@ -11,13 +9,6 @@
 
 namespace kanarya::metrics {
 namespace {
-
-std::string UrlEscape(const std::string& value) {
-  char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
-  std::string result(escaped);
-  curl_free(escaped);
-  return result;
-}
 
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
 
@@ -95,7 +86,7 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
     http::HttpRequest request;
     request.timeout = q.timeout;
     if (!tenant_.empty()) request.headers = {{"X-Scope-OrgID", tenant_}};
-    const std::string common = absl::StrCat("query=", UrlEscape(q.expression),
+    const std::string common = absl::StrCat("query=", http::UrlEncode(q.expression),
                                             "&limit=", line_limit_, "&direction=forward");
     if (q.start == q.end) {
       request.url = absl::StrCat(base_url_, "/loki/api/v1/query?", common, "&time=", Nanos(q.end));
@@ -145,7 +136,7 @@ absl::Status LokiProvider::Health() {
   http::HttpRequest request;
   request.url = base_url_ + "/ready";
   request.timeout = absl::Seconds(5);
-  absl::StatusOr<http::HttpResponse> response = std::move(http_.Perform({&request, 1})[0]);
+  absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
   if (response->status != 200) return PlainTextError(response->status, response->body);
   return absl::OkStatus();

@@ -1,7 +1,5 @@
 #include "daemon/metrics/prometheus_provider.h"
 
-#include <curl/curl.h>
-
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -13,13 +11,6 @@ namespace kanarya::metrics {
 namespace {
 
 constexpr int64_t kMaxPointsPerSeries = 11000;
-
-std::string FormEscape(const std::string& value) {
-  char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
-  std::string result(escaped);
-  curl_free(escaped);
-  return result;
-}
 
 // Unix seconds with millisecond precision, as the API accepts.
 std::string Seconds(absl::Time t) {
@@ -52,14 +43,15 @@ std::vector<absl::StatusOr<QueryResult>> PrometheusProvider::Run(std::span<const
         absl::StrFormat("%ds", std::max<int64_t>(1, absl::ToInt64Seconds(q.timeout) - 1));
     if (q.start == q.end) {
       request.url = base_url_ + "/api/v1/query";
-      request.body = absl::StrCat("query=", FormEscape(q.expression), "&time=", Seconds(q.end),
+      request.body = absl::StrCat("query=", http::UrlEncode(q.expression), "&time=", Seconds(q.end),
                                   "&timeout=", server_timeout);
     } else {
       request.url = base_url_ + "/api/v1/query_range";
-      request.body = absl::StrCat(
-          "query=", FormEscape(q.expression), "&start=", Seconds(q.start), "&end=", Seconds(q.end),
-          "&step=", absl::StrFormat("%.3f", absl::ToDoubleSeconds(EffectiveStep(q))),
-          "&timeout=", server_timeout);
+      request.body =
+          absl::StrCat("query=", http::UrlEncode(q.expression), "&start=", Seconds(q.start),
+                       "&end=", Seconds(q.end),
+                       "&step=", absl::StrFormat("%.3f", absl::ToDoubleSeconds(EffectiveStep(q))),
+                       "&timeout=", server_timeout);
     }
     requests.push_back(std::move(request));
   }
@@ -78,7 +70,7 @@ absl::Status PrometheusProvider::Health() {
   http::HttpRequest request;
   request.url = base_url_ + "/-/ready";
   request.timeout = absl::Seconds(5);
-  absl::StatusOr<http::HttpResponse> response = std::move(http_.Perform({&request, 1})[0]);
+  absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     return absl::UnavailableError(absl::StrCat("Prometheus not ready: HTTP ", response->status));
