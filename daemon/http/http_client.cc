@@ -212,6 +212,16 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
         curl_easy_setopt(e, CURLOPT_SSLCERT, config_.client_certificate_file.c_str());
         curl_easy_setopt(e, CURLOPT_SSLKEY, config_.client_key_file.c_str());
       }
+      if (!config_.client_certificate_pem.empty()) {
+        curl_blob certificate{const_cast<char*>(config_.client_certificate_pem.data()),
+                              config_.client_certificate_pem.size(), CURL_BLOB_NOCOPY};
+        curl_blob key{const_cast<char*>(config_.client_key_pem.data()),
+                      config_.client_key_pem.size(), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &certificate);
+        curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
+        curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+      }
       if (config_.insecure_skip_tls_verify) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

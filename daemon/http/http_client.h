@@ -50,6 +50,8 @@ struct EndpointConfig {
   std::string ca_pem;   // or the bundle itself (kubeconfig certificate-authority-data)
   std::string client_certificate_file;  // PEM client certificate and key (mTLS)
   std::string client_key_file;
+  std::string client_certificate_pem;  // or the PEM themselves (kubeconfig *-data)
+  std::string client_key_pem;
   bool insecure_skip_tls_verify = false;  // tests only
   size_t max_response_bytes = 64 << 20;
   // Attempts per request for transient failures (connection errors, HTTP 429,

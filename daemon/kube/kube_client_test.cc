@@ -6,9 +6,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "tests/lab/kube_api_emulator.h"
 #include "tests/lab/scripted_http_server.h"
+#include "tests/lab/test_certificate.h"
 
 namespace kanarya::kube {
 namespace {
@@ -111,6 +114,54 @@ TEST_F(KubeClientTest, RotatedServiceAccountTokenIsPickedUp) {
   std::ofstream(token) << "rotated";
   EXPECT_TRUE(client.Get(kReviews).ok());
   std::filesystem::remove(token);
+}
+
+std::string Base64OfFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return absl::Base64Escape(contents.str());
+}
+
+// A kubeconfig that carries its CA, client certificate and key inline, as
+// kind and kubeadm write them, against an HTTPS server that verifies them.
+TEST(KubeClientTls, ClientCertificateAndCaFromKubeconfigData) {
+  const lab::TestCertificate tls;
+  lab::KubeApiEmulator api(tls.certificate_file(), tls.key_file(), tls.certificate_file());
+  api.AddCertificateUser("kanarya-deployer", true);
+  api.AddToken("reader", false);
+  const auto deployer = tls.IssueClientCertificate("kanarya-deployer");
+  const auto stranger = tls.IssueClientCertificate("stranger");
+  const std::string path = std::filesystem::temp_directory_path() / "kanarya-mtls-kubeconfig";
+  const auto write_kubeconfig = [&](const lab::TestCertificate::Issued& user) {
+    std::ofstream(path) << "current-context: lab\n"
+                        << "contexts: [{name: lab, context: {cluster: lab, user: u}}]\n"
+                        << "clusters: [{name: lab, cluster: {server: " << api.url()
+                        << ", certificate-authority-data: " << Base64OfFile(tls.certificate_file())
+                        << "}}]\n"
+                        << "users: [{name: u, user: {client-certificate-data: "
+                        << Base64OfFile(user.certificate_file)
+                        << ", client-key-data: " << Base64OfFile(user.key_file) << "}}]\n";
+  };
+
+  write_kubeconfig(deployer);
+  auto config = KubeconfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->endpoint.client_certificate_pem.starts_with("-----BEGIN CERTIFICATE"));
+  auto created = KubeClient(*config).Create(kReviews, VirtualService());
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  write_kubeconfig(stranger);  // signed by the CA, but no such user
+  EXPECT_EQ(KubeClient(*KubeconfigFile(path)).Get(kReviews).status().code(),
+            absl::StatusCode::kUnauthenticated);
+
+  // Certificates are asked for, not required: a token still works.
+  KubeConfig token_config = *config;
+  token_config.endpoint.client_certificate_pem.clear();
+  token_config.endpoint.client_key_pem.clear();
+  token_config.endpoint.extra_headers = {{"Authorization", "Bearer reader"}};
+  EXPECT_TRUE(KubeClient(token_config).Get(kReviews).ok());
+  std::filesystem::remove(path);
 }
 
 TEST(KubeClientThrottling, TooManyRequestsHonoursRetryAfter) {

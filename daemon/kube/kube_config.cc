@@ -33,6 +33,18 @@ std::string Scalar(const YAML::Node& node, const char* key) {
   return node && node[key] && node[key].IsScalar() ? node[key].as<std::string>() : "";
 }
 
+// Decodes the base64 `key` of `node` into `out`; InvalidArgument naming
+// field_prefix + key when it is not base64. Absent keys leave `out` alone.
+absl::Status DecodeData(const YAML::Node& node, const char* key, const std::string& field_prefix,
+                        std::string& out) {
+  const std::string data = Scalar(node, key);
+  if (data.empty()) return absl::OkStatus();
+  if (!absl::Base64Unescape(data, &out)) {
+    return absl::InvalidArgumentError(absl::StrCat(field_prefix, key, ": not base64"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<KubeConfig> InClusterConfig(const std::function<const char*(const char*)>& getenv,
@@ -86,20 +98,42 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   config.namespace_name = Scalar(ctx, "namespace").empty() ? "default" : Scalar(ctx, "namespace");
   http::EndpointConfig& endpoint = config.endpoint;
   endpoint.ca_file = Scalar(cluster, "certificate-authority");
-  if (const std::string data = Scalar(cluster, "certificate-authority-data"); !data.empty()) {
-    if (!absl::Base64Unescape(data, &endpoint.ca_pem)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("clusters[", cluster_name, "].certificate-authority-data: not base64"));
-    }
+  const std::string cluster_field = absl::StrCat("clusters[", cluster_name, "].");
+  if (absl::Status s =
+          DecodeData(cluster, "certificate-authority-data", cluster_field, endpoint.ca_pem);
+      !s.ok()) {
+    return s;
   }
   endpoint.insecure_skip_tls_verify = Scalar(cluster, "insecure-skip-tls-verify") == "true";
-  if (user) {
-    if (const std::string token = Scalar(user, "token"); !token.empty()) {
-      endpoint.extra_headers.emplace_back("Authorization", "Bearer " + token);
+  if (!user) return config;
+  const std::string user_field = absl::StrCat("users[", Scalar(ctx, "user"), "].");
+  if (const std::string token = Scalar(user, "token"); !token.empty()) {
+    endpoint.extra_headers.emplace_back("Authorization", "Bearer " + token);
+  }
+  endpoint.bearer_token_file = Scalar(user, "tokenFile");
+  endpoint.client_certificate_file = Scalar(user, "client-certificate");
+  endpoint.client_key_file = Scalar(user, "client-key");
+  for (const auto& [key, pem] :
+       {std::pair{"client-certificate-data", &endpoint.client_certificate_pem},
+        std::pair{"client-key-data", &endpoint.client_key_pem}}) {
+    if (absl::Status s = DecodeData(user, key, user_field, *pem); !s.ok()) return s;
+  }
+  // A certificate needs its key, given the same way.
+  struct Pair {
+    const std::string& certificate;
+    const std::string& key;
+    const char* certificate_field;
+    const char* key_field;
+  };
+  for (const Pair& p : {Pair{endpoint.client_certificate_file, endpoint.client_key_file,
+                             "client-certificate", "client-key"},
+                        Pair{endpoint.client_certificate_pem, endpoint.client_key_pem,
+                             "client-certificate-data", "client-key-data"}}) {
+    if (p.certificate.empty() != p.key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          user_field, p.certificate.empty() ? p.key_field : p.certificate_field, ": given without ",
+          p.certificate.empty() ? p.certificate_field : p.key_field));
     }
-    endpoint.bearer_token_file = Scalar(user, "tokenFile");
-    endpoint.client_certificate_file = Scalar(user, "client-certificate");
-    endpoint.client_key_file = Scalar(user, "client-key");
   }
   return config;
 }

@@ -75,5 +75,26 @@ users:
             "contexts: no context \"missing\"");
 }
 
+TEST(KubeconfigFile, NamesTheFieldOfBadCredentials) {
+  const std::string dir = TempDir("kanarya-kubeconfig-bad");
+  const auto load = [&](const std::string& user) {
+    std::ofstream(dir + "/config") << "current-context: c\n"
+                                   << "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+                                   << "clusters: [{name: k, cluster: {server: https://k:6443}}]\n"
+                                   << "users: [{name: u, user: " << user << "}]\n";
+    return KubeconfigFile(dir + "/config");
+  };
+  EXPECT_EQ(load("{client-certificate-data: '%%%'}").status().message(),
+            "users[u].client-certificate-data: not base64");
+  EXPECT_EQ(load("{client-certificate-data: LS0t}").status().message(),
+            "users[u].client-certificate-data: given without client-key-data");
+  EXPECT_EQ(load("{client-key: /k.pem}").status().message(),
+            "users[u].client-key: given without client-certificate");
+  const auto both = load("{client-certificate-data: LS0tQw==, client-key-data: LS0tSw==}");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->endpoint.client_certificate_pem, "---C");
+  EXPECT_EQ(both->endpoint.client_key_pem, "---K");
+}
+
 }  // namespace
 }  // namespace kanarya::kube

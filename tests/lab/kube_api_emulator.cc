@@ -109,24 +109,82 @@ json GroupList() {
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
+std::string BearerToken(const httplib::Request& request) {
+  const std::string header = request.get_header_value("Authorization");
+  return header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "";
+}
+
+// The subject CN of the client's verified certificate, or "" without one.
+std::string CertificateCommonName(const httplib::Request& request) {
+  if (request.ssl == nullptr || SSL_get_verify_result(request.ssl) != X509_V_OK) return "";
+  const X509* peer = SSL_get0_peer_certificate(request.ssl);
+  if (peer == nullptr) return "";
+  char name[256] = {};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof(name)) <
+      0) {
+    return "";
+  }
+  return name;
+}
+
 }  // namespace
 
 KubeApiEmulator::KubeApiEmulator() { Serve(); }
 
-KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key)
-    : server_(tls_certificate, tls_key) {
+KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
+                                 const std::string& client_ca)
+    : server_(tls_certificate, tls_key, client_ca) {
   Serve();
 }
 
+KubeApiEmulator::~KubeApiEmulator() {
+  absl::MutexLock lock(&mutex_);
+  stopping_ = true;
+  partition_changed_.SignalAll();
+}
+
 void KubeApiEmulator::Serve() {
-  // Every request first proves who it is.
+  // Faults first: a cut-off client waits for an answer that does not come;
+  // injected failures answer in place of the server.
+  server_.http().set_pre_routing_handler([this](const httplib::Request& rq, httplib::Response& rs) {
+    const std::string token = BearerToken(rq);
+    absl::MutexLock lock(&mutex_);
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (!stopping_ && cut_off_.contains(token) && absl::Now() < give_up) {
+      partition_changed_.WaitWithDeadline(&mutex_, give_up);
+    }
+    if (cut_off_.contains(token)) {
+      Fail(rs, 503, "ServiceUnavailable", "the client is cut off");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (failures_left_ > 0) {
+      --failures_left_;
+      Fail(rs, failure_status_, failure_status_ == 500 ? "InternalError" : "ServiceUnavailable",
+           "an injected failure");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server_.http().set_post_routing_handler([this](const httplib::Request& rq, httplib::Response&) {
+    if (rq.method == "GET") return;
+    absl::Duration delay;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (delays_left_ == 0) return;
+      --delays_left_;
+      delay = answer_delay_;
+    }
+    absl::SleepFor(delay);
+  });
+
+  // Every request proves who it is: a bearer token or a client certificate.
   const auto authorize = [this](const httplib::Request& request, httplib::Response& response,
                                 bool write) {
-    const std::string header = request.get_header_value("Authorization");
-    const std::string token = header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "";
+    const std::string cn = CertificateCommonName(request);
+    const std::string user = cn.empty() ? "token:" + BearerToken(request) : "cn:" + cn;
     absl::MutexLock lock(&mutex_);
-    const auto it = tokens_.find(token);
-    if (it == tokens_.end()) {
+    const auto it = users_.find(user);
+    if (it == users_.end()) {
       Fail(response, 401, "Unauthorized", "Unauthorized");
       return false;
     }
@@ -313,12 +371,39 @@ void KubeApiEmulator::Serve() {
 
 void KubeApiEmulator::AddToken(const std::string& token, bool can_write) {
   absl::MutexLock lock(&mutex_);
-  tokens_[token] = can_write;
+  users_["token:" + token] = can_write;
 }
 
 void KubeApiEmulator::RemoveToken(const std::string& token) {
   absl::MutexLock lock(&mutex_);
-  tokens_.erase(token);
+  users_.erase("token:" + token);
+}
+
+void KubeApiEmulator::AddCertificateUser(const std::string& common_name, bool can_write) {
+  absl::MutexLock lock(&mutex_);
+  users_["cn:" + common_name] = can_write;
+}
+
+void KubeApiEmulator::FailNext(int count, int http_status) {
+  absl::MutexLock lock(&mutex_);
+  failures_left_ = count;
+  failure_status_ = http_status;
+}
+
+void KubeApiEmulator::DelayNextWriteAnswers(int count, absl::Duration delay) {
+  absl::MutexLock lock(&mutex_);
+  delays_left_ = count;
+  answer_delay_ = delay;
+}
+
+void KubeApiEmulator::CutOff(const std::string& token, bool cut_off) {
+  absl::MutexLock lock(&mutex_);
+  if (cut_off) {
+    cut_off_.insert(token);
+  } else {
+    cut_off_.erase(token);
+  }
+  partition_changed_.SignalAll();
 }
 
 nlohmann::json KubeApiEmulator::Get(const std::string& group, const std::string& resource,

@@ -4,18 +4,22 @@
 // Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST, POST, PUT,
 // merge-patch and JSON-patch, DELETE; resourceVersion semantics (409 on a
 // stale update, 422 when a JSON-patch test fails); Status error bodies; bearer
-// tokens (401 unknown, 403 read-only on writes). Every namespace exists; there
-// is no OpenAPI document (kubectl apply needs --validate=false). Never product
-// code.
+// tokens and client certificates (401 unknown, 403 read-only on writes). Every
+// namespace exists; there is no OpenAPI document (kubectl apply needs
+// --validate=false). Tests can inject faults: error answers, answers held back
+// after the request took effect, and a client cut off (a partition). Never
+// product code.
 #ifndef KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_
 #define KANARYA_TESTS_LAB_KUBE_API_EMULATOR_H_
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <tuple>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "tests/lab/loopback_server.h"
 
 namespace kanarya::lab {
@@ -23,14 +27,29 @@ namespace kanarya::lab {
 class KubeApiEmulator {
  public:
   // Plain HTTP, or HTTPS with the given PEM certificate and key (kubectl sends
-  // bearer tokens over HTTPS only).
+  // bearer tokens over HTTPS only), accepting client certificates signed by
+  // `client_ca` when given.
   KubeApiEmulator();
-  KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key);
+  KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
+                  const std::string& client_ca = "");
+  ~KubeApiEmulator();  // releases requests held by a partition
 
   std::string url() const { return server_.url(); }  // http(s)://127.0.0.1:PORT
   // Tokens the server accepts; read-only ones get 403 on writes.
   void AddToken(const std::string& token, bool can_write);
   void RemoveToken(const std::string& token);
+  // A client certificate whose subject CN is `common_name` authenticates.
+  void AddCertificateUser(const std::string& common_name, bool can_write);
+
+  // Faults. The next `count` requests get this HTTP status and a Status body
+  // without being served.
+  void FailNext(int count, int http_status);
+  // The next `count` writes take effect, but their answers are held back for
+  // `delay` (a client that gives up first cannot know its write landed).
+  void DelayNextWriteAnswers(int count, absl::Duration delay);
+  // Requests bearing `token` get no answer while it is cut off (each is held
+  // for up to 30 s, then answered 503).
+  void CutOff(const std::string& token, bool cut_off);
 
   // Direct access for tests: the stored object, or null.
   nlohmann::json Get(const std::string& group, const std::string& resource, const std::string& ns,
@@ -42,7 +61,15 @@ class KubeApiEmulator {
   void Serve();
 
   absl::Mutex mutex_;
-  std::map<std::string, bool> tokens_ ABSL_GUARDED_BY(mutex_);
+  absl::CondVar partition_changed_;
+  // Credentials ("token:…" or "cn:…") and whether they may write.
+  std::map<std::string, bool> users_ ABSL_GUARDED_BY(mutex_);
+  std::set<std::string> cut_off_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  int failures_left_ ABSL_GUARDED_BY(mutex_) = 0;
+  int failure_status_ ABSL_GUARDED_BY(mutex_) = 0;
+  int delays_left_ ABSL_GUARDED_BY(mutex_) = 0;
+  absl::Duration answer_delay_ ABSL_GUARDED_BY(mutex_);
   std::map<Key, nlohmann::json> objects_ ABSL_GUARDED_BY(mutex_);
   int64_t resource_version_ ABSL_GUARDED_BY(mutex_) = 1000;
   int64_t uid_ ABSL_GUARDED_BY(mutex_) = 0;

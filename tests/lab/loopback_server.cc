@@ -10,9 +10,15 @@ namespace kanarya::lab {
 
 LoopbackServer::LoopbackServer() : server_(std::make_unique<httplib::Server>()) {}
 
-LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::string& tls_key)
-    : server_(std::make_unique<httplib::SSLServer>(tls_certificate.c_str(), tls_key.c_str())),
-      tls_(true) {}
+LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::string& tls_key,
+                               const std::string& client_ca)
+    : tls_(true) {
+  auto server = std::make_unique<httplib::SSLServer>(
+      tls_certificate.c_str(), tls_key.c_str(), client_ca.empty() ? nullptr : client_ca.c_str());
+  // httplib insists on a client certificate once given a CA; ask, don't insist.
+  if (!client_ca.empty()) SSL_CTX_set_verify(server->ssl_context(), SSL_VERIFY_PEER, nullptr);
+  server_ = std::move(server);
+}
 
 void LoopbackServer::Start() {
   // Stopping waits for idle keep-alive connections; keep that wait short.

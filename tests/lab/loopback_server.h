@@ -1,5 +1,7 @@
 // Test equipment: runs an httplib server on a free 127.0.0.1 port in its own
-// thread, from Start() until destruction; HTTPS when given a certificate.
+// thread, from Start() until destruction; HTTPS when given a certificate,
+// asking clients for certificates signed by `client_ca` when that is given
+// (optional for the client, as the Kubernetes API server does).
 // The lab's servers register their routes on http() and then Start().
 #ifndef KANARYA_TESTS_LAB_LOOPBACK_SERVER_H_
 #define KANARYA_TESTS_LAB_LOOPBACK_SERVER_H_
@@ -17,7 +19,8 @@ namespace kanarya::lab {
 class LoopbackServer {
  public:
   LoopbackServer();
-  LoopbackServer(const std::string& tls_certificate, const std::string& tls_key);
+  LoopbackServer(const std::string& tls_certificate, const std::string& tls_key,
+                 const std::string& client_ca = "");
   ~LoopbackServer();  // stops serving and joins the thread
 
   httplib::Server& http() { return *server_; }

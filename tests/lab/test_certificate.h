@@ -1,5 +1,6 @@
 // Test equipment: a throwaway self-signed certificate for 127.0.0.1, made
-// with the openssl command in a temporary directory removed on destruction.
+// with the openssl command in a temporary directory removed on destruction;
+// it also signs client certificates (mTLS).
 #ifndef KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
 #define KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
 
@@ -14,6 +15,12 @@ class TestCertificate {
 
   const std::string& certificate_file() const { return certificate_; }  // also the CA
   const std::string& key_file() const { return key_; }
+  // A client certificate for `common_name` signed by this one: PEM file paths.
+  struct Issued {
+    std::string certificate_file;
+    std::string key_file;
+  };
+  Issued IssueClientCertificate(const std::string& common_name) const;
 
  private:
   std::string directory_;
