@@ -32,7 +32,9 @@ absl::Status FromStatusBody(long http_status, const std::string& body) {  // NOL
 }  // namespace
 
 KubeClient::KubeClient(const KubeConfig& config)
-    : server_(absl::StripSuffix(config.server, "/")), http_(config.endpoint) {}
+    : server_(absl::StripSuffix(config.server, "/")),
+      request_timeout_(config.request_timeout),
+      http_(config.endpoint) {}
 
 std::string KubeClient::Path(const ObjectRef& ref, bool with_name) {
   std::string path = ref.group.empty() ? absl::StrCat("/api/", ref.version)
@@ -48,7 +50,7 @@ absl::StatusOr<json> KubeClient::Send(const std::string& method, const std::stri
   request.method = method;
   request.url = server_ + path;
   request.body = body;
-  request.timeout = absl::Seconds(10);
+  request.timeout = request_timeout_;
   request.headers = {{"Accept", "application/json"}};
   if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
   absl::StatusOr<http::HttpResponse> response = http_.Perform(request);

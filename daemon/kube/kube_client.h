@@ -50,6 +50,7 @@ class KubeClient {
 
   // Constant after construction.
   const std::string server_;
+  const absl::Duration request_timeout_;
   http::HttpClient http_;
 };
 

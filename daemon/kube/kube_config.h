@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "daemon/http/http_client.h"
 
 namespace kanarya::kube {
@@ -19,6 +20,8 @@ struct KubeConfig {
   // TLS and credentials: a bearer token file (re-read when it rotates) or a
   // static token, a CA, client certificate and key.
   http::EndpointConfig endpoint;
+  // Each request, retries of transient failures included, ends by then.
+  absl::Duration request_timeout = absl::Seconds(10);
 };
 
 inline constexpr char kServiceAccountDirectory[] = "/var/run/secrets/kubernetes.io/serviceaccount";

@@ -116,6 +116,8 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
     if (!vs.ok()) return vs.status();
     absl::StatusOr<Location> l = Locate(*vs, config_);
     if (!l.ok()) return l.status();
+    if (in_doubt_ && l->split == *in_doubt_) last_written_ = in_doubt_;  // it landed
+    in_doubt_.reset();
     if (!allow_drift && last_written_ && !(l->split == *last_written_)) {
       return absl::FailedPreconditionError(
           absl::StrCat("drift: VirtualService ", config_.virtual_service, " is at ",
@@ -123,6 +125,10 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
                        Describe(*last_written_), " by this rollout; someone else changed it"));
     }
     const TrafficSplit wanted{100 - canary_weight, canary_weight};
+    if (l->split == wanted) {  // already there, perhaps by an attempt whose answer was lost
+      last_written_ = wanted;
+      return wanted;
+    }
     const std::string route = absl::StrCat("/spec/http/", l->route, "/route/");
     const json patch = json::array({{{"op", "test"},
                                      {"path", "/metadata/resourceVersion"},
@@ -133,13 +139,16 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
                                     {{"op", "add"},
                                      {"path", absl::StrCat(route, l->canary, "/weight")},
                                      {"value", wanted.canary_weight}}});
+    in_doubt_ = wanted;
     absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
     if (written.ok()) {
+      in_doubt_.reset();
       last_written_ = wanted;
       return wanted;
     }
     // A failed resourceVersion test (422) or a conflict (409): someone wrote
-    // in between; read again and retry.
+    // in between; read again and retry. Any other failure may or may not have
+    // been applied: the write stays in doubt until the next read settles it.
     if (written.status().code() != absl::StatusCode::kInvalidArgument &&
         written.status().code() != absl::StatusCode::kAborted) {
       return written.status();

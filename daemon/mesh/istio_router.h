@@ -43,6 +43,9 @@ class IstioRouter final : public TrafficRouter {
   kube::KubeClient& client_;
   const IstioRouteConfig config_;
   std::optional<TrafficSplit> last_written_;
+  // A write whose answer never came (a timeout, a cut connection): it may
+  // have landed, so finding it live is not drift.
+  std::optional<TrafficSplit> in_doubt_;
 };
 
 }  // namespace kanarya::mesh

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/lab/kube_api_emulator.h"
@@ -141,6 +143,79 @@ TEST_F(IstioRouterTest, ConcurrentWriterNeverLosesAnEditNorTheShift) {
   EXPECT_GT(labels_written.load(), 0);
   const TrafficSplit final_split = *router.Read();
   EXPECT_EQ(final_split.stable_weight + final_split.canary_weight, 100);
+}
+
+TEST_F(IstioRouterTest, ServerErrorsFailTheShiftAndChangeNothing) {
+  IstioRouter router(client_, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(10).ok());
+  api_.FailNext(1, 500);
+  const auto failed = router.SetCanaryWeight(20);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(failed.status().message(), HasSubstr("InternalError"));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{90, 10}));
+  // 503s are transient: the client's bounded retries absorb two of them.
+  api_.FailNext(2, 503);
+  EXPECT_EQ(*router.SetCanaryWeight(20), (TrafficSplit{80, 20}));
+  // A storm longer than the retries fails the step; the next one goes through.
+  api_.FailNext(3, 503);
+  EXPECT_EQ(router.SetCanaryWeight(30).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(*router.Read(), (TrafficSplit{80, 20}));
+  EXPECT_EQ(*router.SetCanaryWeight(30), (TrafficSplit{70, 30}));
+}
+
+TEST_F(IstioRouterTest, AWriteWhoseAnswerTimedOutIsNotMistakenForDrift) {
+  kube::KubeConfig impatient = Config(api_.url());
+  impatient.request_timeout = absl::Milliseconds(300);
+  kube::KubeClient client(impatient);
+  IstioRouter router(client, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(10).ok());
+  api_.DelayNextWriteAnswers(1, absl::Seconds(1));
+  EXPECT_EQ(router.SetCanaryWeight(20).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(*router.Read(), (TrafficSplit{80, 20}));  // it landed all the same
+  const auto next = router.SetCanaryWeight(30);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*router.Read(), (TrafficSplit{70, 30}));
+  // A human edit after that is still drift.
+  ASSERT_TRUE(client_
+                  .JsonPatch(kVs, json::parse(R"([
+      {"op": "replace", "path": "/spec/http/1/route/0/weight", "value": 100},
+      {"op": "replace", "path": "/spec/http/1/route/1/weight", "value": 0}])"))
+                  .ok());
+  EXPECT_THAT(router.SetCanaryWeight(40).status().message(), HasSubstr("drift:"));
+}
+
+TEST_F(IstioRouterTest, TimeoutsAreReportedAndBounded) {
+  kube::KubeConfig impatient = Config(api_.url());
+  impatient.request_timeout = absl::Milliseconds(300);
+  kube::KubeClient client(impatient);
+  IstioRouter router(client, Route());
+  api_.CutOff("kanarya", true);
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(router.SetCanaryWeight(10).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  api_.CutOff("kanarya", false);
+  EXPECT_EQ(*router.SetCanaryWeight(10), (TrafficSplit{90, 10}));
+}
+
+TEST_F(IstioRouterTest, RotatedTokenIsPickedUpBetweenSteps) {
+  const std::string token = std::filesystem::temp_directory_path() / "kanarya-router-token";
+  std::ofstream(token) << "kanarya";
+  kube::KubeConfig config;
+  config.server = api_.url();
+  config.endpoint.bearer_token_file = token;
+  kube::KubeClient client(config);
+  IstioRouter router(client, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(10).ok());
+  // The kubelet rotates the projected token; the old one stops working.
+  api_.AddToken("kanarya-2", true);
+  api_.RemoveToken("kanarya");
+  std::filesystem::last_write_time(
+      token, std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10));
+  std::ofstream(token) << "kanarya-2";
+  const auto shifted = router.SetCanaryWeight(20);
+  ASSERT_TRUE(shifted.ok()) << shifted.status();
+  EXPECT_EQ(*router.Read(), (TrafficSplit{80, 20}));
+  std::filesystem::remove(token);
 }
 
 }  // namespace
