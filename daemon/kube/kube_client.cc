@@ -1,5 +1,7 @@
 #include "daemon/kube/kube_client.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -81,6 +83,22 @@ absl::StatusOr<json> KubeClient::MergePatch(const ObjectRef& ref, const json& pa
 
 absl::StatusOr<json> KubeClient::JsonPatch(const ObjectRef& ref, const json& patch) {
   return Send("PATCH", Path(ref), "application/json-patch+json", patch.dump());
+}
+
+absl::StatusOr<std::vector<std::string>> KubeClient::ServedVersions(const std::string& group) {
+  absl::StatusOr<json> api_group = Send("GET", absl::StrCat("/apis/", group), "", "");
+  if (!api_group.ok()) return api_group.status();
+  std::vector<std::string> versions;
+  const json preferred = api_group->value("preferredVersion", json::object());
+  if (preferred.contains("version")) versions.push_back(preferred.value("version", ""));
+  for (const json& v : api_group->value("versions", json::array())) {
+    const std::string version = v.value("version", "");
+    if (!version.empty() &&
+        std::find(versions.begin(), versions.end(), version) == versions.end()) {
+      versions.push_back(version);
+    }
+  }
+  return versions;
 }
 
 }  // namespace kanarya::kube

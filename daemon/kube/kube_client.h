@@ -1,6 +1,6 @@
 // A small typed client of the Kubernetes API for the objects Kanarya edits
 // (VirtualServices, DestinationRules, Leases, Events): GET, create, update
-// (PUT with resourceVersion), merge patch and JSON patch. Errors come from the
+// (PUT with resourceVersion), merge patch and JSON patch, and group discovery. Errors come from the
 // server's Status bodies, by reason:
 //   NotFound -> NotFound, AlreadyExists -> AlreadyExists, Conflict -> Aborted
 //   (re-read and retry), Invalid and a failed JSON-patch test -> InvalidArgument,
@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "daemon/http/http_client.h"
@@ -40,6 +41,9 @@ class KubeClient {
   absl::StatusOr<nlohmann::json> Update(const ObjectRef& ref, const nlohmann::json& object);
   absl::StatusOr<nlohmann::json> MergePatch(const ObjectRef& ref, const nlohmann::json& patch);
   absl::StatusOr<nlohmann::json> JsonPatch(const ObjectRef& ref, const nlohmann::json& patch);
+  // Discovery: the versions the cluster serves of an API group, the
+  // preferred one first; NotFound when the group is not served at all.
+  absl::StatusOr<std::vector<std::string>> ServedVersions(const std::string& group);
 
   // The path of an object (or of its collection when name is empty).
   static std::string Path(const ObjectRef& ref, bool with_name = true);

@@ -23,8 +23,10 @@ struct IstioRouteConfig {
   std::string host;        // destination host of both versions
   std::string stable_subset;
   std::string canary_subset;
-  std::string destination_rule;    // where the subsets are defined
-  std::string api_version = "v1";  // networking.istio.io version the cluster serves
+  std::string destination_rule;  // where the subsets are defined
+  // The networking.istio.io version to use ("v1", "v1beta1"); required here,
+  // discovered by MakeTrafficRouter when left empty.
+  std::string api_version;
 };
 
 class IstioRouter final : public TrafficRouter {

@@ -58,7 +58,8 @@ class IstioRouterTest : public ::testing::Test {
             .host = "reviews",
             .stable_subset = "stable",
             .canary_subset = "canary",
-            .destination_rule = "reviews"};
+            .destination_rule = "reviews",
+            .api_version = "v1"};
   }
 
   lab::KubeApiEmulator api_;

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <optional>
 #include <regex>
 #include <vector>
 
@@ -22,24 +23,24 @@ struct ResourceType {
   std::string kind;
 };
 
-const std::vector<ResourceType>& Types() {
-  static const auto* types = new std::vector<ResourceType>{
-      {"", {"v1"}, "events", "Event"},
-      {"networking.istio.io", {"v1", "v1beta1"}, "virtualservices", "VirtualService"},
-      {"networking.istio.io", {"v1", "v1beta1"}, "destinationrules", "DestinationRule"},
-      {"coordination.k8s.io", {"v1"}, "leases", "Lease"}};
-  return *types;
+using Types = std::vector<ResourceType>;
+
+Types ServedTypes(const std::vector<std::string>& istio_versions) {
+  return {{"", {"v1"}, "events", "Event"},
+          {"networking.istio.io", istio_versions, "virtualservices", "VirtualService"},
+          {"networking.istio.io", istio_versions, "destinationrules", "DestinationRule"},
+          {"coordination.k8s.io", {"v1"}, "leases", "Lease"}};
 }
 
-const ResourceType* FindType(const std::string& group, const std::string& version,
-                             const std::string& resource) {
-  for (const ResourceType& t : Types()) {
+std::optional<ResourceType> FindType(const Types& types, const std::string& group,
+                                     const std::string& version, const std::string& resource) {
+  for (const ResourceType& t : types) {
     if (t.group != group || t.resource != resource) continue;
     for (const std::string& v : t.versions) {
-      if (v == version) return &t;
+      if (v == version) return t;
     }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 std::string ApiVersion(const std::string& group, const std::string& version) {
@@ -70,9 +71,9 @@ void Fail(httplib::Response& response, int code, const std::string& reason,
         {"code", code}});
 }
 
-json ResourceList(const std::string& group, const std::string& version) {
+json ResourceList(const Types& types, const std::string& group, const std::string& version) {
   json resources = json::array();
-  for (const ResourceType& t : Types()) {
+  for (const ResourceType& t : types) {
     if (t.group != group) continue;
     bool served = false;
     for (const std::string& v : t.versions) served = served || v == version;
@@ -90,21 +91,27 @@ json ResourceList(const std::string& group, const std::string& version) {
           {"resources", resources}};
 }
 
-json GroupList() {
+// The APIGroup a group's discovery document describes, or null when the
+// group is not served.
+json Group(const Types& types, const std::string& group) {
+  json versions = json::array();
+  for (const ResourceType& t : types) {
+    if (t.group != group) continue;
+    for (const std::string& v : t.versions) {
+      json entry = {{"groupVersion", group + "/" + v}, {"version", v}};
+      if (std::find(versions.begin(), versions.end(), entry) == versions.end()) {
+        versions.push_back(entry);
+      }
+    }
+  }
+  if (versions.empty()) return json();
+  return {{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}};
+}
+
+json GroupList(const Types& types) {
   json groups = json::array();
   for (const std::string group : {"networking.istio.io", "coordination.k8s.io"}) {
-    json versions = json::array();
-    for (const ResourceType& t : Types()) {
-      if (t.group != group) continue;
-      for (const std::string& v : t.versions) {
-        json entry = {{"groupVersion", group + "/" + v}, {"version", v}};
-        if (std::find(versions.begin(), versions.end(), entry) == versions.end()) {
-          versions.push_back(entry);
-        }
-      }
-      break;
-    }
-    groups.push_back({{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}});
+    if (json g = Group(types, group); !g.is_null()) groups.push_back(g);
   }
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
@@ -204,20 +211,32 @@ void KubeApiEmulator::Serve() {
            {{{"clientCIDR", "0.0.0.0/0"},
              {"serverAddress", url().substr(url().find("://") + 3)}}}}});
   });
-  server_.http().Get("/apis", [authorize](const httplib::Request& rq, httplib::Response& rs) {
-    if (authorize(rq, rs, false)) Send(rs, 200, GroupList());
+  server_.http().Get("/apis", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+    if (authorize(rq, rs, false)) Send(rs, 200, GroupList(ServedTypes(istio_versions())));
   });
-  server_.http().Get("/api/v1", [authorize](const httplib::Request& rq, httplib::Response& rs) {
-    if (authorize(rq, rs, false)) Send(rs, 200, ResourceList("", "v1"));
-  });
+  server_.http().Get("/api/v1",
+                     [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+                       if (authorize(rq, rs, false))
+                         Send(rs, 200, ResourceList(ServedTypes(istio_versions()), "", "v1"));
+                     });
   server_.http().Get(
-      R"(/apis/([^/]+)/([^/]+))", [authorize](const httplib::Request& rq, httplib::Response& rs) {
+      R"(/apis/([^/]+))", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
         if (!authorize(rq, rs, false)) return;
-        const json list = ResourceList(rq.matches[1], rq.matches[2]);
-        if (list["resources"].empty())
+        json group = Group(ServedTypes(istio_versions()), rq.matches[1]);
+        if (group.is_null())
           return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
-        Send(rs, 200, list);
+        group["kind"] = "APIGroup";
+        group["apiVersion"] = "v1";
+        Send(rs, 200, group);
       });
+  server_.http().Get(R"(/apis/([^/]+)/([^/]+))", [this, authorize](const httplib::Request& rq,
+                                                                   httplib::Response& rs) {
+    if (!authorize(rq, rs, false)) return;
+    const json list = ResourceList(ServedTypes(istio_versions()), rq.matches[1], rq.matches[2]);
+    if (list["resources"].empty())
+      return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
+    Send(rs, 200, list);
+  });
 
   // Namespaced objects: /api/v1/namespaces/NS/RESOURCE[/NAME] and
   // /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME].
@@ -241,8 +260,9 @@ void KubeApiEmulator::Serve() {
     const std::string group = m[2].matched ? m[2].str() : "";
     const std::string version = m[1].matched ? m[1].str() : m[3].str();
     const std::string ns = m[4], resource = m[5], name = m[6].matched ? m[6].str() : "";
-    const ResourceType* type = FindType(group, version, resource);
-    if (type == nullptr) {
+    const std::optional<ResourceType> type =
+        FindType(ServedTypes(istio_versions()), group, version, resource);
+    if (!type) {
       return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
     }
     const bool write = rq.method != "GET";
@@ -280,6 +300,14 @@ void KubeApiEmulator::Serve() {
       if (new_name.empty()) {
         return Fail(rs, 422, "Invalid",
                     absl::StrCat(type->kind, " \"\" is invalid: metadata.name: Required value"));
+      }
+      const std::string subject_namespace =
+          object.value("involvedObject", json::object()).value("namespace", ns);
+      if (resource == "events" && subject_namespace != ns) {
+        return Fail(rs, 422, "Invalid",
+                    absl::StrCat("Event \"", new_name,
+                                 "\" is invalid: involvedObject.namespace: Invalid value: \"",
+                                 subject_namespace, "\": does not match event.namespace"));
       }
       const Key new_key{group, resource, ns, new_name};
       if (objects_.contains(new_key)) {
@@ -379,6 +407,16 @@ void KubeApiEmulator::RemoveToken(const std::string& token) {
   users_.erase("token:" + token);
 }
 
+void KubeApiEmulator::ServeIstioVersions(const std::vector<std::string>& versions) {
+  absl::MutexLock lock(&mutex_);
+  istio_versions_ = versions;
+}
+
+std::vector<std::string> KubeApiEmulator::istio_versions() {
+  absl::MutexLock lock(&mutex_);
+  return istio_versions_;
+}
+
 void KubeApiEmulator::AddCertificateUser(const std::string& common_name, bool can_write) {
   absl::MutexLock lock(&mutex_);
   users_["cn:" + common_name] = can_write;
@@ -411,6 +449,25 @@ nlohmann::json KubeApiEmulator::Get(const std::string& group, const std::string&
   absl::MutexLock lock(&mutex_);
   const auto it = objects_.find({group, resource, ns, name});
   return it == objects_.end() ? nlohmann::json() : it->second;
+}
+
+std::vector<nlohmann::json> KubeApiEmulator::List(const std::string& group,
+                                                  const std::string& resource,
+                                                  const std::string& ns) {
+  absl::MutexLock lock(&mutex_);
+  std::vector<nlohmann::json> items;
+  for (const auto& [key, object] : objects_) {
+    if (std::get<0>(key) == group && std::get<1>(key) == resource && std::get<2>(key) == ns) {
+      items.push_back(object);
+    }
+  }
+  return items;
+}
+
+void KubeApiEmulator::Delete(const std::string& group, const std::string& resource,
+                             const std::string& ns, const std::string& name) {
+  absl::MutexLock lock(&mutex_);
+  objects_.erase({group, resource, ns, name});
 }
 
 }  // namespace kanarya::lab

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -38,6 +39,9 @@ class KubeApiEmulator {
   // Tokens the server accepts; read-only ones get 403 on writes.
   void AddToken(const std::string& token, bool can_write);
   void RemoveToken(const std::string& token);
+  // The networking.istio.io versions served (v1 and v1beta1 by default; older
+  // Istio releases serve v1beta1 and v1alpha3 only).
+  void ServeIstioVersions(const std::vector<std::string>& versions);
   // A client certificate whose subject CN is `common_name` authenticates.
   void AddCertificateUser(const std::string& common_name, bool can_write);
 
@@ -51,17 +55,24 @@ class KubeApiEmulator {
   // for up to 30 s, then answered 503).
   void CutOff(const std::string& token, bool cut_off);
 
-  // Direct access for tests: the stored object, or null.
+  // Direct access for tests: the stored object, or null; the objects of a
+  // namespace, by name; removal.
   nlohmann::json Get(const std::string& group, const std::string& resource, const std::string& ns,
                      const std::string& name);
+  std::vector<nlohmann::json> List(const std::string& group, const std::string& resource,
+                                   const std::string& ns);
+  void Delete(const std::string& group, const std::string& resource, const std::string& ns,
+              const std::string& name);
 
  private:
   using Key =
       std::tuple<std::string, std::string, std::string, std::string>;  // group, resource, ns, name
   void Serve();
+  std::vector<std::string> istio_versions() ABSL_LOCKS_EXCLUDED(mutex_);
 
   absl::Mutex mutex_;
   absl::CondVar partition_changed_;
+  std::vector<std::string> istio_versions_ ABSL_GUARDED_BY(mutex_) = {"v1", "v1beta1"};
   // Credentials ("token:…" or "cn:…") and whether they may write.
   std::map<std::string, bool> users_ ABSL_GUARDED_BY(mutex_);
   std::set<std::string> cut_off_ ABSL_GUARDED_BY(mutex_);
