@@ -156,7 +156,7 @@ void KubeApiEmulator::Serve() {
   server_.http().set_pre_routing_handler([this](const httplib::Request& rq, httplib::Response& rs) {
     const std::string token = BearerToken(rq);
     absl::MutexLock lock(&mutex_);
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    const absl::Time give_up = absl::Now() + absl::Seconds(5);
     while (!stopping_ && cut_off_.contains(token) && absl::Now() < give_up) {
       partition_changed_.WaitWithDeadline(&mutex_, give_up);
     }

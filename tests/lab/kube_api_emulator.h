@@ -52,7 +52,7 @@ class KubeApiEmulator {
   // `delay` (a client that gives up first cannot know its write landed).
   void DelayNextWriteAnswers(int count, absl::Duration delay);
   // Requests bearing `token` get no answer while it is cut off (each is held
-  // for up to 30 s, then answered 503).
+  // for up to 5 s, then answered 503).
   void CutOff(const std::string& token, bool cut_off);
 
   // Direct access for tests: the stored object, or null; the objects of a

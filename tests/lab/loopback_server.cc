@@ -23,6 +23,8 @@ LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::st
 void LoopbackServer::Start() {
   // Stopping waits for idle keep-alive connections; keep that wait short.
   server_->set_keep_alive_timeout(1);
+  // Enough workers that requests held back by a test's faults starve no one.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
