@@ -136,5 +136,55 @@ TEST_F(KubectlFidelity, ErrorsReadLikeARealServer) {
   EXPECT_THAT(run.output, HasSubstr("provide credentials"));
 }
 
+TEST_F(KubectlFidelity, DiscoveryLeasesAndEvents) {
+  KubectlRun run = Kubectl("api-versions");
+  ASSERT_EQ(run.code, 0) << run.output;
+  for (const char* version :
+       {"coordination.k8s.io/v1", "networking.istio.io/v1", "networking.istio.io/v1beta1", "v1"}) {
+    EXPECT_THAT(run.output, HasSubstr(version));
+  }
+  api_.ServeIstioVersions({"v1beta1"});
+  EXPECT_THAT(Kubectl("api-versions").output,
+              ::testing::Not(HasSubstr("networking.istio.io/v1\n")));
+  api_.ServeIstioVersions({"v1", "v1beta1"});
+
+  const std::string manifest = std::string(::testing::TempDir()) + "lease-and-event.yaml";
+  std::ofstream(manifest) << R"(apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: kanaryad}
+spec: {holderIdentity: kanaryad-0, leaseDurationSeconds: 15, leaseTransitions: 2}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: reviews.1}
+involvedObject: {apiVersion: kanarya.dev/v1alpha1, kind: Rollout, namespace: shop, name: reviews}
+type: Warning
+reason: RolledBack
+message: all traffic to stable
+count: 1
+)";
+  run = Kubectl("create --validate=false -f " + manifest);
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("lease.coordination.k8s.io/kanaryad created"));
+  EXPECT_THAT(run.output, HasSubstr("event/reviews.1 created"));
+  run = Kubectl("get lease kanaryad -o jsonpath='{.spec.holderIdentity} {.spec.leaseTransitions}'");
+  EXPECT_EQ(run.output, "kanaryad-0 2");
+  run = Kubectl("get events -o jsonpath='{.items[0].involvedObject.kind} {.items[0].reason}'");
+  EXPECT_EQ(run.output, "Rollout RolledBack");
+
+  // An event must live in its subject's namespace.
+  std::ofstream(manifest) << R"(apiVersion: v1
+kind: Event
+metadata: {name: elsewhere.1}
+involvedObject: {kind: Rollout, namespace: other, name: reviews}
+reason: RolledBack
+)";
+  run = Kubectl("create --validate=false -f " + manifest);
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(run.output,
+              HasSubstr("involvedObject.namespace: Invalid value: \"other\": does not match "
+                        "event.namespace"));
+}
+
 }  // namespace
 }  // namespace kanarya::lab
