@@ -118,8 +118,9 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
   std::string authorization;
   if (!config_.bearer_token_file.empty()) {
     absl::StatusOr<std::string> token = BearerToken();
-    if (!token.ok())
+    if (!token.ok()) {
       return std::vector<absl::StatusOr<HttpResponse>>(requests.size(), token.status());
+    }
     authorization = absl::StrCat("Authorization: Bearer ", *token);
   }
 

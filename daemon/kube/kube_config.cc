@@ -82,12 +82,14 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   const std::string context_name = context.empty() ? Scalar(root, "current-context") : context;
   if (context_name.empty()) return absl::InvalidArgumentError("current-context: not set");
   const YAML::Node ctx = Named(root["contexts"], context_name)["context"];
-  if (!ctx)
+  if (!ctx) {
     return absl::InvalidArgumentError(absl::StrCat("contexts: no context \"", context_name, "\""));
+  }
   const std::string cluster_name = Scalar(ctx, "cluster");
   const YAML::Node cluster = Named(root["clusters"], cluster_name)["cluster"];
-  if (!cluster)
+  if (!cluster) {
     return absl::InvalidArgumentError(absl::StrCat("clusters: no cluster \"", cluster_name, "\""));
+  }
   const YAML::Node user = Named(root["users"], Scalar(ctx, "user"))["user"];
 
   KubeConfig config;

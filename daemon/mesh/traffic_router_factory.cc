@@ -16,8 +16,9 @@ absl::Status CheckIstioConfig(const IstioRouteConfig& c) {
         std::pair{"virtual_service", &c.virtual_service}, std::pair{"host", &c.host},
         std::pair{"stable_subset", &c.stable_subset}, std::pair{"canary_subset", &c.canary_subset},
         std::pair{"destination_rule", &c.destination_rule}}) {
-    if (value->empty())
+    if (value->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("istio.", field, ": required"));
+    }
   }
   if (c.stable_subset == c.canary_subset) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <vector>
@@ -98,7 +99,7 @@ json Group(const Types& types, const std::string& group) {
   for (const ResourceType& t : types) {
     if (t.group != group) continue;
     for (const std::string& v : t.versions) {
-      json entry = {{"groupVersion", group + "/" + v}, {"version", v}};
+      json entry = {{"groupVersion", ApiVersion(group, v)}, {"version", v}};
       if (std::find(versions.begin(), versions.end(), entry) == versions.end()) {
         versions.push_back(entry);
       }
@@ -211,32 +212,37 @@ void KubeApiEmulator::Serve() {
            {{{"clientCIDR", "0.0.0.0/0"},
              {"serverAddress", url().substr(url().find("://") + 3)}}}}});
   });
-  server_.http().Get("/apis", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
-    if (authorize(rq, rs, false)) Send(rs, 200, GroupList(ServedTypes(istio_versions())));
-  });
+  // Discovery. The served Istio versions can change while the server runs.
+  const auto discovery = [this, authorize](const std::function<json(const Types&)>& document) {
+    return [this, authorize, document](const httplib::Request& rq, httplib::Response& rs) {
+      if (!authorize(rq, rs, false)) return;
+      const json body = document(ServedTypes(istio_versions()));
+      if (body.is_null()) {
+        Fail(rs, 404, "NotFound", "the server could not find the requested resource");
+      } else {
+        Send(rs, 200, body);
+      }
+    };
+  };
+  server_.http().Get("/apis", discovery(GroupList));
   server_.http().Get("/api/v1",
-                     [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
-                       if (authorize(rq, rs, false))
-                         Send(rs, 200, ResourceList(ServedTypes(istio_versions()), "", "v1"));
+                     discovery([](const Types& types) { return ResourceList(types, "", "v1"); }));
+  server_.http().Get(R"(/apis/([^/]+))",
+                     [discovery](const httplib::Request& rq, httplib::Response& rs) {
+                       discovery([&](const Types& types) {
+                         json group = Group(types, rq.matches[1]);
+                         if (!group.is_null())
+                           group.update({{"kind", "APIGroup"}, {"apiVersion", "v1"}});
+                         return group;
+                       })(rq, rs);
                      });
-  server_.http().Get(
-      R"(/apis/([^/]+))", [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
-        if (!authorize(rq, rs, false)) return;
-        json group = Group(ServedTypes(istio_versions()), rq.matches[1]);
-        if (group.is_null())
-          return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
-        group["kind"] = "APIGroup";
-        group["apiVersion"] = "v1";
-        Send(rs, 200, group);
-      });
-  server_.http().Get(R"(/apis/([^/]+)/([^/]+))", [this, authorize](const httplib::Request& rq,
-                                                                   httplib::Response& rs) {
-    if (!authorize(rq, rs, false)) return;
-    const json list = ResourceList(ServedTypes(istio_versions()), rq.matches[1], rq.matches[2]);
-    if (list["resources"].empty())
-      return Fail(rs, 404, "NotFound", "the server could not find the requested resource");
-    Send(rs, 200, list);
-  });
+  server_.http().Get(R"(/apis/([^/]+)/([^/]+))",
+                     [discovery](const httplib::Request& rq, httplib::Response& rs) {
+                       discovery([&](const Types& types) {
+                         json list = ResourceList(types, rq.matches[1], rq.matches[2]);
+                         return list["resources"].empty() ? json() : list;
+                       })(rq, rs);
+                     });
 
   // Namespaced objects: /api/v1/namespaces/NS/RESOURCE[/NAME] and
   // /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME].
