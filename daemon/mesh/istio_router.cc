@@ -102,6 +102,10 @@ absl::StatusOr<TrafficSplit> IstioRouter::SetCanaryWeight(int canary_weight) {
     return absl::InvalidArgumentError(
         absl::StrCat("canary_weight: must be in [0, 100], got ", canary_weight));
   }
+  if (!verified_) {  // the first shift: make sure the subsets exist
+    if (absl::Status s = Verify(); !s.ok()) return s;
+    verified_ = true;
+  }
   return Write(canary_weight, /*allow_drift=*/false);
 }
 

@@ -4,6 +4,8 @@
 // so only the two weights change and everything else in the object (other
 // routes, matches, retries, mirrors, annotations, unknown fields) survives;
 // on a conflict the object is re-read and the write retried, at most 5 times.
+// The first shift is preceded by Verify(): no traffic moves to a subset the
+// DestinationRule does not define.
 // Not thread-safe: one router per rollout.
 #ifndef KANARYA_DAEMON_MESH_ISTIO_ROUTER_H_
 #define KANARYA_DAEMON_MESH_ISTIO_ROUTER_H_
@@ -44,6 +46,7 @@ class IstioRouter final : public TrafficRouter {
 
   kube::KubeClient& client_;
   const IstioRouteConfig config_;
+  bool verified_ = false;  // Verify() passed before the first shift
   std::optional<TrafficSplit> last_written_;
   // A write whose answer never came (a timeout, a cut connection): it may
   // have landed, so finding it live is not drift.

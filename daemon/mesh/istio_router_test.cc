@@ -97,6 +97,16 @@ TEST_F(IstioRouterTest, VerifyNamesWhatIsMissing) {
   EXPECT_THAT(IstioRouter(client_, unnamed).Verify().message(), HasSubstr("has 2 HTTP routes"));
 }
 
+TEST_F(IstioRouterTest, NoTrafficMovesToASubsetThatIsNotDefined) {
+  ASSERT_TRUE(
+      client_.MergePatch(kDr, {{"spec", {{"subsets", json::array({{{"name", "stable"}}})}}}}).ok());
+  IstioRouter router(client_, Route());
+  const auto shifted = router.SetCanaryWeight(10);
+  EXPECT_EQ(shifted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(shifted.status().message(), HasSubstr("has no subset \"canary\""));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{100, 0}));
+}
+
 TEST_F(IstioRouterTest, HumanEditIsDriftAndRollbackStillRestoresStable) {
   IstioRouter router(client_, Route());
   ASSERT_TRUE(router.SetCanaryWeight(20).ok());

@@ -26,7 +26,7 @@ class TrafficRouter {
   virtual ~TrafficRouter() = default;
 
   // FailedPrecondition naming what is missing (route, destination, subset)
-  // when the split cannot be managed.
+  // when the split cannot be managed. The first SetCanaryWeight verifies too.
   virtual absl::Status Verify() = 0;
   virtual absl::StatusOr<TrafficSplit> Read() = 0;
   // Sends `canary_weight` percent (0-100) to the canary. FailedPrecondition
