@@ -30,16 +30,18 @@ class KubectlFidelity : public ::testing::Test {
   void SetUp() override {
     api_.AddToken("deployer", true);
     api_.AddToken("viewer", false);
-    WriteKubeconfig("deployer");
+    UseToken("deployer");
   }
-  void WriteKubeconfig(const std::string& token) {
+  // kubectl talks to `server` as the kubeconfig user `user` (a YAML map).
+  void WriteKubeconfig(const std::string& server, const std::string& user) {
     std::ofstream(kubeconfig_)
         << "apiVersion: v1\nkind: Config\ncurrent-context: lab\n"
         << "contexts: [{name: lab, context: {cluster: lab, user: u, namespace: shop}}]\n"
-        << "clusters: [{name: lab, cluster: {server: '" << api_.url()
-        << "', certificate-authority: '" << certificate_.certificate_file() << "'}}]\n"
-        << "users: [{name: u, user: {token: " << token << "}}]\n";
+        << "clusters: [{name: lab, cluster: {server: '" << server << "', certificate-authority: '"
+        << certificate_.certificate_file() << "'}}]\n"
+        << "users: [{name: u, user: " << user << "}]\n";
   }
+  void UseToken(const std::string& token) { WriteKubeconfig(api_.url(), "{token: " + token + "}"); }
   // Runs kubectl with a bounded time; every call is one process.
   KubectlRun Kubectl(const std::string& arguments) {
     const std::string command = "timeout 30 kubectl --kubeconfig=" + kubeconfig_ +
@@ -125,12 +127,12 @@ TEST_F(KubectlFidelity, ErrorsReadLikeARealServer) {
   EXPECT_NE(run.code, 0);
   EXPECT_THAT(run.output, HasSubstr("The request is invalid"));
 
-  WriteKubeconfig("viewer");
+  UseToken("viewer");
   run = Kubectl(
       R"(patch virtualservices.networking.istio.io reviews --type=merge -p '{"metadata":{"labels":{"x":"y"}}}')");
   EXPECT_NE(run.code, 0);
   EXPECT_THAT(run.output, HasSubstr("Forbidden"));
-  WriteKubeconfig("stranger");
+  UseToken("stranger");
   run = Kubectl("get virtualservices.networking.istio.io");
   EXPECT_NE(run.code, 0);
   EXPECT_THAT(run.output, HasSubstr("provide credentials"));
@@ -184,6 +186,25 @@ reason: RolledBack
   EXPECT_THAT(run.output,
               HasSubstr("involvedObject.namespace: Invalid value: \"other\": does not match "
                         "event.namespace"));
+}
+
+TEST_F(KubectlFidelity, ClientCertificatesAuthenticate) {
+  KubeApiEmulator mtls(certificate_.certificate_file(), certificate_.key_file(),
+                       certificate_.certificate_file());
+  mtls.AddCertificateUser("deployer", true);
+  const auto use_certificate = [&](const TestCertificate::Issued& issued) {
+    WriteKubeconfig(mtls.url(), "{client-certificate: '" + issued.certificate_file +
+                                    "', client-key: '" + issued.key_file + "'}");
+  };
+  use_certificate(certificate_.IssueClientCertificate("deployer"));
+  KubectlRun run = Kubectl("get virtualservices.networking.istio.io -o json");
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(nlohmann::json::parse(run.output)["items"].size(), 0u);
+
+  use_certificate(certificate_.IssueClientCertificate("stranger"));  // signed, but unknown
+  run = Kubectl("get virtualservices.networking.istio.io");
+  EXPECT_NE(run.code, 0);
+  EXPECT_THAT(run.output, HasSubstr("You must be logged in to the server"));
 }
 
 }  // namespace
