@@ -133,16 +133,18 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
       last_written_ = wanted;
       return wanted;
     }
-    const std::string route = absl::StrCat("/spec/http/", l->route, "/route/");
-    const json patch = json::array({{{"op", "test"},
-                                     {"path", "/metadata/resourceVersion"},
-                                     {"value", (*vs)["metadata"]["resourceVersion"]}},
-                                    {{"op", "add"},
-                                     {"path", absl::StrCat(route, l->stable, "/weight")},
-                                     {"value", wanted.stable_weight}},
-                                    {{"op", "add"},
-                                     {"path", absl::StrCat(route, l->canary, "/weight")},
-                                     {"value", wanted.canary_weight}}});
+    // The test pins the whole HTTP route as read: the write lands only if
+    // nobody changed that route since, while edits elsewhere in the object
+    // (labels, annotations, status, other routes) do not hold the shift up.
+    const std::string route = absl::StrCat("/spec/http/", l->route);
+    const json patch =
+        json::array({{{"op", "test"}, {"path", route}, {"value", (*vs)["spec"]["http"][l->route]}},
+                     {{"op", "add"},
+                      {"path", absl::StrCat(route, "/route/", l->stable, "/weight")},
+                      {"value", wanted.stable_weight}},
+                     {{"op", "add"},
+                      {"path", absl::StrCat(route, "/route/", l->canary, "/weight")},
+                      {"value", wanted.canary_weight}}});
     in_doubt_ = wanted;
     absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
     if (written.ok()) {
@@ -150,8 +152,8 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
       last_written_ = wanted;
       return wanted;
     }
-    // A failed resourceVersion test (422) or a conflict (409): someone wrote
-    // in between; read again and retry. Any other failure may or may not have
+    // A failed test (422) or a conflict (409): someone changed the route in
+    // between; read again (drift is checked again) and retry. Any other failure may or may not have
     // been applied: the write stays in doubt until the next read settles it.
     if (written.status().code() != absl::StatusCode::kInvalidArgument &&
         written.status().code() != absl::StatusCode::kAborted) {
@@ -160,7 +162,7 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
     last_error = written.status();
   }
   return absl::AbortedError(absl::StrCat("VirtualService ", config_.virtual_service,
-                                         " kept changing: ", kMaxWriteAttempts,
+                                         " route kept changing: ", kMaxWriteAttempts,
                                          " attempts conflicted; last: ", last_error.message()));
 }
 

@@ -1,9 +1,11 @@
 // TrafficRouter over an Istio VirtualService: the HTTP route is found by name
 // (or is the only one), stable and canary destinations by host and subset.
-// Writes are JSON patches whose first operation tests metadata.resourceVersion,
-// so only the two weights change and everything else in the object (other
-// routes, matches, retries, mirrors, annotations, unknown fields) survives;
-// on a conflict the object is re-read and the write retried, at most 5 times.
+// Writes are JSON patches whose first operation tests that the HTTP route is
+// still as read, so only the two weights change and everything else in the
+// object (other routes, matches, retries, mirrors, annotations, unknown
+// fields) survives; edits elsewhere in the object do not conflict with a
+// shift, and when the route itself changed the object is re-read and the
+// write retried, at most 5 times.
 // The first shift is preceded by Verify(): no traffic moves to a subset the
 // DestinationRule does not define.
 // Not thread-safe: one router per rollout.

@@ -4,10 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "tests/lab/kube_api_emulator.h"
 
@@ -124,34 +126,75 @@ TEST_F(IstioRouterTest, HumanEditIsDriftAndRollbackStillRestoresStable) {
   EXPECT_EQ(*router.Read(), (TrafficSplit{100, 0}));
 }
 
-TEST_F(IstioRouterTest, ConcurrentWriterNeverLosesAnEditNorTheShift) {
-  // Another controller keeps relabelling the object while the router shifts.
+TEST_F(IstioRouterTest, EditsElsewhereInTheObjectNeverHoldUpAShiftOrARollback) {
+  // Four controllers keep relabelling the object as fast as they can.
   std::atomic<bool> stop{false};
-  std::atomic<int> labels_written{0};
+  std::vector<std::atomic<int>> last_label(4);
+  for (std::atomic<int>& l : last_label) l = -1;
+  const auto label = [](int writer) { return std::string("w").append(std::to_string(writer)); };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      kube::KubeClient writer(Config(api_.url()));
+      for (int i = 0; i < 5000 && !stop; ++i) {
+        const json patch = {{"metadata", {{"labels", {{label(w), std::to_string(i)}}}}}};
+        if (writer.MergePatch(kVs, patch).ok()) last_label[w] = i;
+      }
+    });
+  }
+  // The storm is on before the first shift.
+  for (int i = 0; i < 5000; ++i) {
+    if (std::all_of(last_label.begin(), last_label.end(), [](const auto& l) { return l >= 20; })) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  IstioRouter router(client_, Route());
+  std::vector<absl::Status> shifts;
+  for (int weight = 5; weight <= 50; weight += 5) {
+    shifts.push_back(router.SetCanaryWeight(weight).status());
+  }
+  const auto rolled_back = router.Rollback();
+  stop = true;
+  for (std::thread& t : writers) t.join();
+  for (const absl::Status& shift : shifts) EXPECT_TRUE(shift.ok()) << shift;
+  ASSERT_TRUE(rolled_back.ok()) << rolled_back.status();
+  const json live = *client_.Get(kVs);
+  for (int w = 0; w < 4; ++w) {  // every writer's last edit survives
+    ASSERT_GE(last_label[w].load(), 20);
+    EXPECT_EQ(live["metadata"]["labels"][label(w)], std::to_string(last_label[w].load()));
+  }
+  EXPECT_EQ(*router.Read(), (TrafficSplit{100, 0}));
+}
+
+TEST_F(IstioRouterTest, EditsOfTheSameRouteAreRetriedAndNeverLost) {
+  // Another controller keeps retuning the retries of the route being shifted.
+  std::atomic<bool> stop{false};
+  std::atomic<int> last_attempts{-1};
   std::thread other([&] {
     kube::KubeClient writer(Config(api_.url()));
-    for (int i = 0; i < 400 && !stop; ++i) {
-      if (writer.MergePatch(kVs, {{"metadata", {{"labels", {{"seen", std::to_string(i)}}}}}})
-              .ok()) {
-        ++labels_written;
-      }
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      const json patch = json::array(
+          {{{"op", "replace"}, {"path", "/spec/http/1/retries/attempts"}, {"value", i}}});
+      if (writer.JsonPatch(kVs, patch).ok()) last_attempts = i;
+      absl::SleepFor(absl::Milliseconds(1));
     }
   });
   IstioRouter router(client_, Route());
   int shifted = 0;
   for (int weight = 5; weight <= 50; weight += 5) {
     const auto split = router.SetCanaryWeight(weight);
-    if (split.ok())
+    if (split.ok()) {
       ++shifted;
-    else
+    } else {
       EXPECT_EQ(split.status().code(), absl::StatusCode::kAborted) << split.status();
+    }
   }
   stop = true;
   other.join();
   EXPECT_GE(shifted, 5);  // bounded retries absorb most conflicts
   const json live = *client_.Get(kVs);
-  EXPECT_TRUE(live["metadata"].contains("labels"));  // the other writer's edits survive
-  EXPECT_GT(labels_written.load(), 0);
+  EXPECT_EQ(live["spec"]["http"][1]["retries"]["attempts"], last_attempts.load());
   const TrafficSplit final_split = *router.Read();
   EXPECT_EQ(final_split.stable_weight + final_split.canary_weight, 100);
 }

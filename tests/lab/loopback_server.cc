@@ -23,6 +23,9 @@ LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::st
 void LoopbackServer::Start() {
   // Stopping waits for idle keep-alive connections; keep that wait short.
   server_->set_keep_alive_timeout(1);
+  // Like Go's servers (Prometheus, the Kubernetes API server): without it,
+  // Nagle's algorithm and delayed ACKs add 40 ms to every answer.
+  server_->set_tcp_nodelay(true);
   // Enough workers that requests held back by a test's faults starve no one.
   server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
   port_ = server_->bind_to_any_port("127.0.0.1");
