@@ -120,7 +120,7 @@ void LeaderElector::Run() {
   if (config_.release_on_stop) Release();
 }
 
-bool LeaderElector::TryAcquireOrRenew() {
+void LeaderElector::TryAcquireOrRenew() {
   const absl::Time start = absl::Now();
   const ObjectRef ref{"coordination.k8s.io", "v1", "leases", config_.namespace_name,
                       config_.lease_name};
@@ -137,14 +137,10 @@ bool LeaderElector::TryAcquireOrRenew() {
                          {"kind", "Lease"},
                          {"metadata", {{"name", config_.lease_name}}},
                          {"spec", record}};
-    if (!client_.Create(ref, object).ok()) return false;
-    absl::MutexLock lock(&mutex_);
-    observed_record_ = record;
-    observed_time_ = absl::Now();
-    renewed_at_ = start;
-    return true;
+    if (client_.Create(ref, object).ok()) Held(record, start);
+    return;
   }
-  if (!lease.ok()) return false;
+  if (!lease.ok()) return;
 
   const json current = lease->value("spec", json::object());
   const std::string holder = current.value("holderIdentity", "");
@@ -164,7 +160,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   if (!holder.empty() && holder != config_.identity) {
     absl::MutexLock lock(&mutex_);
     const absl::Duration held_for = absl::Seconds(current.value("leaseDurationSeconds", 0));
-    if (absl::Now() < observed_time_ + held_for) return false;  // still the rival's
+    if (absl::Now() < observed_time_ + held_for) return;  // still the rival's
   }
   if (holder == config_.identity) {
     record["acquireTime"] = current.value("acquireTime", MicroTime(start));
@@ -174,12 +170,14 @@ bool LeaderElector::TryAcquireOrRenew() {
   }
   json updated = *lease;
   updated["spec"] = record;
-  if (!client_.Update(ref, updated).ok()) return false;
+  if (client_.Update(ref, updated).ok()) Held(record, start);
+}
+
+void LeaderElector::Held(const json& record, absl::Time attempt_start) {
   absl::MutexLock lock(&mutex_);
   observed_record_ = record;
   observed_time_ = absl::Now();
-  renewed_at_ = start;
-  return true;
+  renewed_at_ = attempt_start;
 }
 
 void LeaderElector::Release() {

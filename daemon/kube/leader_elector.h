@@ -67,8 +67,10 @@ class LeaderElector {
   LeaderElector(const KubeConfig& kube, LeaderElectionConfig config, LeaderCallbacks callbacks);
 
   void Run();
-  // One attempt to take or keep the lease; true when this replica holds it.
-  bool TryAcquireOrRenew() ABSL_LOCKS_EXCLUDED(mutex_);
+  // One attempt to take or keep the lease; success moves renewed_at_.
+  void TryAcquireOrRenew() ABSL_LOCKS_EXCLUDED(mutex_);
+  // The lease was written with `record` by an attempt started then.
+  void Held(const nlohmann::json& record, absl::Time attempt_start) ABSL_LOCKS_EXCLUDED(mutex_);
   void Release() ABSL_LOCKS_EXCLUDED(mutex_);
   // Sleeps up to `d`; false when stopping.
   bool Wait(absl::Duration d) ABSL_LOCKS_EXCLUDED(mutex_);
