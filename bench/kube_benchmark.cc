@@ -12,8 +12,8 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -114,6 +114,7 @@ void ConflictStorm(int shifts) {
       for (std::atomic<int>& l : last_written) l = -1;
       std::atomic<int> edits{0};
       std::vector<std::thread> threads;
+      threads.reserve(writers);
       for (int w = 0; w < writers; ++w) {
         threads.emplace_back([&, w] {
           kube::KubeClient writer(Client(api.url(), "kanarya"));
@@ -260,8 +261,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kube_benchmark [shifts >= 1] [lease seconds >= 2]\n");
     return 2;
   }
-  kanarya::bench::ShiftCost(shifts);
-  kanarya::bench::ConflictStorm(shifts / 4 + 1);
-  kanarya::bench::Failover(absl::Seconds(lease_seconds));
+  try {
+    kanarya::bench::ShiftCost(shifts);
+    kanarya::bench::ConflictStorm(shifts / 4 + 1);
+    kanarya::bench::Failover(absl::Seconds(lease_seconds));
+  } catch (const std::exception& e) {  // an unexpected answer from the emulator
+    std::fprintf(stderr, "kube_benchmark: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }
