@@ -135,5 +135,29 @@ TEST_F(TrafficRouterFactoryTest, EveryShiftRollbackAndDriftIsAnEventAboutTheRoll
   EXPECT_EQ(events_.failures(), 0);
 }
 
+TEST_F(TrafficRouterFactoryTest, FailuresAreWarningsAboutTheRollout) {
+  CreateRoute("v1");
+  RouterConfig config = Config();
+  config.istio.canary_subset = "v2";  // not in the VirtualService
+  auto broken = MakeTrafficRouter(config, client_, events_);
+  ASSERT_TRUE(broken.ok()) << broken.status();
+  EXPECT_FALSE((*broken)->Verify().ok());
+
+  auto router = MakeTrafficRouter(Config(), client_, events_);
+  ASSERT_TRUE(router.ok()) << router.status();
+  api_.FailNext(3, 503);  // more than the client's retries
+  EXPECT_EQ((*router)->SetCanaryWeight(10).status().code(), absl::StatusCode::kUnavailable);
+  api_.FailNext(3, 503);
+  EXPECT_EQ((*router)->Rollback().status().code(), absl::StatusCode::kUnavailable);
+
+  std::map<std::string, json> events = EventsByReason();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_THAT(events["TrafficRouteInvalid"]["message"].get<std::string>(),
+              HasSubstr("no destination reviews subset v2"));
+  EXPECT_THAT(events["TrafficShiftFailed"]["message"].get<std::string>(), HasSubstr("503"));
+  EXPECT_THAT(events["RollbackFailed"]["message"].get<std::string>(), HasSubstr("503"));
+  for (const auto& [reason, e] : events) EXPECT_EQ(e["type"], "Warning") << reason;
+}
+
 }  // namespace
 }  // namespace kanarya::mesh
