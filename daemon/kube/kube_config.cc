@@ -109,6 +109,16 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   endpoint.insecure_skip_tls_verify = Scalar(cluster, "insecure-skip-tls-verify") == "true";
   if (!user) return config;
   const std::string user_field = absl::StrCat("users[", Scalar(ctx, "user"), "].");
+  // Credential plugins run programs (cloud CLIs) that the daemon's image does
+  // not have; say so rather than fail later with a bare 401.
+  for (const char* plugin : {"exec", "auth-provider"}) {
+    if (user[plugin]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(user_field, plugin,
+                       ": credential plugins are not supported; use a token, a tokenFile or a "
+                       "client certificate"));
+    }
+  }
   if (const std::string token = Scalar(user, "token"); !token.empty()) {
     endpoint.extra_headers.emplace_back("Authorization", "Bearer " + token);
   }

@@ -90,6 +90,9 @@ TEST(KubeconfigFile, NamesTheFieldOfBadCredentials) {
             "users[u].client-certificate-data: given without client-key-data");
   EXPECT_EQ(load("{client-key: /k.pem}").status().message(),
             "users[u].client-key: given without client-certificate");
+  EXPECT_EQ(load("{exec: {command: aws, args: [eks, get-token]}}").status().message(),
+            "users[u].exec: credential plugins are not supported; use a token, a tokenFile or a "
+            "client certificate");
   const auto both = load("{client-certificate-data: LS0tQw==, client-key-data: LS0tSw==}");
   ASSERT_TRUE(both.ok()) << both.status();
   EXPECT_EQ(both->endpoint.client_certificate_pem, "---C");
