@@ -23,6 +23,7 @@
 #include "daemon/kube/leader_elector.h"
 #include "daemon/mesh/istio_router.h"
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::bench {
 namespace {
@@ -31,13 +32,6 @@ using nlohmann::json;
 
 const kube::ObjectRef kVs{"networking.istio.io", "v1", "virtualservices", "shop", "reviews"};
 const kube::ObjectRef kDr{"networking.istio.io", "v1", "destinationrules", "shop", "reviews"};
-
-kube::KubeConfig Client(const std::string& url, const std::string& token) {
-  kube::KubeConfig config;
-  config.server = url;
-  config.endpoint.extra_headers = {{"Authorization", "Bearer " + token}};
-  return config;
-}
 
 mesh::IstioRouteConfig Route() {
   return {.namespace_name = "shop",
@@ -72,7 +66,7 @@ double Millis(absl::Time start) { return absl::ToDoubleMilliseconds(absl::Now() 
 void ShiftCost(int shifts) {
   lab::KubeApiEmulator api;
   api.AddToken("kanarya", true);
-  kube::KubeClient client(Client(api.url(), "kanarya"));
+  kube::KubeClient client(lab::KubeTokenConfig(api.url(), "kanarya"));
   CreateObjects(client);
   mesh::IstioRouter router(client, Route());
   std::vector<double> get_ms, shift_ms;
@@ -107,7 +101,7 @@ void ConflictStorm(int shifts) {
       if (kind == StormKind::kSameRoute && writers == 0) continue;
       lab::KubeApiEmulator api;
       api.AddToken("kanarya", true);
-      kube::KubeClient client(Client(api.url(), "kanarya"));
+      kube::KubeClient client(lab::KubeTokenConfig(api.url(), "kanarya"));
       CreateObjects(client);
       std::atomic<bool> stop{false};
       std::vector<std::atomic<int>> last_written(writers);
@@ -117,7 +111,7 @@ void ConflictStorm(int shifts) {
       threads.reserve(writers);
       for (int w = 0; w < writers; ++w) {
         threads.emplace_back([&, w] {
-          kube::KubeClient writer(Client(api.url(), "kanarya"));
+          kube::KubeClient writer(lab::KubeTokenConfig(api.url(), "kanarya"));
           for (int i = 0; i < 100000 && !stop; ++i) {
             if (kind == StormKind::kLabels) {
               const json patch = {
@@ -197,7 +191,7 @@ std::unique_ptr<Replica> MakeReplica(const std::string& url, const std::string& 
   auto replica = std::make_unique<Replica>();
   Replica* r = replica.get();
   auto elector = kube::LeaderElector::Create(
-      Client(url, identity),
+      lab::KubeTokenConfig(url, identity),
       {.namespace_name = "kanarya-system",
        .lease_name = "kanaryad",
        .identity = identity,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::kube {
 namespace {
@@ -19,10 +20,7 @@ class EventRecorderTest : public ::testing::Test {
     api_.AddToken("reader", false);
   }
   KubeClient Client(const std::string& token) {
-    KubeConfig config;
-    config.server = api_.url();
-    config.endpoint.extra_headers = {{"Authorization", "Bearer " + token}};
-    return KubeClient(config);
+    return KubeClient(lab::KubeTokenConfig(api_.url(), token));
   }
   std::vector<json> Events() { return api_.List("", "events", "shop"); }
 

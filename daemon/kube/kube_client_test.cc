@@ -10,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 #include "tests/lab/scripted_http_server.h"
 #include "tests/lab/test_certificate.h"
 
@@ -36,10 +37,7 @@ class KubeClientTest : public ::testing::Test {
     api_.AddToken("reader", false);
   }
   KubeClient Client(const std::string& token) {
-    KubeConfig config;
-    config.server = api_.url();
-    config.endpoint.extra_headers = {{"Authorization", "Bearer " + token}};
-    return KubeClient(config);
+    return KubeClient(lab::KubeTokenConfig(api_.url(), token));
   }
   lab::KubeApiEmulator api_;
 };

@@ -42,6 +42,10 @@ absl::Status CheckConfig(const LeaderElectionConfig& c) {
   return absl::OkStatus();
 }
 
+ObjectRef LeaseOf(const LeaderElectionConfig& c) {
+  return {"coordination.k8s.io", "v1", "leases", c.namespace_name, c.lease_name};
+}
+
 KubeConfig BoundedRequests(KubeConfig kube, absl::Duration bound) {
   kube.request_timeout = std::min(kube.request_timeout, bound);
   return kube;
@@ -122,8 +126,7 @@ void LeaderElector::Run() {
 
 void LeaderElector::TryAcquireOrRenew() {
   const absl::Time start = absl::Now();
-  const ObjectRef ref{"coordination.k8s.io", "v1", "leases", config_.namespace_name,
-                      config_.lease_name};
+  const ObjectRef ref = LeaseOf(config_);
   const int lease_seconds = static_cast<int>(absl::ToInt64Seconds(config_.lease_duration));
   json record = {{"holderIdentity", config_.identity},
                  {"leaseDurationSeconds", lease_seconds},
@@ -144,24 +147,21 @@ void LeaderElector::TryAcquireOrRenew() {
 
   const json current = lease->value("spec", json::object());
   const std::string holder = current.value("holderIdentity", "");
-  std::string new_holder_seen;
+  const bool rival = !holder.empty() && holder != config_.identity;
+  bool new_rival_seen = false;
+  bool rival_holds = false;
   {
     absl::MutexLock lock(&mutex_);
     if (current != observed_record_) {
-      if (holder != observed_record_.value("holderIdentity", "") && !holder.empty() &&
-          holder != config_.identity) {
-        new_holder_seen = holder;
-      }
+      new_rival_seen = rival && holder != observed_record_.value("holderIdentity", "");
       observed_record_ = current;
       observed_time_ = absl::Now();
     }
-  }
-  if (!new_holder_seen.empty() && callbacks_.new_leader) callbacks_.new_leader(new_holder_seen);
-  if (!holder.empty() && holder != config_.identity) {
-    absl::MutexLock lock(&mutex_);
     const absl::Duration held_for = absl::Seconds(current.value("leaseDurationSeconds", 0));
-    if (absl::Now() < observed_time_ + held_for) return;  // still the rival's
+    rival_holds = rival && absl::Now() < observed_time_ + held_for;
   }
+  if (new_rival_seen && callbacks_.new_leader) callbacks_.new_leader(holder);
+  if (rival_holds) return;
   if (holder == config_.identity) {
     record["acquireTime"] = current.value("acquireTime", MicroTime(start));
     record["leaseTransitions"] = current.value("leaseTransitions", 0);
@@ -181,8 +181,7 @@ void LeaderElector::Held(const json& record, absl::Time attempt_start) {
 }
 
 void LeaderElector::Release() {
-  const ObjectRef ref{"coordination.k8s.io", "v1", "leases", config_.namespace_name,
-                      config_.lease_name};
+  const ObjectRef ref = LeaseOf(config_);
   absl::StatusOr<json> lease = client_.Get(ref);
   if (!lease.ok()) return;
   const json current = lease->value("spec", json::object());

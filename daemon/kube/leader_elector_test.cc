@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::kube {
 namespace {
@@ -46,9 +47,7 @@ class LeaderElectorTest : public ::testing::Test {
   // can cut it off alone).
   std::unique_ptr<Candidate> Make(const std::string& identity, bool release_on_stop = true) {
     auto candidate = std::make_unique<Candidate>();
-    KubeConfig kube;
-    kube.server = api_.url();
-    kube.endpoint.extra_headers = {{"Authorization", "Bearer " + identity}};
+    const KubeConfig kube = lab::KubeTokenConfig(api_.url(), identity);
     LeaderElectionConfig config = Config(identity);
     config.release_on_stop = release_on_stop;
     Candidate* c = candidate.get();
@@ -200,10 +199,7 @@ TEST_F(LeaderElectorTest, ExpiryIsJudgedByTheLocalClockNotTheHoldersTimestamps) 
   // expired, yet it may be renewing right now.
   const std::string an_hour_ago =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now() - absl::Hours(1), absl::UTCTimeZone());
-  KubeConfig kube;
-  kube.server = api_.url();
-  kube.endpoint.extra_headers = {{"Authorization", "Bearer a"}};
-  ASSERT_TRUE(KubeClient(kube)
+  ASSERT_TRUE(KubeClient(lab::KubeTokenConfig(api_.url(), "a"))
                   .Create({"coordination.k8s.io", "v1", "leases", "kanarya-system", ""},
                           {{"metadata", {{"name", "kanaryad"}}},
                            {"spec",

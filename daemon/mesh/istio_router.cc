@@ -55,6 +55,11 @@ absl::StatusOr<Location> Locate(const json& vs, const IstioRouteConfig& c) {
   return location;
 }
 
+kube::ObjectRef IstioObject(const IstioRouteConfig& c, const char* resource,
+                            const std::string& name) {
+  return {"networking.istio.io", c.api_version, resource, c.namespace_name, name};
+}
+
 std::string Describe(const TrafficSplit& s) {
   return absl::StrCat(s.stable_weight, "/", s.canary_weight);
 }
@@ -65,14 +70,9 @@ IstioRouter::IstioRouter(kube::KubeClient& client, IstioRouteConfig config)
     : client_(client), config_(std::move(config)) {}
 
 absl::Status IstioRouter::Verify() {
-  absl::StatusOr<json> vs =
-      client_.Get({"networking.istio.io", config_.api_version, "virtualservices",
-                   config_.namespace_name, config_.virtual_service});
-  if (!vs.ok()) return vs.status();
-  if (absl::StatusOr<Location> l = Locate(*vs, config_); !l.ok()) return l.status();
+  if (absl::StatusOr<TrafficSplit> split = Read(); !split.ok()) return split.status();
   absl::StatusOr<json> rule =
-      client_.Get({"networking.istio.io", config_.api_version, "destinationrules",
-                   config_.namespace_name, config_.destination_rule});
+      client_.Get(IstioObject(config_, "destinationrules", config_.destination_rule));
   if (!rule.ok()) return rule.status();
   for (const std::string& subset : {config_.stable_subset, config_.canary_subset}) {
     bool defined = false;
@@ -89,8 +89,7 @@ absl::Status IstioRouter::Verify() {
 
 absl::StatusOr<TrafficSplit> IstioRouter::Read() {
   absl::StatusOr<json> vs =
-      client_.Get({"networking.istio.io", config_.api_version, "virtualservices",
-                   config_.namespace_name, config_.virtual_service});
+      client_.Get(IstioObject(config_, "virtualservices", config_.virtual_service));
   if (!vs.ok()) return vs.status();
   absl::StatusOr<Location> location = Locate(*vs, config_);
   if (!location.ok()) return location.status();
@@ -112,8 +111,7 @@ absl::StatusOr<TrafficSplit> IstioRouter::SetCanaryWeight(int canary_weight) {
 absl::StatusOr<TrafficSplit> IstioRouter::Rollback() { return Write(0, /*allow_drift=*/true); }
 
 absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_drift) {
-  const kube::ObjectRef ref{"networking.istio.io", config_.api_version, "virtualservices",
-                            config_.namespace_name, config_.virtual_service};
+  const kube::ObjectRef ref = IstioObject(config_, "virtualservices", config_.virtual_service);
   absl::Status last_error;
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     absl::StatusOr<json> vs = client_.Get(ref);
@@ -153,8 +151,9 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
       return wanted;
     }
     // A failed test (422) or a conflict (409): someone changed the route in
-    // between; read again (drift is checked again) and retry. Any other failure may or may not have
-    // been applied: the write stays in doubt until the next read settles it.
+    // between; read again (drift is checked again) and retry. Any other
+    // failure may or may not have been applied: the write stays in doubt
+    // until the next read settles it.
     if (written.status().code() != absl::StatusCode::kInvalidArgument &&
         written.status().code() != absl::StatusCode::kAborted) {
       return written.status();

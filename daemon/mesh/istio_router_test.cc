@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::mesh {
 namespace {
@@ -47,12 +48,6 @@ class IstioRouterTest : public ::testing::Test {
                       "host": "reviews", "subsets": [{"name": "stable"}, {"name": "canary"}]}})"))
                     .ok());
   }
-  static kube::KubeConfig Config(const std::string& url) {
-    kube::KubeConfig config;
-    config.server = url;
-    config.endpoint.extra_headers = {{"Authorization", "Bearer kanarya"}};
-    return config;
-  }
   IstioRouteConfig Route() const {
     return {.namespace_name = "shop",
             .virtual_service = "reviews",
@@ -65,7 +60,7 @@ class IstioRouterTest : public ::testing::Test {
   }
 
   lab::KubeApiEmulator api_;
-  kube::KubeClient client_{Config(api_.url())};
+  kube::KubeClient client_{lab::KubeTokenConfig(api_.url(), "kanarya")};
 };
 
 TEST_F(IstioRouterTest, ShiftsOnlyTheWeightsAndKeepsEverythingElse) {
@@ -135,7 +130,7 @@ TEST_F(IstioRouterTest, EditsElsewhereInTheObjectNeverHoldUpAShiftOrARollback) {
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
-      kube::KubeClient writer(Config(api_.url()));
+      kube::KubeClient writer(lab::KubeTokenConfig(api_.url(), "kanarya"));
       for (int i = 0; i < 5000 && !stop; ++i) {
         const json patch = {{"metadata", {{"labels", {{label(w), std::to_string(i)}}}}}};
         if (writer.MergePatch(kVs, patch).ok()) last_label[w] = i;
@@ -172,7 +167,7 @@ TEST_F(IstioRouterTest, EditsOfTheSameRouteAreRetriedAndNeverLost) {
   std::atomic<bool> stop{false};
   std::atomic<int> last_attempts{-1};
   std::thread other([&] {
-    kube::KubeClient writer(Config(api_.url()));
+    kube::KubeClient writer(lab::KubeTokenConfig(api_.url(), "kanarya"));
     for (int i = 0; i < 2000 && !stop; ++i) {
       const json patch = json::array(
           {{{"op", "replace"}, {"path", "/spec/http/1/retries/attempts"}, {"value", i}}});
@@ -218,7 +213,7 @@ TEST_F(IstioRouterTest, ServerErrorsFailTheShiftAndChangeNothing) {
 }
 
 TEST_F(IstioRouterTest, AWriteWhoseAnswerTimedOutIsNotMistakenForDrift) {
-  kube::KubeConfig impatient = Config(api_.url());
+  kube::KubeConfig impatient = lab::KubeTokenConfig(api_.url(), "kanarya");
   impatient.request_timeout = absl::Milliseconds(300);
   kube::KubeClient client(impatient);
   IstioRouter router(client, Route());
@@ -239,7 +234,7 @@ TEST_F(IstioRouterTest, AWriteWhoseAnswerTimedOutIsNotMistakenForDrift) {
 }
 
 TEST_F(IstioRouterTest, TimeoutsAreReportedAndBounded) {
-  kube::KubeConfig impatient = Config(api_.url());
+  kube::KubeConfig impatient = lab::KubeTokenConfig(api_.url(), "kanarya");
   impatient.request_timeout = absl::Milliseconds(300);
   kube::KubeClient client(impatient);
   IstioRouter router(client, Route());

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::mesh {
 namespace {
@@ -48,15 +49,9 @@ class TrafficRouterFactoryTest : public ::testing::Test {
     for (const json& e : api_.List("", "events", "shop")) events[e["reason"]] = e;
     return events;
   }
-  static kube::KubeConfig ClientConfig(const std::string& url) {
-    kube::KubeConfig config;
-    config.server = url;
-    config.endpoint.extra_headers = {{"Authorization", "Bearer kanarya"}};
-    return config;
-  }
 
   lab::KubeApiEmulator api_;
-  kube::KubeClient client_{ClientConfig(api_.url())};
+  kube::KubeClient client_{lab::KubeTokenConfig(api_.url(), "kanarya")};
   kube::EventRecorder events_{client_, "kanaryad", "test"};
 };
 
