@@ -25,10 +25,10 @@ namespace kanarya::http {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  std::string method = "GET";  // GET or POST
+  std::string method = "GET";  // GET, POST, PUT, PATCH
   std::string url;
   Headers headers;
-  std::string body;  // sent with POST
+  std::string body;  // sent with any method but GET
   // The whole exchange, retries included, must end by then.
   absl::Duration timeout = absl::Seconds(30);
 };
