@@ -54,9 +54,10 @@ std::string AnalysisSession::reason() const {
                           " ticks with data: no regression, critical metrics "
                           "within tolerance");
     default:
-      if (waiting.empty())
+      if (waiting.empty()) {
         return absl::StrCat("continue: ", ticks_with_data_, " of at least ", spec_.min_ticks(),
                             " ticks with data observed");
+      }
       return absl::StrCat("continue: waiting for evidence on ", absl::StrJoin(waiting, ", "));
   }
 }

@@ -45,8 +45,9 @@ double MeanShiftSequence::estimate() const {
 
 MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor) const {
   std::vector<double> d(canary_means_.size());
-  for (size_t t = 0; t < d.size(); ++t)
+  for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
+  }
   return {Mean(d), LongRunVariance(d) / static_cast<double>(d.size())};
 }
 
