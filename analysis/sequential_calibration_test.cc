@@ -155,9 +155,8 @@ TEST(SequentialCalibration, RollbacksAtTheToleranceEdgeStayBelowAlpha) {
 TEST(SequentialCalibration, AutocorrelatedAaRollbacksAreBoundedAsMeasured) {
   // Per-tick values that are AR(1) on each side, looked at in both
   // directions. Not yet within alpha: 0.0995 at 0.3 and 0.1995 at 0.6
-  // (docs/sequential.md), against about 0.35 and 0.75 for the independent-tick
-  // variance. The bounds hold the measured figures so that a change for the
-  // worse fails; they are not a guarantee.
+  // (docs/sequential.md). The bounds hold the measured figures so that a
+  // change for the worse fails; they are not a guarantee.
   const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_EITHER, 0.0);
   uint64_t seed = 500;
   for (const auto& [phi, bound] : {std::pair{0.3, 0.11}, std::pair{0.6, 0.21}}) {
