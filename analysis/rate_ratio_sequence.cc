@@ -86,12 +86,12 @@ double RateRatioSequence::MixtureLogEvidence(size_t boundary, bool above) const 
   return LogSumExp(weighted) - LogSumExp(weights) - boundary_log_likelihood_[boundary];
 }
 
-double RateRatioSequence::EvidenceAbove(size_t boundary) const {
-  return std::exp(MixtureLogEvidence(boundary, /*above=*/true));
+double RateRatioSequence::EvidenceAboveBoundaryAt(size_t index) const {
+  return std::exp(MixtureLogEvidence(index, /*above=*/true));
 }
 
-double RateRatioSequence::EvidenceBelow(size_t boundary) const {
-  return std::exp(MixtureLogEvidence(boundary, /*above=*/false));
+double RateRatioSequence::EvidenceBelowBoundaryAt(size_t index) const {
+  return std::exp(MixtureLogEvidence(index, /*above=*/false));
 }
 
 Interval RateRatioSequence::ConfidenceSequence(double alpha) const {

@@ -32,10 +32,11 @@ class RateRatioSequence {
   // (canary events / canary total) / (baseline events / baseline total).
   double estimate() const;
 
-  // Evidence (an e-value) against "rho <= boundaries[i]" from the mixture
-  // over larger ratios; EvidenceBelow against "rho >= boundaries[i]".
-  double EvidenceAbove(size_t boundary) const;
-  double EvidenceBelow(size_t boundary) const;
+  // Evidence (an e-value) against "rho <= boundaries[index]" from the
+  // mixture over larger ratios; EvidenceBelowBoundaryAt against
+  // "rho >= boundaries[index]".
+  double EvidenceAboveBoundaryAt(size_t index) const;
+  double EvidenceBelowBoundaryAt(size_t index) const;
 
   // Ratios not rejected at level alpha, to the grid's resolution (rounded
   // outwards; 0 and +inf past the grid's ends).
