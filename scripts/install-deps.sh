@@ -13,7 +13,7 @@ packages=(
   libabsl-dev prometheus-cpp-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev
-  libcpp-httplib-dev libssl-dev openssl prometheus
+  libcpp-httplib-dev libssl-dev openssl prometheus libboost-math-dev
   clang clang-format libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
