@@ -81,9 +81,9 @@ double BinomialTwoSidedPValue(int64_t x, int64_t n, double p) {
   return std::min(1.0, p_value);
 }
 
-ProportionInterval ClopperPearson(int64_t x, int64_t n, double confidence_level) {
+Interval ClopperPearson(int64_t x, int64_t n, double confidence_level) {
   const double alpha = (1.0 - confidence_level) / 2.0;
-  ProportionInterval interval{0.0, 1.0};
+  Interval interval{0.0, 1.0};
   // The lower end solves P(X >= x | p) = alpha, the upper P(X <= x | p) = alpha:
   // quantiles of Beta(x, n - x + 1) and Beta(x + 1, n - x).
   if (x > 0) {

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "analysis/interval.h"
+
 namespace kanarya::analysis {
 
 // P(X = x) for X ~ Binomial(n, p). Requires 0 <= p <= 1, n >= 0.
@@ -22,14 +24,9 @@ double BinomialUpperTail(int64_t x, int64_t n, double p);
 // more likely than x (with relative slack 1e-7). 1 when n == 0.
 double BinomialTwoSidedPValue(int64_t x, int64_t n, double p);
 
-struct ProportionInterval {
-  double lower;
-  double upper;
-};
-
 // Exact (Clopper-Pearson) interval for the success probability after x
 // successes out of n, at the two-sided confidence level; [0, 1] when n == 0.
-ProportionInterval ClopperPearson(int64_t x, int64_t n, double confidence_level);
+Interval ClopperPearson(int64_t x, int64_t n, double confidence_level);
 
 }  // namespace kanarya::analysis
 

@@ -11,12 +11,9 @@
 #include <cstdint>
 #include <span>
 
-namespace kanarya::analysis {
+#include "analysis/interval.h"
 
-struct Interval {
-  double lower;
-  double upper;
-};
+namespace kanarya::analysis {
 
 class MeanShiftSequence {
  public:

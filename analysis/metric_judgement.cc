@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/binomial.h"
+#include "analysis/direction.h"
 #include "analysis/rank_sum_test.h"
 #include "analysis/rate_ratio_test.h"
 #include "analysis/sample_cleaning.h"
@@ -16,13 +17,6 @@ namespace kanarya::analysis {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-bool IncreaseIsBad(v1::Direction d) {
-  return d == v1::DIRECTION_INCREASE || d == v1::DIRECTION_EITHER;
-}
-bool DecreaseIsBad(v1::Direction d) {
-  return d == v1::DIRECTION_DECREASE || d == v1::DIRECTION_EITHER;
-}
 
 std::string Percent(double confidence_level) {
   return absl::StrFormat("%g%%", confidence_level * 100);
@@ -36,12 +30,10 @@ std::string DefaultToleranceNote(const v1::MetricInput& input) {
 
 void JudgeContinuous(const v1::MetricInput& input, double confidence_level,
                      v1::MetricResult& result) {
-  const CleanedSample baseline =
-      CleanSample(std::span<const double>(input.baseline().data(), input.baseline().size()),
-                  input.nan_strategy(), input.outlier_strategy(), input.outlier_factor());
-  const CleanedSample canary =
-      CleanSample(std::span<const double>(input.canary().data(), input.canary().size()),
-                  input.nan_strategy(), input.outlier_strategy(), input.outlier_factor());
+  const CleanedSample baseline = CleanSample(AsSpan(input.baseline()), input.nan_strategy(),
+                                             input.outlier_strategy(), input.outlier_factor());
+  const CleanedSample canary = CleanSample(AsSpan(input.canary()), input.nan_strategy(),
+                                           input.outlier_strategy(), input.outlier_factor());
   result.set_baseline_count(static_cast<int64_t>(baseline.sorted_values.size()));
   result.set_canary_count(static_cast<int64_t>(canary.sorted_values.size()));
   result.set_baseline_dropped(baseline.dropped);

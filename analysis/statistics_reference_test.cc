@@ -55,7 +55,7 @@ void ExpectBinomialMatches(const nlohmann::json& cases, double relative) {
     EXPECT_TRUE(NearlyEqual(BinomialLowerTail(x, n, p), Number(c["lower_tail"]), relative));
     EXPECT_TRUE(NearlyEqual(BinomialUpperTail(x, n, p), Number(c["upper_tail"]), relative));
     EXPECT_TRUE(NearlyEqual(BinomialTwoSidedPValue(x, n, p), Number(c["p_value"]), relative));
-    const ProportionInterval interval = ClopperPearson(x, n, Number(c["confidence_level"]));
+    const Interval interval = ClopperPearson(x, n, Number(c["confidence_level"]));
     EXPECT_TRUE(NearlyEqual(interval.lower, Number(c["ci_lower"])));
     EXPECT_TRUE(NearlyEqual(interval.upper, Number(c["ci_upper"])));
   }
