@@ -4,6 +4,7 @@
 # only consulted when something is missing.
 #   scripts/install-deps.sh           build, tests and demo
 #   scripts/install-deps.sh --bench   also the comparison tools of bench/ (scipy)
+#   scripts/install-deps.sh --fixtures  also R and numpy, which regenerate tests/fixtures/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ packages=(
   clang clang-format libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
+if [[ "${1:-}" == "--fixtures" ]]; then packages+=(r-base-core python3 python3-numpy); fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
