@@ -14,12 +14,9 @@
 #include <span>
 #include <vector>
 
-namespace kanarya::analysis {
+#include "analysis/interval.h"
 
-struct Interval {
-  double lower;
-  double upper;
-};
+namespace kanarya::analysis {
 
 // The null hypothesis' edge: mean(canary) = baseline_factor x mean(baseline) + shift.
 struct Edge {

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "analysis/direction.h"
 #include "analysis/mean_shift_sequence.h"
 #include "analysis/rate_ratio_sequence.h"
+#include "analysis/sample_cleaning.h"
 
 namespace kanarya::analysis {
 namespace {
@@ -21,10 +23,8 @@ class Bookkeeping {
   Bookkeeping(const v1::MetricSpec& spec, double alpha)
       : spec_(spec),
         alpha_(alpha),
-        increase_bad_(spec.direction() == v1::DIRECTION_INCREASE ||
-                      spec.direction() == v1::DIRECTION_EITHER),
-        decrease_bad_(spec.direction() == v1::DIRECTION_DECREASE ||
-                      spec.direction() == v1::DIRECTION_EITHER) {}
+        increase_bad_(IncreaseIsBad(spec.direction())),
+        decrease_bad_(DecreaseIsBad(spec.direction())) {}
 
   bool increase_bad() const { return increase_bad_; }
   bool decrease_bad() const { return decrease_bad_; }
@@ -122,12 +122,7 @@ class ContinuousMetric final : public SequentialMetric {
 
  private:
   std::vector<double> Clean(const google::protobuf::RepeatedField<double>& values) const {
-    std::vector<double> finite;
-    for (double v : values) {
-      if (std::isnan(v) && spec_.nan_strategy() == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) v = 0.0;
-      if (std::isfinite(v)) finite.push_back(v);
-    }
-    return finite;
+    return FiniteValues(AsSpan(values), spec_.nan_strategy());
   }
 
   // max(tolerance x |baseline mean|, absolute_tolerance), from the data so
