@@ -135,9 +135,21 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
 }
 
 SqliteConnection::~SqliteConnection() {
-  // Statements are finalized by their owners first; close_v2 defers the
-  // close until then should one still be alive.
+  cached_.clear();
+  // Should a statement prepared by a caller still be alive, close_v2 defers
+  // the close until it is finalized.
   sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<SqliteStatement*> SqliteConnection::Cached(const std::string& sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    absl::StatusOr<SqliteStatement> prepared = Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    it = cached_.emplace(sql, *std::move(prepared)).first;
+  }
+  it->second.Reset();
+  return &it->second;
 }
 
 absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(absl::string_view sql) {

@@ -6,6 +6,7 @@
 #define KANARYA_DAEMON_STORE_SQLITE_CONNECTION_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -99,6 +100,9 @@ class SqliteConnection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql);
+  // The statement for `sql`, prepared on first use and kept: reset and
+  // ready to bind. Valid as long as the connection.
+  absl::StatusOr<SqliteStatement*> Cached(const std::string& sql);
   // Runs one or more statements that return no rows.
   absl::Status Execute(absl::string_view sql);
   int64_t changes() const;
@@ -112,6 +116,7 @@ class SqliteConnection {
 
   sqlite3* db_;
   std::string path_;
+  std::map<std::string, SqliteStatement> cached_;
 };
 
 // BEGIN IMMEDIATE on construction; rolled back on destruction unless

@@ -107,41 +107,36 @@ absl::StatusOr<StateStorePtr> SqliteStateStore::Open(const std::string& data_dir
   }
   if (status.ok()) status = MigrateSchema(**connection);
   if (!status.ok()) return Annotate(status, absl::StrCat("opening the state store ", path));
-  return StateStorePtr(new SqliteStateStore(*std::move(connection)));
-}
-
-absl::StatusOr<SqliteStatement*> SqliteStateStore::Statement(const std::string& sql) {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) {
-    absl::StatusOr<SqliteStatement> prepared = connection_->Prepare(sql);
-    if (!prepared.ok()) return prepared.status();
-    it = statements_.emplace(sql, *std::move(prepared)).first;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
+      SqliteConnection::Open(path, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  if (status = (*reader)->Execute("PRAGMA query_only = ON"); !status.ok()) {
+    return Annotate(status, absl::StrCat("opening the state store ", path));
   }
-  it->second.Reset();
-  return &it->second;
+  return StateStorePtr(new SqliteStateStore(*std::move(connection), *std::move(reader)));
 }
 
 absl::StatusOr<int64_t> SqliteStateStore::Commit(const Mutation& mutation, bool new_rollout) {
   const std::string& name = mutation.rollout.name();
   if (name.empty()) return absl::InvalidArgumentError("Commit: rollout.name: must not be empty");
-  absl::MutexLock lock(&mutex_);
+  absl::MutexLock lock(&write_mutex_);
   absl::StatusOr<int64_t> sequence = CommitLocked(mutation, new_rollout);
   if (!sequence.ok()) {
     return Annotate(sequence.status(),
-                    absl::StrCat("Commit of rollout ", name, " to ", connection_->path()));
+                    absl::StrCat("Commit of rollout ", name, " to ", writer_->path()));
   }
   return sequence;
 }
 
 absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation, bool new_rollout) {
   const v1::Rollout& rollout = mutation.rollout;
-  absl::StatusOr<SqliteTransaction> transaction = SqliteTransaction::Begin(*connection_);
+  absl::StatusOr<SqliteTransaction> transaction = SqliteTransaction::Begin(*writer_);
   if (!transaction.ok()) return transaction.status();
 
   // The rollout's newest event so far: kept when no event is appended.
   int64_t event_sequence = 0;
   if (!new_rollout) {
-    absl::StatusOr<SqliteStatement*> select = Statement(kSelectEventSequence);
+    absl::StatusOr<SqliteStatement*> select = writer_->Cached(kSelectEventSequence);
     if (!select.ok()) return select.status();
     ResetOnExit reset(**select);
     absl::Status status = (*select)->BindAll(rollout.name());
@@ -154,14 +149,14 @@ absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation,
   if (!mutation.events.empty()) {
     int64_t last_sequence = 0;
     {
-      absl::StatusOr<SqliteStatement*> select = Statement(kSelectLastSequence);
+      absl::StatusOr<SqliteStatement*> select = writer_->Cached(kSelectLastSequence);
       if (!select.ok()) return select.status();
       ResetOnExit reset(**select);
       absl::StatusOr<bool> row = (*select)->Step();
       if (!row.ok()) return row.status();
       if (*row) last_sequence = (*select)->ColumnInt64(0);
     }
-    absl::StatusOr<SqliteStatement*> insert = Statement(kInsertEvent);
+    absl::StatusOr<SqliteStatement*> insert = writer_->Cached(kInsertEvent);
     if (!insert.ok()) return insert.status();
     ResetOnExit reset(**insert);
     v1::RolloutEvent event;
@@ -186,7 +181,7 @@ absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation,
     const std::string bytes = stored.SerializeAsString();
     const v1::RolloutTarget& target = rollout.spec().target();
     absl::StatusOr<SqliteStatement*> write =
-        Statement(new_rollout ? kInsertRollout : kUpdateRollout);
+        writer_->Cached(new_rollout ? kInsertRollout : kUpdateRollout);
     if (!write.ok()) return write.status();
     ResetOnExit reset(**write);
     absl::Status status = (*write)->BindAll(
@@ -204,7 +199,7 @@ absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation,
 
   if (mutation.tick.has_value()) {
     const std::string bytes = mutation.tick->SerializeAsString();
-    absl::StatusOr<SqliteStatement*> insert = Statement(kInsertTick);
+    absl::StatusOr<SqliteStatement*> insert = writer_->Cached(kInsertTick);
     if (!insert.ok()) return insert.status();
     ResetOnExit reset(**insert);
     absl::Status status =
@@ -218,8 +213,8 @@ absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation,
 }
 
 absl::StatusOr<v1::Rollout> SqliteStateStore::GetRollout(const std::string& name) {
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<SqliteStatement*> select = Statement(kSelectRollout);
+  absl::MutexLock lock(&read_mutex_);
+  absl::StatusOr<SqliteStatement*> select = reader_->Cached(kSelectRollout);
   if (!select.ok()) return Annotate(select.status(), absl::StrCat("GetRollout(", name, ")"));
   ResetOnExit reset(**select);
   absl::Status status = (*select)->BindAll(name);
@@ -235,8 +230,8 @@ absl::StatusOr<std::vector<v1::Rollout>> SqliteStateStore::ListRollouts(
   if (!phase_mask.ok()) return Annotate(phase_mask.status(), "ListRollouts");
   const int64_t limit = std::clamp(filter.limit, 1, kMaxListLimit);
 
-  absl::MutexLock lock(&mutex_);
-  absl::StatusOr<SqliteStatement*> select = Statement(ListRolloutsSql(filter));
+  absl::MutexLock lock(&read_mutex_);
+  absl::StatusOr<SqliteStatement*> select = reader_->Cached(ListRolloutsSql(filter));
   if (!select.ok()) return Annotate(select.status(), "ListRollouts");
   ResetOnExit reset(**select);
   absl::Status status =
@@ -257,7 +252,7 @@ absl::StatusOr<std::vector<v1::Rollout>> SqliteStateStore::ListRollouts(
 }
 
 absl::StatusOr<bool> SqliteStateStore::RolloutExists(const std::string& name) {
-  absl::StatusOr<SqliteStatement*> select = Statement(kSelectEventSequence);
+  absl::StatusOr<SqliteStatement*> select = reader_->Cached(kSelectEventSequence);
   if (!select.ok()) return select.status();
   ResetOnExit reset(**select);
   if (absl::Status status = (*select)->BindAll(name); !status.ok()) return status;
@@ -268,10 +263,10 @@ absl::StatusOr<std::vector<v1::RolloutEvent>> SqliteStateStore::ListEvents(const
                                                                            int64_t after_sequence,
                                                                            int limit) {
   const std::string operation = absl::StrCat("ListEvents(", name, ")");
-  absl::MutexLock lock(&mutex_);
+  absl::MutexLock lock(&read_mutex_);
   std::vector<v1::RolloutEvent> events;
   {
-    absl::StatusOr<SqliteStatement*> select = Statement(kSelectEvents);
+    absl::StatusOr<SqliteStatement*> select = reader_->Cached(kSelectEvents);
     if (!select.ok()) return Annotate(select.status(), operation);
     ResetOnExit reset(**select);
     absl::Status status =
@@ -300,10 +295,10 @@ absl::StatusOr<std::vector<v1::RolloutEvent>> SqliteStateStore::ListEvents(const
 absl::StatusOr<std::vector<v1::Tick>> SqliteStateStore::ListTicks(const std::string& name,
                                                                   int32_t attempt) {
   const std::string operation = absl::StrCat("ListTicks(", name, ", attempt ", attempt, ")");
-  absl::MutexLock lock(&mutex_);
+  absl::MutexLock lock(&read_mutex_);
   std::vector<v1::Tick> ticks;
   {
-    absl::StatusOr<SqliteStatement*> select = Statement(kSelectTicks);
+    absl::StatusOr<SqliteStatement*> select = reader_->Cached(kSelectTicks);
     if (!select.ok()) return Annotate(select.status(), operation);
     ResetOnExit reset(**select);
     absl::Status status = (*select)->BindAll(name, int64_t{attempt});

@@ -2,13 +2,12 @@
 // rollouts as serialized protos plus indexed columns, a global event log and
 // the per-tick observations. Errors are Statuses naming the operation: a
 // corrupt row or a file that is not a database is DataLoss, a database from
-// a newer schema is FailedPrecondition. Thread-safe (one connection under a
-// mutex).
+// a newer schema is FailedPrecondition. Thread-safe: one writing and one
+// reading connection, each under its mutex.
 #ifndef KANARYA_DAEMON_STORE_SQLITE_STATE_STORE_H_
 #define KANARYA_DAEMON_STORE_SQLITE_STATE_STORE_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,20 +58,21 @@ class SqliteStateStore final : public StateStore {
                                                   int32_t attempt) override;
 
  private:
-  explicit SqliteStateStore(std::unique_ptr<SqliteConnection> connection)
-      : connection_(std::move(connection)) {}
+  SqliteStateStore(std::unique_ptr<SqliteConnection> writer,
+                   std::unique_ptr<SqliteConnection> reader)
+      : writer_(std::move(writer)), reader_(std::move(reader)) {}
 
-  // The cached prepared statement for `sql`, reset and ready to bind.
-  absl::StatusOr<SqliteStatement*> Statement(const std::string& sql)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<int64_t> CommitLocked(const Mutation& mutation, bool new_rollout)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::StatusOr<bool> RolloutExists(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_);
+  absl::StatusOr<bool> RolloutExists(const std::string& name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mutex_);
 
-  absl::Mutex mutex_;
-  // Declared before the statements: destroyed after them.
-  std::unique_ptr<SqliteConnection> connection_ ABSL_GUARDED_BY(mutex_);
-  std::map<std::string, SqliteStatement> statements_ ABSL_GUARDED_BY(mutex_);
+  // Two connections: WAL lets the reader see the last committed state while
+  // a Commit waits for its fsync, so reads never queue behind a sync.
+  absl::Mutex write_mutex_;
+  std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mutex_);
+  absl::Mutex read_mutex_;
+  std::unique_ptr<SqliteConnection> reader_ ABSL_GUARDED_BY(read_mutex_);
 };
 
 }  // namespace kanarya::store
