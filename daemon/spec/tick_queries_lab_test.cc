@@ -76,8 +76,9 @@ absl::StatusOr<v1::RolloutSpec> ExampleSpec() {
 }
 
 // The example's queries of one provider, run, and the tick assembled.
-std::vector<MetricTickResult> RunTick(const TickQueryPlan& plan, absl::Time tick_end,
-                                      std::map<std::string, metrics::MetricProvider*> providers) {
+std::vector<MetricTickResult> RunTick(
+    const TickQueryPlan& plan, absl::Time tick_end,
+    const std::map<std::string, metrics::MetricProvider*>& providers) {
   const std::vector<TickQuery> all = plan.QueriesAt(tick_end);
   std::vector<TickQuery> sent;
   std::vector<absl::StatusOr<metrics::QueryResult>> answers;
