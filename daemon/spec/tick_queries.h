@@ -1,5 +1,6 @@
-// A rollout's metric queries: templates compiled once per rollout, rendered
-// for the baseline's and the canary's scope at every tick, and the providers'
+// A rollout's metric queries: templates compiled and rendered for the
+// baseline's and the canary's scope once per rollout ({{window}} is the tick
+// interval at every tick), stamped with each tick's end, and the providers'
 // answers assembled into one Observation per metric. Missing data is never a
 // value and a failure is never data. Immutable after Make; thread-safe.
 #ifndef KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
@@ -14,16 +15,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "daemon/metrics/metric_provider.h"
-#include "daemon/metrics/query_template.h"
+#include "daemon/spec/query_scopes.h"
 #include "kanarya/v1/analysis.pb.h"
 #include "kanarya/v1/rollout.pb.h"
 
 namespace kanarya::spec {
 
-enum class Side { kBaseline, kCanary };
-enum class QueryRole { kEvents, kTotal, kValue };
-
-// An instant query at the tick's end whose {{window}} is the tick interval.
+// An instant query at the tick's end whose {{window}} is the tick interval;
+// its timeout is the tick interval, at most 30 s, so a slow provider cannot
+// hold the next tick.
 struct TickQuery {
   int metric_index;
   std::string provider;
@@ -50,6 +50,12 @@ class TickQueryPlan {
 
   // results[i] answers queries[i]; one MetricTickResult per metric of the
   // analysis, in order. A metric none of the queries belongs to has no data.
+  // Counts: each side's series are summed, rounded to the nearest integer and
+  // clamped at 0; no total series, a NaN, or a total of 0 is no data; no events
+  // series beside a total is 0 events (Prometheus has no series for a counter
+  // that never counted); events > total is DataLoss. Continuous: the value of
+  // every series is one sample, NaN dropped; none left is no data. Any failed
+  // query of a metric makes its result an error, never data.
   std::vector<MetricTickResult> Assemble(
       std::span<const TickQuery> queries,
       std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
@@ -57,16 +63,20 @@ class TickQueryPlan {
   absl::Duration tick_interval() const { return tick_interval_; }
 
  private:
+  struct RenderedQuery {
+    Side side;
+    QueryRole role;
+    std::string expression;
+  };
   struct CompiledMetric {
+    std::string name;
     std::string provider;
     v1::MetricKind kind;
-    std::vector<std::pair<QueryRole, metrics::QueryTemplate>> templates;
+    std::vector<RenderedQuery> queries;
   };
   TickQueryPlan() = default;
 
   std::vector<CompiledMetric> metrics_;
-  metrics::TemplateValues baseline_values_;
-  metrics::TemplateValues canary_values_;
   absl::Duration tick_interval_;
 };
 
