@@ -80,9 +80,9 @@ absl::Time RolloutEngine::RunDue() {
     const std::vector<std::pair<size_t, size_t>>& where = routes[provider];
     for (size_t k = 0; k < where.size(); ++k) {
       work[where[k].first].results[where[k].second] =
-          k < results.size() ? std::move(results[k])
-                             : absl::UnavailableError(absl::StrCat("no answer from provider \"",
-                                                                   provider, "\""));
+          k < results.size()
+              ? std::move(results[k])
+              : absl::UnavailableError(absl::StrCat("no answer from provider \"", provider, "\""));
     }
   }
 
@@ -112,8 +112,7 @@ absl::Time RolloutEngine::RunDue() {
   return next;
 }
 
-void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
-                            std::vector<DueWork>& work) {
+void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now, std::vector<DueWork>& work) {
   RolloutRuntime& r = *runtime;
   absl::MutexLock op(&r.op);
   if (r.stale) {
@@ -131,8 +130,8 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
   }
   if (s->phase() == v1::PHASE_INITIALIZING) {
     if (now >= r.retry_at) {
-      work.push_back({runtime, DueWork::Kind::kPreflight, s->attempt(), now,
-                      r.queries->QueriesAt(now), {}});
+      work.push_back(
+          {runtime, DueWork::Kind::kPreflight, s->attempt(), now, r.queries->QueriesAt(now), {}});
     }
     return;
   }
@@ -143,8 +142,12 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
   }
   const absl::Time tick_end = FromProto(s->last_tick_time()) + r.plan.tick_interval;
   if (Ticking(s->phase()) && tick_end <= now) {
-    work.push_back({runtime, DueWork::Kind::kTick, s->attempt(), tick_end,
-                    r.queries->QueriesAt(tick_end), {}});
+    work.push_back({runtime,
+                    DueWork::Kind::kTick,
+                    s->attempt(),
+                    tick_end,
+                    r.queries->QueriesAt(tick_end),
+                    {}});
   }
 }
 
@@ -162,16 +165,15 @@ void RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
   for (size_t i = 0; i < w.queries.size() && problem.ok(); ++i) {
     const spec::TickQuery& q = w.queries[i];
     if (q.side != spec::Side::kBaseline) continue;
-    const std::string metric =
-        absl::StrCat("analysis.metrics[", q.metric_index, "] (",
-                     r.plan.analysis.metrics(q.metric_index).name(), ")");
+    const std::string metric = absl::StrCat("analysis.metrics[", q.metric_index, "] (",
+                                            r.plan.analysis.metrics(q.metric_index).name(), ")");
     if (!w.results[i].ok()) {
-      problem = absl::Status(w.results[i].status().code(),
-                             absl::StrCat(metric, ": the baseline query failed: ",
-                                          w.results[i].status().message()));
+      problem = absl::Status(
+          w.results[i].status().code(),
+          absl::StrCat(metric, ": the baseline query failed: ", w.results[i].status().message()));
     } else if (q.role != spec::QueryRole::kEvents && !HasData(*w.results[i])) {
-      problem = absl::FailedPreconditionError(absl::StrCat(
-          metric, ": the baseline query returned no data: ", q.query.expression));
+      problem = absl::FailedPreconditionError(
+          absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
     }
   }
   if (problem.ok()) {
@@ -222,8 +224,7 @@ absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {
   return next;
 }
 
-absl::StatusOr<mesh::TrafficSplit> RolloutEngine::CallRouter(RolloutRuntime& r,
-                                                             bool fresh_router) {
+absl::StatusOr<mesh::TrafficSplit> RolloutEngine::CallRouter(RolloutRuntime& r, bool fresh_router) {
   if (!r.router || fresh_router) {
     absl::StatusOr<mesh::TrafficRouterPtr> made = routers_(r.rollout);
     if (!made.ok()) return made.status();
@@ -251,8 +252,8 @@ absl::Status RolloutEngine::Act(RolloutRuntime& r, bool fresh_router) {
   }
   absl::StatusOr<mesh::TrafficSplit> split = CallRouter(r, fresh_router);
   r.retry_at = split.ok() ? absl::InfinitePast() : now + r.plan.tick_interval;
-  Transition t = split.ok() ? ActionDone(r.rollout, "", now)
-                            : ActionFailed(r.rollout, split.status(), now);
+  Transition t =
+      split.ok() ? ActionDone(r.rollout, "", now) : ActionFailed(r.rollout, split.status(), now);
   if (absl::Status s = Commit(r, t, std::nullopt); !s.ok()) return s;
   return split.status();
 }

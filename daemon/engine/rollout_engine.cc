@@ -91,8 +91,8 @@ absl::StatusOr<v1::CreateRolloutResponse> RolloutEngine::CreateLocked(
       absl::StatusOr<v1::Rollout> aborted = Operate(other, OperatorVerb::kAbort, reason, caller);
       if (!aborted.ok()) return aborted.status();
       if (aborted->status().phase() != v1::PHASE_ABORTED) {
-        return absl::UnavailableError(absl::StrCat("could not roll back ", other,
-                                                   " to supersede it: ", aborted->status().reason()));
+        return absl::UnavailableError(absl::StrCat(
+            "could not roll back ", other, " to supersede it: ", aborted->status().reason()));
       }
     }
   }
@@ -156,10 +156,10 @@ absl::Status RolloutEngine::CheckTargetFree(const v1::RolloutSpec& spec,
   for (const auto& [name, r] : active_) {
     const v1::Rollout& other = r->rollout;
     if (name != except && !IsFinal(other.status().phase()) && SameTarget(other.spec(), spec)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "rollout ", name, " (revision ", other.spec().revision(), ") is active on ",
-          spec.target().namespace_(), "/", spec.target().virtual_service(),
-          "; supersede it to replace it"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("rollout ", name, " (revision ", other.spec().revision(), ") is active on ",
+                       spec.target().namespace_(), "/", spec.target().virtual_service(),
+                       "; supersede it to replace it"));
     }
   }
   return absl::OkStatus();
@@ -220,7 +220,8 @@ absl::StatusOr<v1::Rollout> RolloutEngine::Resume(const v1::ResumeRolloutRequest
 }
 absl::StatusOr<v1::Rollout> RolloutEngine::Promote(const v1::PromoteRolloutRequest& request,
                                                    const Caller& caller) {
-  return Operate(request.name(), request.full() ? OperatorVerb::kPromoteFull : OperatorVerb::kPromote,
+  return Operate(request.name(),
+                 request.full() ? OperatorVerb::kPromoteFull : OperatorVerb::kPromote,
                  request.reason(), caller);
 }
 absl::StatusOr<v1::Rollout> RolloutEngine::Abort(const v1::AbortRolloutRequest& request,
@@ -283,8 +284,7 @@ absl::StatusOr<v1::Rollout> RolloutEngine::Operate(const std::string& name, Oper
   return r.rollout;
 }
 
-absl::Status RolloutEngine::Commit(RolloutRuntime& r, Transition& t,
-                                   std::optional<v1::Tick> tick) {
+absl::Status RolloutEngine::Commit(RolloutRuntime& r, Transition& t, std::optional<v1::Tick> tick) {
   absl::StatusOr<int64_t> sequence = store_.Commit({t.rollout, t.events, std::move(tick)}, false);
   if (!sequence.ok()) {
     r.stale = true;
@@ -322,8 +322,10 @@ void RolloutEngine::WaitForWork(absl::Time deadline) {
   work_ = false;
 }
 
-absl::StatusOr<std::vector<v1::RolloutEvent>> RolloutEngine::WaitForEvents(
-    const std::string& name, int64_t after_sequence, int limit, absl::Time deadline) {
+absl::StatusOr<std::vector<v1::RolloutEvent>> RolloutEngine::WaitForEvents(const std::string& name,
+                                                                           int64_t after_sequence,
+                                                                           int limit,
+                                                                           absl::Time deadline) {
   while (true) {
     int64_t seen;
     {

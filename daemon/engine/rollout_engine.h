@@ -21,8 +21,8 @@
 #include "daemon/engine/rollout_controller.h"
 #include "daemon/engine/rollout_machine.h"
 #include "daemon/engine/rollout_runtime.h"
-#include "daemon/metrics/metric_provider.h"
 #include "daemon/mesh/traffic_router.h"
+#include "daemon/metrics/metric_provider.h"
 #include "daemon/store/state_store.h"
 
 namespace kanarya::engine {

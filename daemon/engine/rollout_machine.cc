@@ -117,9 +117,8 @@ void Advance(Transition& t, const spec::RolloutPlan& plan, const std::string& re
 }
 
 absl::Status Illegal(OperatorVerb verb, v1::Phase phase, absl::string_view why = "") {
-  return absl::FailedPreconditionError(absl::StrCat(VerbName(verb), ": the rollout is ",
-                                                    PhaseName(phase), why.empty() ? "" : "; ",
-                                                    why));
+  return absl::FailedPreconditionError(absl::StrCat(
+      VerbName(verb), ": the rollout is ", PhaseName(phase), why.empty() ? "" : "; ", why));
 }
 
 bool In(v1::Phase phase, std::initializer_list<v1::Phase> phases) {
@@ -136,8 +135,7 @@ absl::Status Approve(Transition& t, const spec::RolloutPlan& plan, const Operato
   }
   if (std::find(s.approvals().begin(), s.approvals().end(), who) != s.approvals().end()) {
     return absl::FailedPreconditionError(absl::StrCat("ApproveRollout: already approved by ", who,
-                                                      "; the gate needs ",
-                                                      step.required_approvals,
+                                                      "; the gate needs ", step.required_approvals,
                                                       " distinct approvers"));
   }
   s.add_approvals(who);
@@ -250,8 +248,8 @@ std::string VerbName(OperatorVerb verb) {
 }
 
 bool IsFinal(v1::Phase phase) {
-  return In(phase, {v1::PHASE_SUCCEEDED, v1::PHASE_ROLLED_BACK, v1::PHASE_ABORTED,
-                    v1::PHASE_FAILED});
+  return In(phase,
+            {v1::PHASE_SUCCEEDED, v1::PHASE_ROLLED_BACK, v1::PHASE_ABORTED, v1::PHASE_FAILED});
 }
 
 absl::StatusOr<Transition> ApplyOperator(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
@@ -308,9 +306,10 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
   s.set_decision(outcome.decision);
   s.mutable_metrics()->Assign(outcome.metrics.begin(), outcome.metrics.end());
   s.mutable_metric_policies()->Assign(outcome.policies.begin(), outcome.policies.end());
-  v1::RolloutEvent analysis = NewEvent(
-      t.rollout, v1::EVENT_TYPE_ANALYSIS, now,
-      outcome.holding.empty() ? outcome.reason : absl::StrCat(outcome.reason, "; ", outcome.holding));
+  v1::RolloutEvent analysis =
+      NewEvent(t.rollout, v1::EVENT_TYPE_ANALYSIS, now,
+               outcome.holding.empty() ? outcome.reason
+                                       : absl::StrCat(outcome.reason, "; ", outcome.holding));
   analysis.set_decision(outcome.decision);
   analysis.mutable_metrics()->Assign(outcome.metrics.begin(), outcome.metrics.end());
   t.events.push_back(std::move(analysis));
@@ -376,9 +375,9 @@ Transition ActionDone(const v1::Rollout& rollout, const std::string& note, absl:
   } else if (s.phase() == v1::PHASE_PROMOTING) {
     Enter(t, v1::PHASE_SUCCEEDED, absl::StrCat("promoted", note.empty() ? "" : "; ", note), now);
   } else {
-    t.events.push_back(NewEvent(t.rollout, v1::EVENT_TYPE_WEIGHT_CHANGED, now,
-                                absl::StrCat("canary weight ", s.canary_weight(), "%",
-                                             note.empty() ? "" : "; ", note)));
+    t.events.push_back(NewEvent(
+        t.rollout, v1::EVENT_TYPE_WEIGHT_CHANGED, now,
+        absl::StrCat("canary weight ", s.canary_weight(), "%", note.empty() ? "" : "; ", note)));
   }
   return t;
 }
@@ -390,9 +389,9 @@ Transition ActionFailed(const v1::Rollout& rollout, const absl::Status& status, 
   if (drift && rollout.status().phase() != v1::PHASE_ROLLING_BACK) {
     Pause(t, std::string(status.message()), now);
   } else {
-    t.events.push_back(NewEvent(t.rollout, v1::EVENT_TYPE_WARNING, now,
-                                absl::StrCat("traffic change failed, will retry: ",
-                                             status.ToString())));
+    t.events.push_back(
+        NewEvent(t.rollout, v1::EVENT_TYPE_WARNING, now,
+                 absl::StrCat("traffic change failed, will retry: ", status.ToString())));
   }
   return t;
 }

@@ -47,9 +47,9 @@ TickEvaluation EvaluateTick(const spec::RolloutPlan& plan, absl::Time tick_end, 
       state.set_no_data_ticks(state.no_data_ticks() + 1);
       no_data.push_back(metric.name());
       if (state.no_data_ticks() > plan.no_data_limit) {
-        give_up(plan.on_no_data, absl::StrCat("no data: ", metric.name(), " had none for ",
-                                              state.no_data_ticks(), " ticks in a row (limit ",
-                                              plan.no_data_limit, ")"));
+        give_up(plan.on_no_data,
+                absl::StrCat("no data: ", metric.name(), " had none for ", state.no_data_ticks(),
+                             " ticks in a row (limit ", plan.no_data_limit, ")"));
       }
     } else {
       state.set_error_ticks(0);
@@ -69,7 +69,8 @@ TickEvaluation EvaluateTick(const spec::RolloutPlan& plan, absl::Time tick_end, 
     e.policies.push_back(std::move(state));
   }
   e.complete = no_data.empty() && errors.empty();
-  if (!errors.empty()) e.holding = absl::StrCat("holding: query errors on ", absl::StrJoin(errors, ", "));
+  if (!errors.empty())
+    e.holding = absl::StrCat("holding: query errors on ", absl::StrJoin(errors, ", "));
   if (!no_data.empty()) {
     absl::StrAppend(&e.holding, e.holding.empty() ? "holding: " : "; ", "no data for ",
                     absl::StrJoin(no_data, ", "));

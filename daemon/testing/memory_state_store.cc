@@ -10,6 +10,7 @@ absl::StatusOr<int64_t> MemoryStateStore::Commit(const store::Mutation& mutation
                                                  bool new_rollout) {
   absl::MutexLock lock(&mutex_);
   if (crash_at_ && commits_ >= *crash_at_) {
+    crashed_ = true;
     return absl::UnavailableError("memory store: crashed (commit refused)");
   }
   const std::string& name = mutation.rollout.name();
@@ -54,9 +55,8 @@ absl::StatusOr<std::vector<v1::Rollout>> MemoryStateStore::ListRollouts(
       continue;
     }
     if (!filter.revision.empty() && r.spec().revision() != filter.revision) continue;
-    if (!filter.phases.empty() &&
-        std::find(filter.phases.begin(), filter.phases.end(), r.status().phase()) ==
-            filter.phases.end()) {
+    if (!filter.phases.empty() && std::find(filter.phases.begin(), filter.phases.end(),
+                                            r.status().phase()) == filter.phases.end()) {
       continue;
     }
     out.push_back(r);
@@ -64,8 +64,9 @@ absl::StatusOr<std::vector<v1::Rollout>> MemoryStateStore::ListRollouts(
   return out;
 }
 
-absl::StatusOr<std::vector<v1::RolloutEvent>> MemoryStateStore::ListEvents(
-    const std::string& name, int64_t after_sequence, int limit) {
+absl::StatusOr<std::vector<v1::RolloutEvent>> MemoryStateStore::ListEvents(const std::string& name,
+                                                                           int64_t after_sequence,
+                                                                           int limit) {
   absl::MutexLock lock(&mutex_);
   if (!rollouts_.contains(name)) return absl::NotFoundError(absl::StrCat("no rollout ", name));
   std::vector<v1::RolloutEvent> out;
@@ -87,12 +88,18 @@ absl::StatusOr<std::vector<v1::Tick>> MemoryStateStore::ListTicks(const std::str
 void MemoryStateStore::CrashAfter(std::optional<int> commits) {
   absl::MutexLock lock(&mutex_);
   crash_at_.reset();
+  crashed_ = false;
   if (commits) crash_at_ = commits_ + *commits;
 }
 
 int64_t MemoryStateStore::commit_count() const {
   absl::MutexLock lock(&mutex_);
   return commits_;
+}
+
+bool MemoryStateStore::crashed() const {
+  absl::MutexLock lock(&mutex_);
+  return crashed_;
 }
 
 }  // namespace kanarya::testing

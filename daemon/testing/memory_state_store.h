@@ -33,6 +33,8 @@ class MemoryStateStore final : public store::StateStore {
   // (nullopt: never).
   void CrashAfter(std::optional<int> commits);
   int64_t commit_count() const;
+  // True once a commit was refused by the crash switch.
+  bool crashed() const;
 
  private:
   mutable absl::Mutex mutex_;
@@ -42,6 +44,7 @@ class MemoryStateStore final : public store::StateStore {
   int64_t sequence_ ABSL_GUARDED_BY(mutex_) = 0;
   int64_t commits_ ABSL_GUARDED_BY(mutex_) = 0;
   std::optional<int64_t> crash_at_ ABSL_GUARDED_BY(mutex_);
+  bool crashed_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace kanarya::testing
