@@ -1,7 +1,9 @@
 #include "daemon/spec/metric_source_validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -73,8 +75,9 @@ void ValidateQueries(const v1::RolloutSpec& spec, const v1::MetricSpec& metric,
     const bool wanted = std::find(roles.begin(), roles.end(), role) != roles.end();
     const char* kind_name = metric.kind() == v1::METRIC_KIND_COUNT ? "a count" : "a continuous";
     if (!wanted) {
-      if (!text.empty())
+      if (!text.empty()) {
         problems.Add(path, absl::StrCat("must be empty for ", kind_name, " metric"));
+      }
       continue;
     }
     if (absl::StripAsciiWhitespace(text).empty()) {
