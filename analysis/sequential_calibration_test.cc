@@ -79,7 +79,7 @@ double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSourc
 }
 
 // Independent samples: baseline from `draw`, canary from `factor` x `draw`.
-MakeSource Independent(std::function<double(std::mt19937_64&)> draw, double factor) {
+MakeSource Independent(const std::function<double(std::mt19937_64&)>& draw, double factor) {
   return [=](std::mt19937_64& rng) {
     return [&rng, draw, factor](int, v1::Observation& o) {
       for (int i = 0; i < kSamplesPerTick; ++i) {
