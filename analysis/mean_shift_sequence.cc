@@ -5,8 +5,6 @@
 #include <limits>
 #include <numbers>
 
-#include "analysis/long_run_variance.h"
-
 namespace kanarya::analysis {
 namespace {
 
@@ -48,7 +46,7 @@ MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor
   for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
   }
-  return {Mean(d), LongRunVariance(d) / static_cast<double>(d.size())};
+  return {Mean(d), EstimateLongRunVariance(d)};
 }
 
 MeanShiftSequence::Scales MeanShiftSequence::ScalesOf(const Moments& d, Mixing mixing) const {
@@ -56,12 +54,21 @@ MeanShiftSequence::Scales MeanShiftSequence::ScalesOf(const Moments& d, Mixing m
   // with a floor far below any meaningful shift of the metric's level.
   const double level = std::max(std::fabs(Mean(canary_means_)), std::fabs(baseline_mean()));
   const double floor = std::max(1e-24 * level * level, std::numeric_limits<double>::min());
-  const double variance = std::max(d.variance, floor);
-  const double per_tick = variance * static_cast<double>(ticks());
-  return {variance, mixing.sd * mixing.sd * (mixing.in_noise_units ? per_tick : 1.0)};
+  const double count = static_cast<double>(ticks());
+  const double variance = std::max(d.per_tick.variance / count, floor);
+  return {variance, mixing.sd * mixing.sd * (mixing.in_noise_units ? variance * count : 1.0)};
 }
 
-double MeanShiftSequence::LogEvidenceAbove(double excess, const Scales& scales) const {
+double MeanShiftSequence::CalibratedExcess(double excess, const Moments& d, const Scales& scales) {
+  // Under the edge, excess / deviation is about Student's t with the
+  // estimate's degrees of freedom, not normal: early on the long-run
+  // variance can be far too low, most of all for persistent series. The
+  // normal mixture below is then applied to the normal equivalent.
+  const double deviation = std::sqrt(scales.mean_variance);
+  return d.per_tick.NormalEquivalent(excess / deviation) * deviation;
+}
+
+double MeanShiftSequence::LogEvidenceAbove(double excess, const Scales& scales) {
   // With d = mean - edge, v = variance of the mean and t = mixing variance,
   // the half-normal mixture of likelihood ratios integrates to
   //   2 sqrt(v / (v + t)) exp(d^2 t / (2 v (v + t))) Phi(d sqrt(t) / sqrt(v (v + t))).
@@ -75,26 +82,29 @@ double MeanShiftSequence::LogEvidenceAbove(double excess, const Scales& scales) 
 double MeanShiftSequence::EvidenceAboveEdge(Edge edge, Mixing mixing) const {
   if (!ready()) return 1.0;
   const Moments d = Differences(edge.baseline_factor);
-  return std::exp(LogEvidenceAbove(d.mean - edge.shift, ScalesOf(d, mixing)));
+  const Scales scales = ScalesOf(d, mixing);
+  return std::exp(LogEvidenceAbove(CalibratedExcess(d.mean - edge.shift, d, scales), scales));
 }
 
 double MeanShiftSequence::EvidenceBelowEdge(Edge edge, Mixing mixing) const {
   if (!ready()) return 1.0;
   const Moments d = Differences(edge.baseline_factor);
-  return std::exp(LogEvidenceAbove(edge.shift - d.mean, ScalesOf(d, mixing)));
+  const Scales scales = ScalesOf(d, mixing);
+  return std::exp(LogEvidenceAbove(CalibratedExcess(edge.shift - d.mean, d, scales), scales));
 }
 
 Interval MeanShiftSequence::ConfidenceSequence(double alpha, Mixing mixing) const {
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
   if (!ready()) return {-kInfinity, kInfinity};
   // The two-sided mixture sqrt(v/(v+t)) exp(d^2 t / (2 v (v+t))) stays below
-  // 1/alpha exactly for |d| below this half-width.
+  // 1/alpha exactly for |d| / sqrt(v) below this normal-scale z, and the
+  // studentised shift below its Student equivalent.
   const Moments d = Differences(1.0);
   const Scales scales = ScalesOf(d, mixing);
   const double v = scales.mean_variance;
   const double t = scales.mixing_variance;
-  const double half_width =
-      std::sqrt(2 * v * (v + t) / t * (std::log(1 / alpha) + 0.5 * std::log((v + t) / v)));
+  const double z = std::sqrt(2 * (v + t) / t * (std::log(1 / alpha) + 0.5 * std::log((v + t) / v)));
+  const double half_width = d.per_tick.StudentEquivalent(z) * std::sqrt(v);
   return {d.mean - half_width, d.mean + half_width};
 }
 

@@ -5,8 +5,11 @@
 // sides' means; the variance of their running mean is the long-run variance of
 // d (long_run_variance.h) over the ticks, so the test stays calibrated when
 // per-tick values are autocorrelated, and a load both sides share cancels.
-// With a plug-in variance this is an asymptotic confidence sequence in the
-// sense of Waudby-Smith et al. (2024) (docs/sequential.md). Not thread-safe.
+// The estimated variance is not taken as known: the standardised mean is read
+// through Student's t with the estimate's effective degrees of freedom, which
+// tends to the normal as ticks accumulate. With a plug-in variance this is an
+// asymptotic confidence sequence in the sense of Waudby-Smith et al. (2024)
+// (docs/sequential.md). Not thread-safe.
 #ifndef KANARYA_ANALYSIS_MEAN_SHIFT_SEQUENCE_H_
 #define KANARYA_ANALYSIS_MEAN_SHIFT_SEQUENCE_H_
 
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "analysis/interval.h"
+#include "analysis/long_run_variance.h"
 
 namespace kanarya::analysis {
 
@@ -62,10 +66,11 @@ class MeanShiftSequence {
   Interval ConfidenceSequence(double alpha, Mixing mixing) const;
 
  private:
-  // The mean of d under the edge and the variance of that mean.
+  // The mean of d under the edge, and the estimated long-run variance of d
+  // per tick with its degrees of freedom.
   struct Moments {
     double mean;
-    double variance;
+    LongRunVarianceEstimate per_tick;
   };
   Moments Differences(double baseline_factor) const;
   // Variances of the mean and of the mixture, floored so that constant
@@ -75,7 +80,10 @@ class MeanShiftSequence {
     double mixing_variance;
   };
   Scales ScalesOf(const Moments& d, Mixing mixing) const;
-  double LogEvidenceAbove(double excess, const Scales& scales) const;
+  // The mean's excess over the edge, studentised, moved to the normal scale
+  // and back in units of the estimated deviation of the mean.
+  static double CalibratedExcess(double excess, const Moments& d, const Scales& scales);
+  static double LogEvidenceAbove(double excess, const Scales& scales);
 
   std::vector<double> baseline_means_;
   std::vector<double> canary_means_;

@@ -47,10 +47,16 @@ TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
     for (size_t t = 0; t < baseline.size(); ++t) d.push_back(canary[t] - factor * baseline[t]);
     double mean = 0;
     for (double x : d) mean += x / 10;
-    const double variance = LongRunVariance(d) / 10;
+    const LongRunVarianceEstimate per_tick = EstimateLongRunVariance(d);
+    const double variance = per_tick.variance / 10;
+    // The normal mixture applies to the studentised excess moved to the normal scale.
+    const auto calibrated = [&](double shift) {
+      const double deviation = std::sqrt(variance);
+      return shift + per_tick.NormalEquivalent((mean - shift) / deviation) * deviation;
+    };
     for (double shift : {0.0, 1.0, 2.5}) {
       for (double mixing_sd : {0.5, 2.0}) {
-        const double numeric = NumericEvidenceAbove(mean, variance, shift, mixing_sd);
+        const double numeric = NumericEvidenceAbove(calibrated(shift), variance, shift, mixing_sd);
         EXPECT_NEAR(sequence.EvidenceAboveEdge({factor, shift}, {mixing_sd, false}), numeric,
                     1e-6 * numeric)
             << factor << " " << shift << " " << mixing_sd;
@@ -58,9 +64,8 @@ TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
     }
     // In noise units the mixing spread scales with the long-run deviation per tick.
     const double per_tick_sd = std::sqrt(variance * 10);
-    EXPECT_NEAR(sequence.EvidenceAboveEdge({factor, 0.5}, {0.7, true}),
-                NumericEvidenceAbove(mean, variance, 0.5, 0.7 * per_tick_sd),
-                1e-6 * NumericEvidenceAbove(mean, variance, 0.5, 0.7 * per_tick_sd));
+    const double numeric = NumericEvidenceAbove(calibrated(0.5), variance, 0.5, 0.7 * per_tick_sd);
+    EXPECT_NEAR(sequence.EvidenceAboveEdge({factor, 0.5}, {0.7, true}), numeric, 1e-6 * numeric);
   }
 }
 
