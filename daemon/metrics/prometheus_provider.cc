@@ -35,6 +35,7 @@ std::vector<absl::StatusOr<QueryResult>> PrometheusProvider::Run(std::span<const
   for (const Query& q : queries) {
     http::HttpRequest request;
     request.method = "POST";
+    request.idempotent = true;  // a query changes nothing
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
     request.timeout = q.timeout;
     // Let Prometheus give up a little before we do, so that its own timeout
