@@ -360,10 +360,12 @@ void KubeApiEmulator::Serve() {
       } else if (content_type.rfind("application/json-patch+json", 0) == 0) {
         try {
           updated = stored.patch(patch);
-        } catch (const json::exception& e) {
+        } catch (const json::exception&) {
+          // What kube-apiserver answers when a patch cannot be applied (a
+          // failed `test`, a missing path): 422 Invalid with a generic
+          // message and no causes (apimachinery's NewGenericServerResponse).
           return Fail(rs, 422, "Invalid",
-                      "the server rejected our request due to an error in our request: a "
-                      "JSON patch operation failed");
+                      "the server rejected our request due to an error in our request");
         }
       } else {
         return Fail(rs, 415, "UnsupportedMediaType",
@@ -373,6 +375,19 @@ void KubeApiEmulator::Serve() {
       }
     } else {
       return Fail(rs, 405, "MethodNotAllowed", "the server does not allow this method");
+    }
+    if (rejections_left_ > 0) {
+      --rejections_left_;
+      return Fail(
+          rs, 422, "Invalid",
+          absl::StrCat(type->kind, group.empty() ? "" : ".", group, " \"", name,
+                       "\" is invalid: ", rejected_field_, ": Invalid value: ", rejection_detail_),
+          {{"name", name},
+           {"group", group},
+           {"kind", type->kind},
+           {"causes", json::array({{{"reason", "FieldValueInvalid"},
+                                    {"message", "Invalid value: " + rejection_detail_},
+                                    {"field", rejected_field_}}})}});
     }
     const std::string current = stored["metadata"].value("resourceVersion", "");
     const std::string claimed = updated["metadata"].value("resourceVersion", "");
@@ -432,6 +447,14 @@ void KubeApiEmulator::FailNext(int count, int http_status) {
   absl::MutexLock lock(&mutex_);
   failures_left_ = count;
   failure_status_ = http_status;
+}
+
+void KubeApiEmulator::RejectNextUpdates(int count, const std::string& field,
+                                        const std::string& detail) {
+  absl::MutexLock lock(&mutex_);
+  rejections_left_ = count;
+  rejected_field_ = field;
+  rejection_detail_ = detail;
 }
 
 void KubeApiEmulator::DelayNextWriteAnswers(int count, absl::Duration delay) {
