@@ -73,7 +73,10 @@ TEST_F(KubeClientTest, CreateGetUpdateAndPatch) {
                    {{"op", "replace"}, {"path", "/spec/http/0/route/1/weight"}, {"value", 50}}});
   const auto failed_test = client.JsonPatch(kReviews, guarded);
   EXPECT_EQ(failed_test.status().code(), absl::StatusCode::kAborted);
-  EXPECT_THAT(failed_test.status().message(), HasSubstr("a test failed"));
+  EXPECT_THAT(failed_test.status().message(),
+              HasSubstr("a test failed: the object changed since it was read): Kubernetes 422 "
+                        "Invalid: the server rejected our request due to an error in our "
+                        "request"));
   json fresh = guarded;
   fresh[0]["value"] = (*updated)["metadata"]["resourceVersion"];
   auto patched = client.JsonPatch(kReviews, fresh);
