@@ -58,17 +58,16 @@ absl::StatusOr<LeaseRecord> ParseLease(const json& lease) {
   LeaseRecord record;
   absl::StatusOr<json> spec = ObjectField(lease, "", "spec");
   if (!spec.ok()) return spec.status();
-  record.spec = *std::move(spec);
-  absl::StatusOr<std::string> holder = StringField(record.spec, "spec", "holderIdentity");
+  absl::StatusOr<std::string> holder = StringField(*spec, "spec", "holderIdentity");
   if (!holder.ok()) return holder.status();
-  absl::StatusOr<int64_t> duration = IntegerField(record.spec, "spec", "leaseDurationSeconds");
+  absl::StatusOr<int64_t> duration = IntegerField(*spec, "spec", "leaseDurationSeconds");
   if (!duration.ok()) return duration.status();
   if (*duration < 0 || *duration > int64_t{1} << 31) {
     return absl::InvalidArgumentError("spec.leaseDurationSeconds: out of range");
   }
-  absl::StatusOr<std::string> acquired = StringField(record.spec, "spec", "acquireTime");
+  absl::StatusOr<std::string> acquired = StringField(*spec, "spec", "acquireTime");
   if (!acquired.ok()) return acquired.status();
-  absl::StatusOr<int64_t> transitions = IntegerField(record.spec, "spec", "leaseTransitions");
+  absl::StatusOr<int64_t> transitions = IntegerField(*spec, "spec", "leaseTransitions");
   if (!transitions.ok()) return transitions.status();
   if (*transitions < 0 || *transitions >= INT32_MAX) {
     return absl::InvalidArgumentError("spec.leaseTransitions: out of range");
@@ -173,6 +172,7 @@ void LeaderElector::TryAcquireOrRenew() {
   if (!lease.ok()) return;
   absl::StatusOr<LeaseRecord> current = ParseLease(*lease);
   if (!current.ok()) return;  // malformed: never take over what cannot be read
+  const json spec = ObjectField(*lease, "", "spec").value_or(json::object());  // checked
 
   const std::string& holder = current->holder;
   const bool rival = !holder.empty() && holder != config_.identity;
@@ -180,10 +180,10 @@ void LeaderElector::TryAcquireOrRenew() {
   bool rival_holds = false;
   {
     absl::MutexLock lock(&mutex_);
-    if (current->spec != observed_record_) {
+    if (spec != observed_record_) {
       new_rival_seen =
           rival && holder != StringField(observed_record_, "spec", "holderIdentity").value_or("");
-      observed_record_ = current->spec;
+      observed_record_ = spec;
       observed_time_ = absl::Now();
     }
     const absl::Duration held_for = absl::Seconds(current->duration_seconds);

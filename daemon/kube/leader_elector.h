@@ -44,11 +44,11 @@ struct LeaderCallbacks {
   std::function<void(const std::string& holder)> new_leader;  // another holder seen
 };
 
-// The parts of a Lease the election reads. ParseLease is InvalidArgument
-// naming the field when the object or its spec is malformed (a field of the
-// wrong type); the elector then leaves the lease alone that round.
+// The parts of a Lease's spec the election reads. ParseLease is
+// InvalidArgument naming the field when the object or its spec is malformed
+// (a field of the wrong type); the elector then leaves the lease alone that
+// round.
 struct LeaseRecord {
-  nlohmann::json spec;  // as read: any change restarts the expiry clock
   std::string holder;
   int64_t duration_seconds = 0;
   std::string acquire_time;

@@ -119,8 +119,9 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
 absl::StatusOr<QueryResult> LokiProvider::Interpret(
     const Query& query, absl::StatusOr<http::HttpResponse> response) const {
   if (!response.ok()) return response.status();
-  if (response->status != 200)
+  if (response->status != 200) {
     return http::StatusFromHttp("Loki", response->status, response->body);
+  }
   absl::StatusOr<QueryResult> result = ParsePrometheusResponse(response->body, response->status);
   if (!result.ok()) return result;
   if (result->type == ResultType::kStreams) {
@@ -144,8 +145,9 @@ absl::Status LokiProvider::Health() {
   request.timeout = absl::Seconds(5);
   absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
-  if (response->status != 200)
+  if (response->status != 200) {
     return http::StatusFromHttp("Loki", response->status, response->body);
+  }
   return absl::OkStatus();
 }
 
