@@ -83,25 +83,38 @@ absl::StatusOr<RouteLocation> LocateRoute(const json& vs, const IstioRouteConfig
   return location;
 }
 
-absl::Status CheckSubsets(const json& rule, const IstioRouteConfig& c) {
+absl::StatusOr<SubsetLocation> LocateSubsets(const json& rule, const IstioRouteConfig& c) {
   const std::string object = absl::StrCat("DestinationRule ", c.destination_rule);
   absl::StatusOr<json> spec = kube::ObjectField(rule, "", "spec");
   if (!spec.ok()) return In(object, spec.status());
   absl::StatusOr<json> subsets = kube::ArrayField(*spec, "spec", "subsets");
   if (!subsets.ok()) return In(object, subsets.status());
-  std::vector<std::string> names;
+  std::optional<size_t> stable, canary;
   for (size_t i = 0; i < subsets->size(); ++i) {
     absl::StatusOr<std::string> name =
         StringField((*subsets)[i], Element("spec.subsets", i), "name");
     if (!name.ok()) return In(object, name.status());
-    names.push_back(*name);
+    if (*name == c.stable_subset && !stable) stable = i;
+    if (*name == c.canary_subset && !canary) canary = i;
   }
-  for (const std::string& subset : {c.stable_subset, c.canary_subset}) {
-    if (std::find(names.begin(), names.end(), subset) == names.end()) {
+  for (const auto& [index, subset] :
+       {std::pair{stable, c.stable_subset}, {canary, c.canary_subset}}) {
+    if (!index) {
       return absl::FailedPreconditionError(absl::StrCat(object, " has no subset \"", subset, "\""));
     }
   }
-  return absl::OkStatus();
+  SubsetLocation location{.stable = *stable,
+                          .canary = *canary,
+                          .stable_value = (*subsets)[*stable],
+                          .canary_value = (*subsets)[*canary]};
+  for (auto [index, labels] :
+       {std::pair{*stable, &location.stable_labels}, std::pair{*canary, &location.canary_labels}}) {
+    absl::StatusOr<json> read =
+        kube::ObjectField((*subsets)[index], Element("spec.subsets", index), "labels");
+    if (!read.ok()) return In(object, read.status());
+    *labels = *std::move(read);
+  }
+  return location;
 }
 
 }  // namespace kanarya::mesh

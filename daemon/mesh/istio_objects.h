@@ -29,8 +29,20 @@ struct RouteLocation {
 absl::StatusOr<RouteLocation> LocateRoute(const nlohmann::json& virtual_service,
                                           const IstioRouteConfig& config);
 
-// OK when the DestinationRule defines both subsets of `config`.
-absl::Status CheckSubsets(const nlohmann::json& destination_rule, const IstioRouteConfig& config);
+// Where a DestinationRule defines the two subsets of `config`: their indices
+// in spec.subsets, each subset as read (what a JSON-patch test pins) and its
+// labels (an empty object when it has none).
+struct SubsetLocation {
+  size_t stable = 0;
+  size_t canary = 0;
+  nlohmann::json stable_value;
+  nlohmann::json canary_value;
+  nlohmann::json stable_labels;
+  nlohmann::json canary_labels;
+};
+
+absl::StatusOr<SubsetLocation> LocateSubsets(const nlohmann::json& destination_rule,
+                                             const IstioRouteConfig& config);
 
 }  // namespace kanarya::mesh
 

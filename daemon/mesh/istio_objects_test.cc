@@ -92,7 +92,7 @@ TEST(LocateRoute, MalformedVirtualServicesNameTheField) {
           .ok());
 }
 
-TEST(CheckSubsets, MalformedDestinationRulesNameTheField) {
+TEST(LocateSubsets, MalformedDestinationRulesNameTheField) {
   const std::pair<std::string, std::string> cases[] = {
       {R"("text")", "DestinationRule reviews: the document: not an object"},
       {R"({"spec": 1})", "DestinationRule reviews: spec: not an object"},
@@ -102,17 +102,25 @@ TEST(CheckSubsets, MalformedDestinationRulesNameTheField) {
        "DestinationRule reviews: spec.subsets[1]: not an object"},
       {R"({"spec": {"subsets": [{"name": "stable"}, {"name": false}]}})",
        "DestinationRule reviews: spec.subsets[1].name: not a string"},
+      {R"({"spec": {"subsets": [{"name": "stable", "labels": []}, {"name": "canary"}]}})",
+       "DestinationRule reviews: spec.subsets[0].labels: not an object"},
       {R"({"spec": {"subsets": [{"name": "stable"}]}})",
        "DestinationRule reviews has no subset \"canary\""},
       {R"({})", "DestinationRule reviews has no subset \"stable\""},
   };
   for (const auto& [rule, message] : cases) {
-    EXPECT_EQ(std::string(CheckSubsets(json::parse(rule), Route()).message()), message) << rule;
+    EXPECT_EQ(std::string(LocateSubsets(json::parse(rule), Route()).status().message()), message)
+        << rule;
   }
-  EXPECT_TRUE(CheckSubsets(
-                  json::parse(R"({"spec": {"subsets": [{"name": "canary"}, {"name": "stable"}]}})"),
-                  Route())
-                  .ok());
+  const absl::StatusOr<SubsetLocation> found = LocateSubsets(
+      json::parse(
+          R"({"spec": {"subsets": [{"name": "canary", "labels": {"v": "2"}}, {"name": "stable"}]}})"),
+      Route());
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->canary, 0u);
+  EXPECT_EQ(found->stable, 1u);
+  EXPECT_EQ(found->canary_labels, json({{"v", "2"}}));
+  EXPECT_EQ(found->stable_labels, json::object());
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ absl::Status IstioRouter::Verify() {
   absl::StatusOr<json> rule =
       client_.Get(IstioObject(config_, "destinationrules", config_.destination_rule));
   if (!rule.ok()) return rule.status();
-  return CheckSubsets(*rule, config_);
+  return LocateSubsets(*rule, config_).status();
 }
 
 absl::StatusOr<TrafficSplit> IstioRouter::Read() {
@@ -60,31 +60,27 @@ absl::StatusOr<TrafficSplit> IstioRouter::PromoteCanary() {
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<json> rule = client_.Get(ref);
     if (!rule.ok()) return rule.status();
-    const json& subsets = (*rule)["spec"].value("subsets", json::array());
-    std::optional<size_t> stable, canary;
-    for (size_t i = 0; i < subsets.size(); ++i) {
-      if (subsets[i].value("name", "") == config_.stable_subset) stable = i;
-      if (subsets[i].value("name", "") == config_.canary_subset) canary = i;
-    }
-    if (!stable || !canary) {
-      return absl::FailedPreconditionError(absl::StrCat("DestinationRule ",
-                                                        config_.destination_rule,
-                                                        " lacks the stable or canary subset"));
-    }
-    const json labels = subsets[*canary].value("labels", json::object());
-    if (subsets[*stable].value("labels", json::object()) == labels) break;  // already swapped
-    const std::string stable_path = absl::StrCat("/spec/subsets/", *stable);
-    const json patch = json::array(
-        {{{"op", "test"}, {"path", stable_path}, {"value", subsets[*stable]}},
-         {{"op", "test"},
-          {"path", absl::StrCat("/spec/subsets/", *canary)},
-          {"value", subsets[*canary]}},
-         {{"op", "add"}, {"path", absl::StrCat(stable_path, "/labels")}, {"value", labels}}});
+    absl::StatusOr<SubsetLocation> s = LocateSubsets(*rule, config_);
+    if (!s.ok()) return s.status();
+    if (s->stable_labels == s->canary_labels) break;  // already swapped
+    // Both subsets are pinned as read: the stable one takes exactly the
+    // labels the canary had, or the write fails and is retried on a re-read.
+    const std::string stable_path = absl::StrCat("/spec/subsets/", s->stable);
+    const json patch =
+        json::array({{{"op", "test"}, {"path", stable_path}, {"value", s->stable_value}},
+                     {{"op", "test"},
+                      {"path", absl::StrCat("/spec/subsets/", s->canary)},
+                      {"value", s->canary_value}},
+                     {{"op", "add"},
+                      {"path", absl::StrCat(stable_path, "/labels")},
+                      {"value", s->canary_labels}}});
     absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
     if (written.ok()) break;
-    const bool conflict = written.status().code() == absl::StatusCode::kInvalidArgument ||
-                          written.status().code() == absl::StatusCode::kAborted;
-    if (!conflict || attempt + 1 == kMaxWriteAttempts) return written.status();
+    // Aborted: a failed test or a conflict, so read again; a rejection
+    // (InvalidArgument) or anything else is final.
+    if (written.status().code() != absl::StatusCode::kAborted || attempt + 1 == kMaxWriteAttempts) {
+      return written.status();
+    }
   }
   return Write(0, /*allow_drift=*/false);
 }

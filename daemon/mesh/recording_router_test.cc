@@ -20,6 +20,7 @@ class FailingRouter final : public TrafficRouter {
   absl::StatusOr<TrafficSplit> Read() override { return status_; }
   absl::StatusOr<TrafficSplit> SetCanaryWeight(int) override { return status_; }
   absl::StatusOr<TrafficSplit> Rollback() override { return status_; }
+  absl::StatusOr<TrafficSplit> PromoteCanary() override { return status_; }
 
  private:
   const absl::Status status_;
