@@ -53,9 +53,10 @@ std::string AnalysisSession::reason() const {
                           " ticks: no regression, critical metrics "
                           "within tolerance");
     default:
-      if (waiting.empty())
+      if (waiting.empty()) {
         return absl::StrCat("continue: ", ticks_, " of at least ", spec_.min_ticks(),
                             " ticks observed");
+      }
       return absl::StrCat("continue: waiting for evidence on ", absl::StrJoin(waiting, ", "));
   }
 }

@@ -21,13 +21,14 @@ ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const Script
 }
 
 void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedRequest&)> script) {
-  const auto handler = [this, script](const httplib::Request& request,
-                                      httplib::Response& response) {
+  const auto handler = [this, script = std::move(script)](const httplib::Request& request,
+                                                          httplib::Response& response) {
     ScriptedRequest scripted{requests_++, request.method, request.path, {}, request.body};
     for (const auto& [name, value] : request.headers) scripted.headers.emplace(name, value);
     const ScriptedAnswer answer = script(scripted);
-    if (answer.delay_ms > 0)
+    if (answer.delay_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(answer.delay_ms));
+    }
     if (!answer.forward_to.empty()) {
       httplib::Client upstream(answer.forward_to);
       httplib::Headers headers;
