@@ -23,7 +23,7 @@ double LogSumExp(const std::vector<double>& values) {
 
 }  // namespace
 
-RateRatioSequence::RateRatioSequence(double mixing_sd, std::vector<double> boundaries) {
+RateRatioSequence::RateRatioSequence(double mixing_sd, const std::vector<double>& boundaries) {
   for (int k = -kGridHalfWidth; k <= kGridHalfWidth; ++k) {
     const double log_rho = k * kGridStep;
     log_grid_.push_back(log_rho);

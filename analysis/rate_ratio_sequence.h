@@ -20,7 +20,7 @@ class RateRatioSequence {
  public:
   // mixing_sd > 0: standard deviation of the prior on log rho. Evidence is
   // available against the given boundary ratios (each > 0), tracked exactly.
-  RateRatioSequence(double mixing_sd, std::vector<double> boundaries);
+  RateRatioSequence(double mixing_sd, const std::vector<double>& boundaries);
 
   // One tick's increments; a tick without traffic on a side adds nothing.
   void Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,

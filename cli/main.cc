@@ -1,5 +1,6 @@
 // kanaryactl: the command-line client of Kanarya.
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
 #include <string>
 
@@ -20,9 +21,7 @@ int RunOnFile(const std::string& name, const std::string& path, DocumentCommand 
   return command(*document, std::cout, std::cerr);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int RunCommandLine(int argc, char** argv) {
   CLI::App app{"kanaryactl: canary analysis and rollout control for Kanarya"};
   app.require_subcommand(1);
 
@@ -46,4 +45,17 @@ int main(int argc, char** argv) {
   if (judge->parsed()) return RunOnFile("judge", judge_file, &kanarya::cli::RunJudge);
   if (replay->parsed()) return RunOnFile("replay", replay_file, &kanarya::cli::RunReplay);
   return kanarya::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Parsers contain their own exceptions; what remains (out of memory, a
+  // closed stdout) ends the run with a message rather than an abort.
+  try {
+    return RunCommandLine(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kanaryactl: " << e.what() << "\n";
+    return kanarya::cli::kExitFailure;
+  }
 }

@@ -128,6 +128,7 @@ TEST_F(IstioRouterTest, EditsElsewhereInTheObjectNeverHoldUpAShiftOrARollback) {
   for (std::atomic<int>& l : last_label) l = -1;
   const auto label = [](int writer) { return std::string("w").append(std::to_string(writer)); };
   std::vector<std::thread> writers;
+  writers.reserve(4);
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
       kube::KubeClient writer(lab::KubeTokenConfig(api_.url(), "kanarya"));

@@ -40,7 +40,7 @@ class LokiProviderTest : public ::testing::Test {
             .step = absl::Minutes(1)};
   }
 
-  const absl::Time t0_ = absl::FromUnixSeconds(1'700'000'000 / 60 * 60);
+  const absl::Time t0_ = absl::FromUnixSeconds(int64_t{1'700'000'000} / 60 * 60);
   lab::LokiEmulator loki_{/*multi_tenant=*/true};
   LokiProvider provider_{loki_.url(), "tenant-a", {}};
 };

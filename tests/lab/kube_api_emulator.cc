@@ -248,8 +248,9 @@ void KubeApiEmulator::Serve() {
                      [discovery](const httplib::Request& rq, httplib::Response& rs) {
                        discovery([&](const Types& types) {
                          json group = Group(types, rq.matches[1]);
-                         if (!group.is_null())
+                         if (!group.is_null()) {
                            group.update({{"kind", "APIGroup"}, {"apiVersion", "v1"}});
+                         }
                          return group;
                        })(rq, rs);
                      });
