@@ -24,6 +24,12 @@ double Mean(std::span<const double> values) {
 
 }  // namespace
 
+MeanShiftSequence::MeanShiftSequence(std::span<const double> baseline_history) {
+  if (static_cast<int64_t>(baseline_history.size()) >= kMinHistoryTicks) {
+    history_dependence_ = EstimateLongRunVariance(baseline_history).dependence;
+  }
+}
+
 bool MeanShiftSequence::AddTick(std::span<const double> baseline, std::span<const double> canary) {
   if (baseline.empty() || canary.empty()) return false;
   baseline_means_.push_back(Mean(baseline));
@@ -46,7 +52,9 @@ MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor
   for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
   }
-  return {Mean(d), EstimateLongRunVariance(d)};
+  // A history sets the dependence; the rollout's own ticks can only raise it.
+  return {Mean(d), has_history() ? EstimateLongRunVarianceWithDependence(d, history_dependence_)
+                                 : EstimateLongRunVariance(d)};
 }
 
 MeanShiftSequence::Scales MeanShiftSequence::ScalesOf(const Moments& d, Mixing mixing) const {

@@ -90,17 +90,42 @@ class Bookkeeping {
 // Waudby-Smith et al. (2024), rho^2 = (2 log(1/alpha) + log(1 + 2 log(1/alpha))) / 20.
 constexpr double kDefaultMixingSdInNoiseUnits = 0.7;
 
+double Mean(std::span<const double> values) {
+  double sum = 0;
+  for (double x : values) sum += x;
+  return sum / static_cast<double>(values.size());
+}
+
+std::vector<double> FiniteValuesOf(const google::protobuf::RepeatedField<double>& values,
+                                   const v1::MetricSpec& spec) {
+  return FiniteValues(AsSpan(values), spec.nan_strategy());
+}
+
+// The per-tick means of the metric's baseline over the history's ticks that
+// have finite baseline samples of it.
+std::vector<double> BaselineMeans(const v1::MetricSpec& spec, std::span<const v1::Tick> history) {
+  std::vector<double> means;
+  for (const v1::Tick& tick : history) {
+    const auto it = tick.metrics().find(spec.name());
+    if (it == tick.metrics().end()) continue;
+    const std::vector<double> values = FiniteValuesOf(it->second.baseline(), spec);
+    if (!values.empty()) means.push_back(Mean(values));
+  }
+  return means;
+}
+
 class ContinuousMetric final : public SequentialMetric {
  public:
-  ContinuousMetric(const v1::MetricSpec& spec, double alpha)
+  ContinuousMetric(const v1::MetricSpec& spec, double alpha, std::span<const v1::Tick> history)
       : spec_(spec),
         book_(spec, alpha),
         mixing_(spec.mixing_sd() > 0 ? Mixing{spec.mixing_sd(), false}
-                                     : Mixing{kDefaultMixingSdInNoiseUnits, true}) {}
+                                     : Mixing{kDefaultMixingSdInNoiseUnits, true}),
+        sequence_(BaselineMeans(spec, history)) {}
 
   bool Observe(const v1::Observation& observation) override {
-    const bool paired =
-        sequence_.AddTick(Clean(observation.baseline()), Clean(observation.canary()));
+    const bool paired = sequence_.AddTick(FiniteValuesOf(observation.baseline(), spec_),
+                                          FiniteValuesOf(observation.canary(), spec_));
     if (sequence_.ready()) {
       book_.Record(book_.increase_bad() ? Evidence(+1) : 0.0,
                    book_.decrease_bad() ? Evidence(-1) : 0.0,
@@ -121,10 +146,6 @@ class ContinuousMetric final : public SequentialMetric {
   }
 
  private:
-  std::vector<double> Clean(const google::protobuf::RepeatedField<double>& values) const {
-    return FiniteValues(AsSpan(values), spec_.nan_strategy());
-  }
-
   // max(tolerance x |baseline mean|, absolute_tolerance), from the data so
   // far: what the confidence sequence is compared with and what is reported.
   double Allowance() const {
@@ -204,12 +225,14 @@ class CountMetric final : public SequentialMetric {
 
 }  // namespace
 
-SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha) {
+SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha,
+                                         std::span<const v1::Tick> history) {
   switch (spec.kind()) {
     case v1::METRIC_KIND_COUNT:
+      // The rate ratio test conditions on each tick's events: nothing to learn.
       return std::make_unique<CountMetric>(spec, alpha);
     default:
-      return std::make_unique<ContinuousMetric>(spec, alpha);
+      return std::make_unique<ContinuousMetric>(spec, alpha, history);
   }
 }
 
