@@ -52,9 +52,15 @@ MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor
   for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
   }
-  // A history sets the dependence; the rollout's own ticks can only raise it.
-  return {Mean(d), has_history() ? EstimateLongRunVarianceWithDependence(d, history_dependence_)
-                                 : EstimateLongRunVariance(d)};
+  if (!has_history()) return {Mean(d), EstimateLongRunVariance(d)};
+  // The history sets the dependence. Once the rollout has as many ticks as a
+  // history needs, its own estimate can raise it: a canary more persistent
+  // than the baseline is not taken for a regression for long.
+  double dependence = history_dependence_;
+  if (ticks() >= kMinHistoryTicks) {
+    dependence = std::max(dependence, EstimateLongRunVariance(d).dependence);
+  }
+  return {Mean(d), EstimateLongRunVarianceWithDependence(d, dependence)};
 }
 
 MeanShiftSequence::Scales MeanShiftSequence::ScalesOf(const Moments& d, Mixing mixing) const {

@@ -9,7 +9,7 @@
 // through Student's t with the estimate's effective degrees of freedom, which
 // tends to the normal as ticks accumulate. Given the baseline's per-tick means
 // from before the rollout, the dependence is learnt from them instead and only
-// the marginal variance is estimated, with its far larger degrees of freedom;
+// the marginal variance is estimated, with far more degrees of freedom;
 // this assumes the canary's dependence is no stronger than the baseline's
 // history shows. With a plug-in variance this is an
 // asymptotic confidence sequence in the sense of Waudby-Smith et al. (2024)
@@ -45,8 +45,11 @@ class MeanShiftSequence {
   // Without history: the dependence is estimated from the rollout's ticks.
   MeanShiftSequence() = default;
   // With the baseline's per-tick means from before the rollout (finite):
-  // their dependence ratio bounds the rollout's from below when there are at
-  // least kMinHistoryTicks of them; shorter histories are ignored.
+  // with at least kMinHistoryTicks of them, their dependence ratio (long-run
+  // over marginal variance) is taken as known — raised by the rollout's own
+  // estimate once it has kMinHistoryTicks paired ticks — and only the
+  // marginal variance of the differences is estimated. Shorter histories are
+  // ignored.
   static constexpr int64_t kMinHistoryTicks = 30;
   explicit MeanShiftSequence(std::span<const double> baseline_history);
 

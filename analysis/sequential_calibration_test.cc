@@ -238,7 +238,7 @@ TEST(SequentialCalibration, AaCountRollbacksStayBelowAlphaWhenTheCanaryWeightSte
 // estimate rests on few ticks (over the first 150 ticks of the 300-tick
 // cases above, the rates are within one run of the whole).
 constexpr int kHistoryTicks = 120;
-constexpr int kHistoryRunTicks = 150;
+constexpr int kHistoryRunTicks = 300;
 
 TEST(SequentialCalibration, AaRollbacksWithHistoryStayBelowAlpha) {
   const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_EITHER, 0.0);
