@@ -75,9 +75,9 @@ double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, int ticks,
 // The latency metric's samples from a fresh source per run; with
 // `history_ticks`, the same source's baseline samples before the rollout
 // (ticks -history_ticks to -1) are its history, and the rollout continues
-// the same process over `ticks` ticks.
+// the same process.
 double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSource& make_source,
-                    int history_ticks = 0, int ticks = kTicks) {
+                    int history_ticks = 0) {
   TickSource source;
   const auto tick_from_source = [&](int t) {
     v1::Tick tick;
@@ -94,7 +94,7 @@ double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSourc
     return history;
   };
   return RollbackRate(
-      spec, seed, ticks, [&](std::mt19937_64&, int t) { return tick_from_source(t); },
+      spec, seed, kTicks, [&](std::mt19937_64&, int t) { return tick_from_source(t); },
       make_history);
 }
 
@@ -233,12 +233,8 @@ TEST(SequentialCalibration, AaCountRollbacksStayBelowAlphaWhenTheCanaryWeightSte
 
 // With the baseline's history: 120 ticks (10 minutes at 5 s) of the same
 // process before the rollout, from which each run learns the dependence of
-// its per-tick values. The rollout is shorter, kHistoryRunTicks, to keep the
-// binary's CPU time down: false rollbacks come early, while the variance
-// estimate rests on few ticks (over the first 150 ticks of the 300-tick
-// cases above, the rates are within one run of the whole).
+// its per-tick values, then the usual 300 ticks.
 constexpr int kHistoryTicks = 120;
-constexpr int kHistoryRunTicks = 300;
 
 TEST(SequentialCalibration, AaRollbacksWithHistoryStayBelowAlpha) {
   const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_EITHER, 0.0);
@@ -249,7 +245,7 @@ TEST(SequentialCalibration, AaRollbacksWithHistoryStayBelowAlpha) {
   };
   uint64_t seed = 600;
   for (const auto& [name, source] : cases) {
-    const double rate = RollbackRate(spec, ++seed, source, kHistoryTicks, kHistoryRunTicks);
+    const double rate = RollbackRate(spec, ++seed, source, kHistoryTicks);
     EXPECT_LE(rate, Bound(kRuns)) << name;
     RecordProperty(name, std::to_string(rate));
   }
@@ -259,8 +255,8 @@ TEST(SequentialCalibration, RollbacksAtTheToleranceEdgeWithHistoryStayBelowAlpha
   uint64_t seed = 700;
   for (double tolerance : {0.0, 0.5}) {
     const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_INCREASE, tolerance);
-    const double rate = RollbackRate(spec, ++seed, Independent(Normal, 1 + tolerance),
-                                     kHistoryTicks, kHistoryRunTicks);
+    const double rate =
+        RollbackRate(spec, ++seed, Independent(Normal, 1 + tolerance), kHistoryTicks);
     EXPECT_LE(rate, Bound(kRuns)) << "tolerance " << tolerance;
     RecordProperty(absl::StrCat("normal_", tolerance), std::to_string(rate));
   }
