@@ -122,8 +122,9 @@ TEST(LongRunVarianceWithDependence, AHistoryLearnsTheRatio) {
   // average, and the estimate's ratio is what the sequence carries over.
   std::mt19937_64 rng(5);
   double mean = 0;
-  for (int r = 0; r < 400; ++r)
+  for (int r = 0; r < 400; ++r) {
     mean += EstimateLongRunVariance(Ar1(rng, 120, 0.6)).dependence / 400;
+  }
   EXPECT_NEAR(mean, 4.0, 1.2);
   EXPECT_NEAR(EstimateLongRunVariance(Ar1(rng, 5000, 0.0)).dependence, 1.0, 0.15);
 }

@@ -258,6 +258,7 @@ int main(int argc, char** argv) {
     // tables without it.
     std::mt19937_64 rng(1000 + k), history_rng(2000 + k);
     std::vector<Run> data;
+    data.reserve(runs);
     for (int r = 0; r < runs; ++r) {
       std::vector<TickData> ticks = SimulateTicks(rng, scenario, kTicks);
       data.push_back({std::move(ticks), SimulateTicks(history_rng, scenario, kHistoryTicks)});
@@ -276,6 +277,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& [name, policy] : policies) {
       std::vector<int> at;
+      at.reserve(data.size());
       for (const auto& run : data) at.push_back(policy(run));
       const Summary s = Summarise(data, at);
       std::printf(
