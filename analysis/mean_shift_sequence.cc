@@ -24,9 +24,13 @@ double Mean(std::span<const double> values) {
 
 }  // namespace
 
-MeanShiftSequence::MeanShiftSequence(std::span<const double> baseline_history) {
-  if (static_cast<int64_t>(baseline_history.size()) >= kMinHistoryTicks) {
-    history_dependence_ = EstimateLongRunVariance(baseline_history).dependence;
+MeanShiftSequence::MeanShiftSequence(std::span<const std::vector<double>> baseline_history) {
+  std::vector<double> means;
+  for (const std::vector<double>& tick : baseline_history) {
+    if (!tick.empty()) means.push_back(Mean(tick));
+  }
+  if (static_cast<int64_t>(means.size()) >= kMinHistoryTicks) {
+    history_dependence_ = EstimateLongRunVariance(means).dependence;
   }
 }
 

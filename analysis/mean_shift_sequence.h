@@ -7,8 +7,8 @@
 // per-tick values are autocorrelated, and a load both sides share cancels.
 // The estimated variance is not taken as known: the standardised mean is read
 // through Student's t with the estimate's effective degrees of freedom, which
-// tends to the normal as ticks accumulate. Given the baseline's per-tick means
-// from before the rollout, the dependence is learnt from them instead and only
+// tends to the normal as ticks accumulate. Given the baseline's ticks from
+// before the rollout, the dependence is learnt from them instead and only
 // the marginal variance is estimated, with far more degrees of freedom;
 // this assumes the canary's dependence is no stronger than the baseline's
 // history shows. With a plug-in variance this is an
@@ -44,14 +44,15 @@ class MeanShiftSequence {
  public:
   // Without history: the dependence is estimated from the rollout's ticks.
   MeanShiftSequence() = default;
-  // With the baseline's per-tick means from before the rollout (finite):
+  // With the baseline's finite samples per tick from before the rollout
+  // (ticks without any are skipped):
   // with at least kMinHistoryTicks of them, their dependence ratio (long-run
   // over marginal variance) is taken as known — raised by the rollout's own
   // estimate once it has kMinHistoryTicks paired ticks — and only the
   // marginal variance of the differences is estimated. Shorter histories are
   // ignored.
   static constexpr int64_t kMinHistoryTicks = 30;
-  explicit MeanShiftSequence(std::span<const double> baseline_history);
+  explicit MeanShiftSequence(std::span<const std::vector<double>> baseline_history);
 
   // Whether a history of at least kMinHistoryTicks was given.
   bool has_history() const { return history_dependence_ > 0; }

@@ -124,15 +124,18 @@ TEST(MeanShiftSequence, AHistoryOfTheBaselineSetsTheDependence) {
   // gives twice the evidence of none or more, the persistent one far less.
   std::mt19937_64 rng(2);
   std::normal_distribution<double> z(0, 1);
-  std::vector<double> independent(120), persistent(120);
+  std::vector<std::vector<double>> independent(120), persistent(120);
   double level = 0;
   for (size_t t = 0; t < 120; ++t) {
-    independent[t] = z(rng);
+    independent[t] = {z(rng)};
     level = 0.8 * level + 0.6 * z(rng);
-    persistent[t] = level;
+    persistent[t] = {level};
   }
   MeanShiftSequence none, flat(independent), sticky(persistent);
-  const MeanShiftSequence too_short(std::span<const double>(independent).first(29));
+  // 29 ticks with samples are too few; ticks without samples do not count.
+  std::vector<std::vector<double>> too_few(independent.begin(), independent.begin() + 29);
+  too_few.resize(60);
+  const MeanShiftSequence too_short(too_few);
   EXPECT_FALSE(none.has_history());
   EXPECT_TRUE(flat.has_history());
   EXPECT_FALSE(too_short.has_history());

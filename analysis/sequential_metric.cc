@@ -90,28 +90,21 @@ class Bookkeeping {
 // Waudby-Smith et al. (2024), rho^2 = (2 log(1/alpha) + log(1 + 2 log(1/alpha))) / 20.
 constexpr double kDefaultMixingSdInNoiseUnits = 0.7;
 
-double Mean(std::span<const double> values) {
-  double sum = 0;
-  for (double x : values) sum += x;
-  return sum / static_cast<double>(values.size());
-}
-
 std::vector<double> FiniteValuesOf(const google::protobuf::RepeatedField<double>& values,
                                    const v1::MetricSpec& spec) {
   return FiniteValues(AsSpan(values), spec.nan_strategy());
 }
 
-// The per-tick means of the metric's baseline over the history's ticks that
-// have finite baseline samples of it.
-std::vector<double> BaselineMeans(const v1::MetricSpec& spec, std::span<const v1::Tick> history) {
-  std::vector<double> means;
+// The metric's finite baseline samples in each of the history's ticks.
+std::vector<std::vector<double>> BaselineSamples(const v1::MetricSpec& spec,
+                                                 std::span<const v1::Tick> history) {
+  std::vector<std::vector<double>> samples;
+  samples.reserve(history.size());
   for (const v1::Tick& tick : history) {
     const auto it = tick.metrics().find(spec.name());
-    if (it == tick.metrics().end()) continue;
-    const std::vector<double> values = FiniteValuesOf(it->second.baseline(), spec);
-    if (!values.empty()) means.push_back(Mean(values));
+    if (it != tick.metrics().end()) samples.push_back(FiniteValuesOf(it->second.baseline(), spec));
   }
-  return means;
+  return samples;
 }
 
 class ContinuousMetric final : public SequentialMetric {
@@ -121,7 +114,7 @@ class ContinuousMetric final : public SequentialMetric {
         book_(spec, alpha),
         mixing_(spec.mixing_sd() > 0 ? Mixing{spec.mixing_sd(), false}
                                      : Mixing{kDefaultMixingSdInNoiseUnits, true}),
-        sequence_(BaselineMeans(spec, history)) {}
+        sequence_(BaselineSamples(spec, history)) {}
 
   bool Observe(const v1::Observation& observation) override {
     const bool paired = sequence_.AddTick(FiniteValuesOf(observation.baseline(), spec_),
