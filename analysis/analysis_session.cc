@@ -5,11 +5,12 @@
 
 namespace kanarya::analysis {
 
-AnalysisSession::AnalysisSession(const v1::AnalysisSpec& spec) : spec_(spec) {
+AnalysisSession::AnalysisSession(const v1::AnalysisSpec& spec, std::span<const v1::Tick> history)
+    : spec_(spec) {
   const double alpha = spec.alpha() > 0 ? spec.alpha() : kDefaultAnalysisAlpha;
   const double share = alpha / spec.metrics_size();
   for (const v1::MetricSpec& metric : spec.metrics()) {
-    metrics_.push_back(MakeSequentialMetric(metric, share));
+    metrics_.push_back(MakeSequentialMetric(metric, share, history));
   }
 }
 

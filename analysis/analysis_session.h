@@ -3,10 +3,13 @@
 // promotion, or needs more data. The analysis' alpha is split evenly across
 // its metrics, so the probability that any within-tolerance metric ever
 // triggers a rollback stays below alpha however many ticks are observed.
+// The baseline's ticks from before the rollout, when given, tell continuous
+// metrics how persistent their per-tick values are (docs/sequential.md).
 // Not thread-safe.
 #ifndef KANARYA_ANALYSIS_ANALYSIS_SESSION_H_
 #define KANARYA_ANALYSIS_ANALYSIS_SESSION_H_
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,8 +22,14 @@ inline constexpr double kDefaultAnalysisAlpha = 0.05;
 
 class AnalysisSession {
  public:
-  // The spec must have passed ValidateAnalysisSpec.
-  explicit AnalysisSession(const v1::AnalysisSpec& spec);
+  // The spec must have passed ValidateAnalysisSpec. `history`: ticks from
+  // before the rollout, oldest first, each passed by ValidateTick; only their
+  // baseline samples are read (the canary's and counts are ignored), and a
+  // continuous metric uses them when at least
+  // MeanShiftSequence::kMinHistoryTicks have its baseline samples. They
+  // should come from the same service on the same nodes: the test assumes
+  // the canary's ticks are no more persistent than the history shows.
+  explicit AnalysisSession(const v1::AnalysisSpec& spec, std::span<const v1::Tick> history = {});
 
   // One tick; it must have passed ValidateTick. Metrics missing from the
   // tick observed nothing during it.

@@ -18,6 +18,19 @@ double Autocovariance(std::span<const double> x, double mean, size_t lag) {
   return sum / static_cast<double>(x.size());
 }
 
+double Mean(std::span<const double> x) {
+  double sum = 0;
+  for (double v : x) sum += v;
+  return sum / static_cast<double>(x.size());
+}
+
+// The sample mean absorbs its own variance, dependence x variance / n on the
+// long-run scale: E[variance] ~ marginal - long_run / n. Undo that (at most
+// 4x, for series too short to say).
+double LongRun(double variance, double dependence, double count) {
+  return dependence * variance / std::max(1.0 - dependence / count, 0.25);
+}
+
 // Tail probabilities below this are treated as this: z about 37.5, beyond
 // any evidence threshold.
 constexpr double kSmallestTail = std::numeric_limits<double>::min();
@@ -44,9 +57,7 @@ LongRunVarianceEstimate EstimateLongRunVariance(std::span<const double> values) 
   const size_t n = values.size();
   if (n < 2) return {};
   const double count = static_cast<double>(n);
-  double mean = 0;
-  for (double x : values) mean += x;
-  mean /= count;
+  const double mean = Mean(values);
   const double variance = Autocovariance(values, mean, 0);
   if (variance <= 0) return {};
 
@@ -64,10 +75,6 @@ LongRunVarianceEstimate EstimateLongRunVariance(std::span<const double> values) 
   double phi = Autocovariance(values, mean, 1) / variance;
   phi = std::clamp(phi + (1 + 3 * phi) / count, 0.0, 0.95);
   const double inflation = std::max({1.0, newey_west / variance, (1 + phi) / (1 - phi)});
-  // The sample mean absorbs its own variance, inflation x variance / n on the
-  // long-run scale: E[variance] ~ marginal - long_run / n. Undo that (at most
-  // 4x, for series too short to say).
-  const double long_run = inflation * variance / std::max(1.0 - inflation / count, 0.25);
   // The Bartlett estimator's variance is about (4/3) (bandwidth / n) times
   // its square (Andrews 1991), that of a chi-square over its degrees of
   // freedom 1.5 n / bandwidth. Dependent values carry less than one value's
@@ -75,7 +82,30 @@ LongRunVarianceEstimate EstimateLongRunVariance(std::span<const double> values) 
   // so the more persistent the series looks, the estimate may be far too
   // low; the heavier tails of Student's t account for that.
   const double effective = count / inflation;
-  return {long_run, std::max(1.0, 1.5 * effective / static_cast<double>(bandwidth))};
+  return {LongRun(variance, inflation, count),
+          std::max(1.0, 1.5 * effective / static_cast<double>(bandwidth)), inflation};
+}
+
+LongRunVarianceEstimate EstimateLongRunVarianceWithDependence(std::span<const double> values,
+                                                              double dependence) {
+  const size_t n = values.size();
+  if (n < 2) return {};
+  const double count = static_cast<double>(n);
+  const double variance = Autocovariance(values, Mean(values), 0);
+  if (variance <= 0) return {};
+  dependence = std::max(dependence, 1.0);
+  // The relative variance of an AR(1) series' sample variance is about
+  // 2 (1 + phi^2) / ((n - 1)(1 - phi^2)) (Bartlett 1946), that of
+  // independent values' 2 / (n - 1) plus 4 phi^2 / ((n - 1)(1 - phi^2)).
+  // The normal-mixture boundary with the plug-in variance already holds for
+  // independent values (an asymptotic confidence sequence, Waudby-Smith et
+  // al. 2024; measured in sequential_calibration_test.cc); the excess that
+  // persistence brings is that of a chi-square over this many degrees of
+  // freedom.
+  const double phi = (dependence - 1) / (dependence + 1);
+  const double degrees = phi > 0 ? (count - 1) * (1 - phi * phi) / (2 * phi * phi)
+                                 : std::numeric_limits<double>::infinity();
+  return {LongRun(variance, dependence, count), std::max(1.0, degrees), dependence};
 }
 
 }  // namespace kanarya::analysis

@@ -17,6 +17,9 @@ struct LongRunVarianceEstimate {
   // Of a scaled chi-square with the estimate's relative spread: at least 1;
   // infinite when the estimate is exact (constant values).
   double degrees_of_freedom = std::numeric_limits<double>::infinity();
+  // The dependence ratio: long-run over marginal variance, at least 1 (1
+  // when the variance is 0).
+  double dependence = 1;
 
   // The z with the upper-tail probability under N(0, 1) that `t` has under
   // Student's t with these degrees of freedom (odd in t): a statistic divided
@@ -34,6 +37,17 @@ struct LongRunVarianceEstimate {
 // effective values n x marginal / long-run variance. Variance 0 for fewer
 // than two values or constant ones.
 LongRunVarianceEstimate EstimateLongRunVariance(std::span<const double> values);
+
+// With the dependence ratio known, learnt from a long history of the same
+// process (values below 1 count as 1): the sample variance times that ratio,
+// corrected for the variance the sample mean removes. Only the marginal
+// variance is estimated here. Its degrees of freedom count only the spread
+// that persistence adds to an AR(1) series' sample variance beyond that of
+// independent values, (n - 1)(1 - phi^2) / (2 phi^2) with phi = (ratio - 1) /
+// (ratio + 1), at least 1; infinite at ratio 1. Variance 0 for fewer than
+// two values or constant ones.
+LongRunVarianceEstimate EstimateLongRunVarianceWithDependence(std::span<const double> values,
+                                                              double dependence);
 
 }  // namespace kanarya::analysis
 

@@ -95,5 +95,45 @@ TEST(LongRunVariance, NormalEquivalentMatchesStudentTails) {
   EXPECT_TRUE(std::isfinite(LongRunVarianceEstimate{1.0, 50}.NormalEquivalent(1e6)));
 }
 
+TEST(LongRunVarianceWithDependence, ScalesTheSampleVarianceByTheGivenRatio) {
+  std::mt19937_64 rng(4);
+  const std::vector<double> x = Ar1(rng, 40, 0.0);
+  double mean = 0, variance = 0;
+  for (double v : x) mean += v / 40;
+  for (double v : x) variance += (v - mean) * (v - mean) / 40;
+  // Ratio 4 (AR(1) 0.6): 4 x variance / (1 - 4 / 40), whatever the series'
+  // own look; phi = 0.6 gives (40 - 1)(1 - 0.36) / (2 x 0.36) = 34.67
+  // degrees of freedom.
+  const LongRunVarianceEstimate known = EstimateLongRunVarianceWithDependence(x, 4.0);
+  EXPECT_NEAR(known.variance, 4 * variance / 0.9, 1e-12);
+  EXPECT_DOUBLE_EQ(known.dependence, 4.0);
+  EXPECT_NEAR(known.degrees_of_freedom, 39 * 0.64 / 0.72, 1e-9);
+  // Independent values: the normal scale; a ratio below 1 counts as 1.
+  const LongRunVarianceEstimate independent = EstimateLongRunVarianceWithDependence(x, 0.5);
+  EXPECT_NEAR(independent.variance, variance / (1 - 1.0 / 40), 1e-12);
+  EXPECT_TRUE(std::isinf(independent.degrees_of_freedom));
+  // Far more degrees of freedom than the estimate that learns the
+  // dependence from the same 40 values.
+  EXPECT_LT(EstimateLongRunVariance(x).degrees_of_freedom, 20);
+}
+
+TEST(LongRunVarianceWithDependence, AHistoryLearnsTheRatio) {
+  // 120 ticks of AR(0.6), a history's length: the ratio (4) within 30 % on
+  // average, and the estimate's ratio is what the sequence carries over.
+  std::mt19937_64 rng(5);
+  double mean = 0;
+  for (int r = 0; r < 400; ++r) {
+    mean += EstimateLongRunVariance(Ar1(rng, 120, 0.6)).dependence / 400;
+  }
+  EXPECT_NEAR(mean, 4.0, 1.2);
+  EXPECT_NEAR(EstimateLongRunVariance(Ar1(rng, 5000, 0.0)).dependence, 1.0, 0.15);
+}
+
+TEST(LongRunVarianceWithDependence, DegenerateSeries) {
+  EXPECT_EQ(EstimateLongRunVarianceWithDependence(std::vector<double>{3.0}, 4).variance, 0.0);
+  EXPECT_EQ(EstimateLongRunVarianceWithDependence(std::vector<double>(10, 3.0), 4).variance, 0.0);
+  EXPECT_EQ(EstimateLongRunVariance(std::vector<double>(10, 3.0)).dependence, 1.0);
+}
+
 }  // namespace
 }  // namespace kanarya::analysis

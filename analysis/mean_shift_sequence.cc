@@ -24,6 +24,16 @@ double Mean(std::span<const double> values) {
 
 }  // namespace
 
+MeanShiftSequence::MeanShiftSequence(std::span<const std::vector<double>> baseline_history) {
+  std::vector<double> means;
+  for (const std::vector<double>& tick : baseline_history) {
+    if (!tick.empty()) means.push_back(Mean(tick));
+  }
+  if (static_cast<int64_t>(means.size()) >= kMinHistoryTicks) {
+    history_dependence_ = EstimateLongRunVariance(means).dependence;
+  }
+}
+
 bool MeanShiftSequence::AddTick(std::span<const double> baseline, std::span<const double> canary) {
   if (baseline.empty() || canary.empty()) return false;
   baseline_means_.push_back(Mean(baseline));
@@ -46,7 +56,15 @@ MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor
   for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
   }
-  return {Mean(d), EstimateLongRunVariance(d)};
+  if (!has_history()) return {Mean(d), EstimateLongRunVariance(d)};
+  // The history sets the dependence. Once the rollout has as many ticks as a
+  // history needs, its own estimate can raise it: a canary more persistent
+  // than the baseline is not taken for a regression for long.
+  double dependence = history_dependence_;
+  if (ticks() >= kMinHistoryTicks) {
+    dependence = std::max(dependence, EstimateLongRunVariance(d).dependence);
+  }
+  return {Mean(d), EstimateLongRunVarianceWithDependence(d, dependence)};
 }
 
 MeanShiftSequence::Scales MeanShiftSequence::ScalesOf(const Moments& d, Mixing mixing) const {

@@ -7,7 +7,11 @@
 // per-tick values are autocorrelated, and a load both sides share cancels.
 // The estimated variance is not taken as known: the standardised mean is read
 // through Student's t with the estimate's effective degrees of freedom, which
-// tends to the normal as ticks accumulate. With a plug-in variance this is an
+// tends to the normal as ticks accumulate. Given the baseline's ticks from
+// before the rollout, the dependence is learnt from them instead and only
+// the marginal variance is estimated, with far more degrees of freedom;
+// this assumes the canary's dependence is no stronger than the baseline's
+// history shows. With a plug-in variance this is an
 // asymptotic confidence sequence in the sense of Waudby-Smith et al. (2024)
 // (docs/sequential.md). Not thread-safe.
 #ifndef KANARYA_ANALYSIS_MEAN_SHIFT_SEQUENCE_H_
@@ -38,6 +42,21 @@ struct Mixing {
 
 class MeanShiftSequence {
  public:
+  // Without history: the dependence is estimated from the rollout's ticks.
+  MeanShiftSequence() = default;
+  // With the baseline's finite samples per tick from before the rollout
+  // (ticks without any are skipped):
+  // with at least kMinHistoryTicks of them, their dependence ratio (long-run
+  // over marginal variance) is taken as known — raised by the rollout's own
+  // estimate once it has kMinHistoryTicks paired ticks — and only the
+  // marginal variance of the differences is estimated. Shorter histories are
+  // ignored.
+  static constexpr int64_t kMinHistoryTicks = 30;
+  explicit MeanShiftSequence(std::span<const std::vector<double>> baseline_history);
+
+  // Whether a history of at least kMinHistoryTicks was given.
+  bool has_history() const { return history_dependence_ > 0; }
+
   // One tick's finite observations of either side; returns whether both
   // sides had some, the only ticks the test uses.
   bool AddTick(std::span<const double> baseline, std::span<const double> canary);
@@ -85,6 +104,9 @@ class MeanShiftSequence {
   static double CalibratedExcess(double excess, const Moments& d, const Scales& scales);
   static double LogEvidenceAbove(double excess, const Scales& scales);
 
+  // The history's dependence ratio (long-run over marginal variance); 0
+  // without a usable history.
+  double history_dependence_ = 0;
   std::vector<double> baseline_means_;
   std::vector<double> canary_means_;
   int64_t baseline_count_ = 0;

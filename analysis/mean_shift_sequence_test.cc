@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "analysis/long_run_variance.h"
@@ -114,6 +115,42 @@ TEST(MeanShiftSequence, ConstantIdenticalSamplesStayFinite) {
     EXPECT_NEAR(cs.upper, 0.0, 1e-3);
     EXPECT_LT(sequence.EvidenceAboveEdge({1.0, 0.3}, mixing), 1e-6);
   }
+}
+
+TEST(MeanShiftSequence, AHistoryOfTheBaselineSetsTheDependence) {
+  // The same rollout of 12 independent ticks, +1.2 per tick with unit noise,
+  // read without history, with a history of independent baseline ticks and
+  // with a persistent one (AR(1) 0.8, ratio 9): the independent history
+  // gives twice the evidence of none or more, the persistent one far less.
+  std::mt19937_64 rng(2);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<std::vector<double>> independent(120), persistent(120);
+  double level = 0;
+  for (size_t t = 0; t < 120; ++t) {
+    independent[t] = {z(rng)};
+    level = 0.8 * level + 0.6 * z(rng);
+    persistent[t] = {level};
+  }
+  MeanShiftSequence none, flat(independent), sticky(persistent);
+  // 29 ticks with samples are too few; ticks without samples do not count.
+  std::vector<std::vector<double>> too_few(independent.begin(), independent.begin() + 29);
+  too_few.resize(60);
+  const MeanShiftSequence too_short(too_few);
+  EXPECT_FALSE(none.has_history());
+  EXPECT_TRUE(flat.has_history());
+  EXPECT_FALSE(too_short.has_history());
+  for (int t = 0; t < 12; ++t) {
+    const std::vector<double> baseline{z(rng)}, canary{1.2 + z(rng)};
+    for (MeanShiftSequence* s : {&none, &flat, &sticky}) s->AddTick(baseline, canary);
+  }
+  const Mixing mixing{0.7, true};
+  const double without = none.EvidenceAboveEdge({1.0, 0.0}, mixing);
+  EXPECT_GT(flat.EvidenceAboveEdge({1.0, 0.0}, mixing), 2 * without);
+  EXPECT_LT(sticky.EvidenceAboveEdge({1.0, 0.0}, mixing), without);
+  // The confidence sequence narrows with an independent history.
+  const Interval with = flat.ConfidenceSequence(0.05, mixing);
+  const Interval alone = none.ConfidenceSequence(0.05, mixing);
+  EXPECT_LT(with.upper - with.lower, alone.upper - alone.lower);
 }
 
 }  // namespace

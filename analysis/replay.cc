@@ -1,5 +1,7 @@
 #include "analysis/replay.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "analysis/analysis_session.h"
 #include "analysis/analysis_validation.h"
@@ -12,14 +14,18 @@ absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request) {
   if (request.ticks().empty()) return Invalid("ticks", "must not be empty");
   // Validate the whole timeline first: a bad tick after the decision is still
   // bad input.
-  for (int i = 0; i < request.ticks_size(); ++i) {
-    if (absl::Status s =
-            ValidateTick(request.ticks(i), request.analysis(), absl::StrCat("ticks[", i, "]"));
-        !s.ok()) {
-      return s;
+  for (const auto& [field, ticks] :
+       {std::pair{"history", &request.history()}, std::pair{"ticks", &request.ticks()}}) {
+    for (int i = 0; i < ticks->size(); ++i) {
+      if (absl::Status s =
+              ValidateTick(ticks->Get(i), request.analysis(), absl::StrCat(field, "[", i, "]"));
+          !s.ok()) {
+        return s;
+      }
     }
   }
-  AnalysisSession session(request.analysis());
+  const std::vector<v1::Tick> history(request.history().begin(), request.history().end());
+  AnalysisSession session(request.analysis(), history);
   int tick = 0;
   for (; tick < request.ticks_size(); ++tick) {
     session.Observe(request.ticks(tick));

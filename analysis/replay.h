@@ -11,7 +11,8 @@ namespace kanarya::analysis {
 
 // Stops at the first ROLLBACK or PROMOTE; CONTINUE at the last tick when
 // neither came. InvalidArgument naming the field (`ticks[3].metrics["x"]...`)
-// when the spec or a tick is malformed; a request without ticks is invalid.
+// when the spec or a tick is malformed (`history[3]...` for the history);
+// a request without ticks is invalid.
 absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request);
 
 }  // namespace kanarya::analysis

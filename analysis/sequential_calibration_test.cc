@@ -18,6 +18,7 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "analysis/analysis_session.h"
@@ -50,12 +51,16 @@ using MakeSource = std::function<TickSource(std::mt19937_64&)>;
 // A whole tick, for sources that set more than one metric's samples.
 using MakeTick = std::function<v1::Tick(std::mt19937_64&, int tick)>;
 
+// `make_history` gives each run's ticks before the rollout (none when unset),
+// drawn before its first tick.
+using MakeHistory = std::function<std::vector<v1::Tick>(std::mt19937_64&)>;
+
 double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, int ticks,
-                    const MakeTick& make_tick) {
+                    const MakeTick& make_tick, const MakeHistory& make_history = nullptr) {
   std::mt19937_64 rng(seed);
   int rollbacks = 0;
   for (int run = 0; run < kRuns; ++run) {
-    AnalysisSession session(spec);
+    AnalysisSession session(spec, make_history ? make_history(rng) : std::vector<v1::Tick>{});
     for (int t = 0; t < ticks; ++t) {
       session.Observe(make_tick(rng, t));
       if (session.decision() == v1::DECISION_ROLLBACK) {
@@ -67,15 +72,30 @@ double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, int ticks,
   return static_cast<double>(rollbacks) / kRuns;
 }
 
-// The latency metric's samples from a fresh source per run.
-double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSource& make_source) {
+// The latency metric's samples from a fresh source per run; with
+// `history_ticks`, the same source's baseline samples before the rollout
+// (ticks -history_ticks to -1) are its history, and the rollout continues
+// the same process.
+double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSource& make_source,
+                    int history_ticks = 0) {
   TickSource source;
-  return RollbackRate(spec, seed, kTicks, [&](std::mt19937_64& rng, int t) {
-    if (t == 0) source = make_source(rng);
+  const auto tick_from_source = [&](int t) {
     v1::Tick tick;
     source(t, (*tick.mutable_metrics())["latency"]);
     return tick;
-  });
+  };
+  const MakeHistory make_history = [&](std::mt19937_64& rng) {
+    source = make_source(rng);
+    std::vector<v1::Tick> history;
+    for (int t = -history_ticks; t < 0; ++t) {
+      history.push_back(tick_from_source(t));
+      (*history.back().mutable_metrics())["latency"].clear_canary();
+    }
+    return history;
+  };
+  return RollbackRate(
+      spec, seed, kTicks, [&](std::mt19937_64&, int t) { return tick_from_source(t); },
+      make_history);
 }
 
 // Independent samples: baseline from `draw`, canary from `factor` x `draw`.
@@ -209,6 +229,37 @@ TEST(SequentialCalibration, AaCountRollbacksStayBelowAlphaWhenTheCanaryWeightSte
   });
   RecordProperty("stepped_counts", std::to_string(rate));
   EXPECT_LE(rate, Bound(kRuns));
+}
+
+// With the baseline's history: 120 ticks (10 minutes at 5 s) of the same
+// process before the rollout, from which each run learns the dependence of
+// its per-tick values, then the usual 300 ticks.
+constexpr int kHistoryTicks = 120;
+
+TEST(SequentialCalibration, AaRollbacksWithHistoryStayBelowAlpha) {
+  const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_EITHER, 0.0);
+  const std::pair<std::string, MakeSource> cases[] = {
+      {"normal", Independent(Normal, 1.0)}, {"lognormal", Independent(LogNormal, 1.0)},
+      {"ar1_0.3", Autocorrelated(0.3)},     {"ar1_0.6", Autocorrelated(0.6)},
+      {"shared_load", SharedLoad()},
+  };
+  uint64_t seed = 600;
+  for (const auto& [name, source] : cases) {
+    const double rate = RollbackRate(spec, ++seed, source, kHistoryTicks);
+    EXPECT_LE(rate, Bound(kRuns)) << name;
+    RecordProperty(name, std::to_string(rate));
+  }
+}
+
+TEST(SequentialCalibration, RollbacksAtTheToleranceEdgeWithHistoryStayBelowAlpha) {
+  uint64_t seed = 700;
+  for (double tolerance : {0.0, 0.5}) {
+    const v1::AnalysisSpec spec = LatencySpec(v1::DIRECTION_INCREASE, tolerance);
+    const double rate =
+        RollbackRate(spec, ++seed, Independent(Normal, 1 + tolerance), kHistoryTicks);
+    EXPECT_LE(rate, Bound(kRuns)) << "tolerance " << tolerance;
+    RecordProperty(absl::StrCat("normal_", tolerance), std::to_string(rate));
+  }
 }
 
 }  // namespace

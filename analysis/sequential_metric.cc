@@ -90,17 +90,35 @@ class Bookkeeping {
 // Waudby-Smith et al. (2024), rho^2 = (2 log(1/alpha) + log(1 + 2 log(1/alpha))) / 20.
 constexpr double kDefaultMixingSdInNoiseUnits = 0.7;
 
+std::vector<double> FiniteValuesOf(const google::protobuf::RepeatedField<double>& values,
+                                   const v1::MetricSpec& spec) {
+  return FiniteValues(AsSpan(values), spec.nan_strategy());
+}
+
+// The metric's finite baseline samples in each of the history's ticks.
+std::vector<std::vector<double>> BaselineSamples(const v1::MetricSpec& spec,
+                                                 std::span<const v1::Tick> history) {
+  std::vector<std::vector<double>> samples;
+  samples.reserve(history.size());
+  for (const v1::Tick& tick : history) {
+    const auto it = tick.metrics().find(spec.name());
+    if (it != tick.metrics().end()) samples.push_back(FiniteValuesOf(it->second.baseline(), spec));
+  }
+  return samples;
+}
+
 class ContinuousMetric final : public SequentialMetric {
  public:
-  ContinuousMetric(const v1::MetricSpec& spec, double alpha)
+  ContinuousMetric(const v1::MetricSpec& spec, double alpha, std::span<const v1::Tick> history)
       : spec_(spec),
         book_(spec, alpha),
         mixing_(spec.mixing_sd() > 0 ? Mixing{spec.mixing_sd(), false}
-                                     : Mixing{kDefaultMixingSdInNoiseUnits, true}) {}
+                                     : Mixing{kDefaultMixingSdInNoiseUnits, true}),
+        sequence_(BaselineSamples(spec, history)) {}
 
   bool Observe(const v1::Observation& observation) override {
-    const bool paired =
-        sequence_.AddTick(Clean(observation.baseline()), Clean(observation.canary()));
+    const bool paired = sequence_.AddTick(FiniteValuesOf(observation.baseline(), spec_),
+                                          FiniteValuesOf(observation.canary(), spec_));
     if (sequence_.ready()) {
       book_.Record(book_.increase_bad() ? Evidence(+1) : 0.0,
                    book_.decrease_bad() ? Evidence(-1) : 0.0,
@@ -121,10 +139,6 @@ class ContinuousMetric final : public SequentialMetric {
   }
 
  private:
-  std::vector<double> Clean(const google::protobuf::RepeatedField<double>& values) const {
-    return FiniteValues(AsSpan(values), spec_.nan_strategy());
-  }
-
   // max(tolerance x |baseline mean|, absolute_tolerance), from the data so
   // far: what the confidence sequence is compared with and what is reported.
   double Allowance() const {
@@ -204,12 +218,14 @@ class CountMetric final : public SequentialMetric {
 
 }  // namespace
 
-SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha) {
+SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha,
+                                         std::span<const v1::Tick> history) {
   switch (spec.kind()) {
     case v1::METRIC_KIND_COUNT:
+      // The rate ratio test conditions on each tick's events: nothing to learn.
       return std::make_unique<CountMetric>(spec, alpha);
     default:
-      return std::make_unique<ContinuousMetric>(spec, alpha);
+      return std::make_unique<ContinuousMetric>(spec, alpha, history);
   }
 }
 

@@ -8,6 +8,7 @@
 #define KANARYA_ANALYSIS_SEQUENTIAL_METRIC_H_
 
 #include <memory>
+#include <span>
 
 #include "kanarya/v1/analysis.pb.h"
 
@@ -28,8 +29,12 @@ class SequentialMetric {
 
 using SequentialMetricPtr = std::unique_ptr<SequentialMetric>;
 
-// The spec must have passed ValidateAnalysisSpec; alpha in (0, 1).
-SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha);
+// The spec must have passed ValidateAnalysisSpec; alpha in (0, 1). `history`:
+// ticks from before the rollout (validated by ValidateTick), of which only
+// the metric's baseline samples are read, by continuous metrics; see
+// AnalysisSession.
+SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alpha,
+                                         std::span<const v1::Tick> history = {});
 
 }  // namespace kanarya::analysis
 

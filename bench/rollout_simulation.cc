@@ -7,7 +7,9 @@
 // with 2x / 5x the error rate or +10 % / +30 % latency. Every policy sees the
 // same random streams:
 //   kanarya     the sequential analysis (analysis/analysis_session.h), a look
-//               every tick, alpha 0.05 split over the two metrics;
+//               every tick, alpha 0.05 split over the two metrics; without
+//               and with the baseline's 120 ticks (10 minutes) before the
+//               rollout as history, drawn from the same process;
 //   kayenta     Mann-Whitney on the growing window of per-tick values re-run
 //               every 60 s, rollback on the first significant (p < 0.05)
 //               increase of either metric;
@@ -37,6 +39,7 @@ namespace kanarya::bench {
 namespace {
 
 constexpr int kTicks = 360;
+constexpr int kHistoryTicks = 120;
 constexpr double kTickSeconds = 5;
 constexpr int kTicksPerInterval = 12;  // 60 s
 constexpr double kBaselineRequests = 1000;
@@ -59,8 +62,14 @@ struct TickData {
   double baseline_latency, canary_latency;  // mean over the tick's requests
 };
 
-std::vector<TickData> SimulateRun(std::mt19937_64& rng, const Scenario& s) {
-  std::vector<TickData> ticks(kTicks);
+// A run's ticks, and the baseline's before the rollout.
+struct Run {
+  std::vector<TickData> ticks;
+  std::vector<TickData> history;
+};
+
+std::vector<TickData> SimulateTicks(std::mt19937_64& rng, const Scenario& s, int count) {
+  std::vector<TickData> ticks(count);
   const double mean = std::exp(kLatencyMu + kLatencySigma * kLatencySigma / 2);
   const double sd = mean * std::sqrt(std::exp(kLatencySigma * kLatencySigma) - 1);
   std::poisson_distribution<int64_t> baseline_requests(kBaselineRequests),
@@ -81,9 +90,19 @@ std::vector<TickData> SimulateRun(std::mt19937_64& rng, const Scenario& s) {
 }
 
 // Tick of rollback, or -1 when the policy never rolled back.
-using Policy = std::function<int(const std::vector<TickData>&)>;
+using Policy = std::function<int(const Run&)>;
 
-int Kanarya(const std::vector<TickData>& run) {
+// The history: the baseline's mean latency per tick (no canary yet).
+std::vector<v1::Tick> HistoryTicks(const std::vector<TickData>& history) {
+  std::vector<v1::Tick> ticks(history.size());
+  for (size_t i = 0; i < history.size(); ++i) {
+    (*ticks[i].mutable_metrics())["latency"].add_baseline(history[i].baseline_latency);
+  }
+  return ticks;
+}
+
+int KanaryaAnalysis(const Run& data, bool with_history) {
+  const std::vector<TickData>& run = data.ticks;
   v1::AnalysisSpec spec;
   spec.set_alpha(kAlpha);
   v1::MetricSpec* errors = spec.add_metrics();
@@ -95,7 +114,8 @@ int Kanarya(const std::vector<TickData>& run) {
   latency->set_kind(v1::METRIC_KIND_CONTINUOUS);
   latency->set_direction(v1::DIRECTION_INCREASE);
   latency->set_tolerance(0.05);
-  analysis::AnalysisSession session(spec);
+  analysis::AnalysisSession session(
+      spec, with_history ? HistoryTicks(data.history) : std::vector<v1::Tick>{});
   for (int i = 0; i < kTicks; ++i) {
     v1::Tick tick;
     v1::Observation& e = (*tick.mutable_metrics())["errors"];
@@ -120,7 +140,8 @@ bool SignificantlyHigher(std::vector<double> canary, std::vector<double> baselin
   return test.p_value < kAlpha && test.u > null_u;
 }
 
-int Kayenta(const std::vector<TickData>& run) {
+int Kayenta(const Run& data) {
+  const std::vector<TickData>& run = data.ticks;
   std::vector<double> canary_errors, baseline_errors, canary_latency, baseline_latency;
   for (int i = 0; i < kTicks; ++i) {
     const TickData& t = run[i];
@@ -138,7 +159,8 @@ int Kayenta(const std::vector<TickData>& run) {
 }
 
 Policy Flagger(int threshold) {
-  return [threshold](const std::vector<TickData>& run) {
+  return [threshold](const Run& data) {
+    const std::vector<TickData>& run = data.ticks;
     int failed = 0;
     for (int end = kTicksPerInterval; end <= kTicks; end += kTicksPerInterval) {
       int64_t requests = 0, errors = 0;
@@ -190,12 +212,12 @@ struct Summary {
   double exposed_requests;              // canary requests served before rollback (or in all)
 };
 
-Summary Summarise(const std::vector<std::vector<TickData>>& runs, const std::vector<int>& at) {
+Summary Summarise(const std::vector<Run>& runs, const std::vector<int>& at) {
   std::vector<double> seconds;
   double exposed = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
     const int last = at[r] < 0 ? kTicks - 1 : at[r];
-    for (int i = 0; i <= last; ++i) exposed += runs[r][i].canary_total;
+    for (int i = 0; i <= last; ++i) exposed += runs[r].ticks[i].canary_total;
     if (at[r] >= 0) seconds.push_back((at[r] + 1) * kTickSeconds);
   }
   Summary s{double(seconds.size()) / runs.size(), NAN, NAN, exposed / runs.size()};
@@ -220,26 +242,33 @@ int main(int argc, char** argv) {
                                            {"errors 5x", 5, 1},
                                            {"latency +10%", 1, 1.1},
                                            {"latency +30%", 1, 1.3}};
-  const std::vector<std::pair<std::string, Policy>> policies = {{"kanarya", Kanarya},
-                                                                {"kayenta", Kayenta},
-                                                                {"flagger 5/60s", Flagger(5)},
-                                                                {"flagger 1/60s", Flagger(1)}};
+  const std::vector<std::pair<std::string, Policy>> policies = {
+      {"kanarya, without history", [](const Run& run) { return KanaryaAnalysis(run, false); }},
+      {"kanarya, with history", [](const Run& run) { return KanaryaAnalysis(run, true); }},
+      {"kayenta", Kayenta},
+      {"flagger 5/60s", Flagger(5)},
+      {"flagger 1/60s", Flagger(1)}};
   std::printf("%d runs per scenario, 30 min at 10 %% canary weight, 5 s ticks\n\n", runs);
   std::printf(
       "| scenario | policy | rollbacks | mean time to rollback | median | "
       "median / oracle | canary requests exposed |\n|---|---|---|---|---|---|---|\n");
   for (size_t k = 0; k < scenarios.size(); ++k) {
     const Scenario& scenario = scenarios[k];
-    std::mt19937_64 rng(1000 + k);
-    std::vector<std::vector<TickData>> data;
+    // The history has its own stream, so the rollouts' are those of the
+    // tables without it.
+    std::mt19937_64 rng(1000 + k), history_rng(2000 + k);
+    std::vector<Run> data;
     data.reserve(runs);
-    for (int r = 0; r < runs; ++r) data.push_back(SimulateRun(rng, scenario));
+    for (int r = 0; r < runs; ++r) {
+      std::vector<TickData> ticks = SimulateTicks(rng, scenario, kTicks);
+      data.push_back({std::move(ticks), SimulateTicks(history_rng, scenario, kHistoryTicks)});
+    }
     // The oracle's horizon: the shortest with 95 % rejections.
     double oracle_seconds = NAN;
     if (scenario.name != "A/A") {
       for (int ticks = 1; ticks <= kTicks; ++ticks) {
         int rejections = 0;
-        for (const auto& run : data) rejections += OracleRejects(run, ticks, scenario);
+        for (const auto& run : data) rejections += OracleRejects(run.ticks, ticks, scenario);
         if (rejections >= 0.95 * runs) {
           oracle_seconds = ticks * kTickSeconds;
           break;
