@@ -10,7 +10,6 @@ absl::StatusOr<int64_t> MemoryStateStore::Commit(const store::Mutation& mutation
                                                  bool new_rollout) {
   absl::MutexLock lock(&mutex_);
   if (absl::Status s = Admit(std::span(&mutation, 1), new_rollout); !s.ok()) return s;
-  ++transactions_;
   return Apply(mutation);
 }
 
@@ -19,16 +18,11 @@ absl::StatusOr<std::vector<int64_t>> MemoryStateStore::CommitBatch(
   absl::MutexLock lock(&mutex_);
   if (absl::Status s = Admit(updates, /*new_rollout=*/false); !s.ok()) return s;
   std::vector<int64_t> sequences;
-  if (!updates.empty()) ++transactions_;
   for (const store::Mutation& mutation : updates) sequences.push_back(Apply(mutation));
   return sequences;
 }
 
 absl::Status MemoryStateStore::Admit(std::span<const store::Mutation> mutations, bool new_rollout) {
-  if (crash_at_ && commits_ + static_cast<int64_t>(mutations.size()) > *crash_at_) {
-    crashed_ = true;
-    return absl::UnavailableError("memory store: crashed (commit refused)");
-  }
   for (const store::Mutation& mutation : mutations) {
     const std::string& name = mutation.rollout.name();
     if (name.empty()) return absl::InvalidArgumentError("rollout.name: empty");
@@ -53,7 +47,6 @@ int64_t MemoryStateStore::Apply(const store::Mutation& mutation) {
   rollout.mutable_status()->set_event_sequence(last);
   if (mutation.tick) ticks_[{name, rollout.status().attempt()}].push_back(*mutation.tick);
   rollouts_[name] = std::move(rollout);
-  ++commits_;
   return last;
 }
 
@@ -114,28 +107,6 @@ absl::StatusOr<std::vector<v1::Tick>> MemoryStateStore::ListTicks(const std::str
   if (!rollouts_.contains(name)) return absl::NotFoundError(absl::StrCat("no rollout ", name));
   const auto it = ticks_.find({name, attempt});
   return it == ticks_.end() ? std::vector<v1::Tick>{} : it->second;
-}
-
-void MemoryStateStore::CrashAfter(std::optional<int> commits) {
-  absl::MutexLock lock(&mutex_);
-  crash_at_.reset();
-  crashed_ = false;
-  if (commits) crash_at_ = commits_ + *commits;
-}
-
-int64_t MemoryStateStore::commit_count() const {
-  absl::MutexLock lock(&mutex_);
-  return commits_;
-}
-
-int64_t MemoryStateStore::transaction_count() const {
-  absl::MutexLock lock(&mutex_);
-  return transactions_;
-}
-
-bool MemoryStateStore::crashed() const {
-  absl::MutexLock lock(&mutex_);
-  return crashed_;
 }
 
 }  // namespace kanarya::testing

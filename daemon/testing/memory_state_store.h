@@ -1,15 +1,11 @@
 // Test double: a StateStore in memory with the contract of the real one
-// (atomic commits, global event sequence, filters, pagination), and a crash
-// switch: after a set number of mutations stored every further commit fails
-// and stores nothing, as if the daemon had died right after the last one. A
-// batch that would cross that point is refused whole, as a transaction cut
-// short by the crash is. Thread-safe.
+// (atomic commits and batches, global event sequence, filters, pagination).
+// Thread-safe. CrashingStateStore adds the crash.
 #ifndef KANARYA_DAEMON_TESTING_MEMORY_STATE_STORE_H_
 #define KANARYA_DAEMON_TESTING_MEMORY_STATE_STORE_H_
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,18 +31,8 @@ class MemoryStateStore final : public store::StateStore {
   absl::StatusOr<std::vector<v1::Tick>> ListTicks(const std::string& name,
                                                   int32_t attempt) override;
 
-  // After `commits` more mutations are stored, every commit fails with
-  // Unavailable (nullopt: never).
-  void CrashAfter(std::optional<int> commits);
-  // Mutations stored (a batch counts each of its updates).
-  int64_t commit_count() const;
-  // Transactions: each Commit, and each non-empty CommitBatch once.
-  int64_t transaction_count() const;
-  // True once a commit was refused by the crash switch.
-  bool crashed() const;
-
  private:
-  // OK when `mutations` may be stored now (every one or none).
+  // OK when every one of `mutations` may be stored now.
   absl::Status Admit(std::span<const store::Mutation> mutations, bool new_rollout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Stores one admitted mutation; its last sequence number.
@@ -57,10 +43,6 @@ class MemoryStateStore final : public store::StateStore {
   std::map<std::string, std::vector<v1::RolloutEvent>> events_ ABSL_GUARDED_BY(mutex_);
   std::map<std::pair<std::string, int32_t>, std::vector<v1::Tick>> ticks_ ABSL_GUARDED_BY(mutex_);
   int64_t sequence_ ABSL_GUARDED_BY(mutex_) = 0;
-  int64_t commits_ ABSL_GUARDED_BY(mutex_) = 0;
-  int64_t transactions_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::optional<int64_t> crash_at_ ABSL_GUARDED_BY(mutex_);
-  bool crashed_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace kanarya::testing
