@@ -390,7 +390,12 @@ TEST(RolloutEngineTest, EveryDueQueryOfEveryRolloutGoesOutInOneRunPerProvider) {
     spec.mutable_target()->set_virtual_service(vs);
     names.push_back(*h.Start(spec));
   }
+  const int64_t created = h.store.transaction_count();
   h.engine->RunDue();  // the preflights
+  // One batch starts the three, one stores their first steps, one the
+  // routers' outcomes.
+  EXPECT_EQ(h.store.transaction_count(), created + 3);
+  EXPECT_EQ(h.mesh.Split("ratings"), (mesh::TrafficSplit{90, 10}));
   const int before = h.prometheus.run_calls();
   const int queries = h.prometheus.query_count();
   h.clock.Advance(absl::Seconds(10));
@@ -398,6 +403,26 @@ TEST(RolloutEngineTest, EveryDueQueryOfEveryRolloutGoesOutInOneRunPerProvider) {
   EXPECT_EQ(h.prometheus.run_calls(), before + 1);
   EXPECT_EQ(h.prometheus.query_count(), queries + 3 * 4);  // 3 rollouts x 2 sides x 2 queries
   for (const std::string& name : names) EXPECT_EQ(h.Current(name).status().ticks(), 1);
+  EXPECT_EQ(h.store.transaction_count(), created + 4);  // the three ticks in one batch
+}
+
+TEST(RolloutEngineTest, GetReturnsTheNewestEventsOldestFirst) {
+  EngineHarness h;
+  const std::string name = *h.Start(TestRolloutSpec());
+  h.RunToEnd(name);
+  const std::vector<v1::RolloutEvent> all = h.Events(name);
+  ASSERT_GT(all.size(), 5u);
+  v1::GetRolloutRequest get;
+  get.set_name(name);
+  get.set_event_limit(3);
+  const absl::StatusOr<v1::GetRolloutResponse> got = h.engine->Get(get);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->events_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got->events(i).sequence(), all[all.size() - 3 + i].sequence());
+  }
+  get.set_event_limit(0);
+  EXPECT_EQ(h.engine->Get(get)->events_size(), 0);
 }
 
 TEST(RolloutEngineTest, ReadsStayAvailableWhileTheRunnerTicks) {
