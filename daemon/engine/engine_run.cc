@@ -114,7 +114,7 @@ absl::Time RolloutEngine::RunDue() {
     }
     next = std::min(next, due);
   }
-  return next;
+  return next <= now ? next : std::max(next, now + options_.pass_spacing);
 }
 
 void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,

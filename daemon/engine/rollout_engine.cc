@@ -35,11 +35,12 @@ absl::Status CheckProviders(const v1::RolloutSpec& spec, const ProviderLookup& p
 }  // namespace
 
 RolloutEngine::RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
-                             RouterFactory routers)
+                             RouterFactory routers, const EngineOptions& options)
     : clock_(clock),
       store_(store),
       providers_(std::move(providers)),
-      routers_(std::move(routers)) {}
+      routers_(std::move(routers)),
+      options_(options) {}
 
 absl::StatusOr<v1::CreateRolloutResponse> RolloutEngine::Create(
     const v1::CreateRolloutRequest& request, const Caller& caller) {

@@ -33,10 +33,19 @@ using ProviderLookup = std::function<metrics::MetricProvider*(const std::string&
 // A router for the rollout's target.
 using RouterFactory = std::function<absl::StatusOr<mesh::TrafficRouterPtr>(const v1::Rollout&)>;
 
+struct EngineOptions {
+  // RunDue returns no earlier than this after its pass began (unless more is
+  // due already), so the ticks that fall due meanwhile share the next pass
+  // and its batch commits instead of costing a sync to disk each. Ticks then
+  // run up to this late; their windows do not move. Zero: every action at
+  // its time (tests, backtests).
+  absl::Duration pass_spacing = absl::ZeroDuration();
+};
+
 class RolloutEngine final : public RolloutController {
  public:
   RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
-                RouterFactory routers);
+                RouterFactory routers, const EngineOptions& options = {});
 
   absl::StatusOr<v1::CreateRolloutResponse> Create(const v1::CreateRolloutRequest& request,
                                                    const Caller& caller) override;
@@ -61,7 +70,8 @@ class RolloutEngine final : public RolloutController {
   // Performs every preflight, tick, traffic change and timer due at
   // clock.Now(): the queries of all due rollouts go out as ONE
   // MetricProvider::Run per provider. Returns when the next one is due (a
-  // time not after now when more is already due).
+  // time not after now when more is already due), at the earliest
+  // options.pass_spacing after now.
   absl::Time RunDue();
   // At start, before RunDue: loads every unfinished rollout, rebuilds its
   // analysis and reconciles its traffic to the stored intent. A rollout that
@@ -129,6 +139,7 @@ class RolloutEngine final : public RolloutController {
   store::StateStore& store_;
   const ProviderLookup providers_;
   const RouterFactory routers_;
+  const EngineOptions options_;
 
   absl::Mutex create_mutex_;  // serializes creations and retries (target checks)
   absl::Mutex mutex_;

@@ -52,7 +52,7 @@ class EngineHarness {
         [this](const std::string& name) -> metrics::MetricProvider* {
           return name == "prometheus" ? &prometheus : nullptr;
         },
-        [this](const v1::Rollout& rollout) { return mesh.MakeRouter(rollout); });
+        [this](const v1::Rollout& rollout) { return mesh.MakeRouter(rollout); }, options);
   }
 
   absl::StatusOr<std::string> Start(const v1::RolloutSpec& spec,
@@ -112,8 +112,9 @@ class EngineHarness {
   }
 
   FakeClock clock;
-  store::StateStorePtr durable;  // the data
-  CrashingStateStore store;      // what the engine uses: `durable` behind a crash switch
+  engine::EngineOptions options;  // for the engines MakeEngine makes from then on
+  store::StateStorePtr durable;   // the data
+  CrashingStateStore store;       // what the engine uses: `durable` behind a crash switch
   FakeMesh mesh;
   FakeMetricProvider prometheus;
   std::unique_ptr<engine::RolloutEngine> engine;
