@@ -123,8 +123,9 @@ absl::StatusOr<metrics::QueryResult> Answer(const metrics::Query& q) {
   const std::string key = absl::StrReplaceAll(q.expression, {{"_events", ""}, {"_total", ""}});
   const uint64_t h =
       Mix(std::hash<std::string>()(key) ^ static_cast<uint64_t>(absl::ToUnixSeconds(q.end)));
-  if (!events && !total)
+  if (!events && !total) {
     return testing::VectorResult({100.0 + static_cast<double>(h % 1000) / 100.0}, q.end);
+  }
   const int64_t requests = 950 + static_cast<int64_t>(h % 100);
   if (total) return testing::VectorResult({static_cast<double>(requests)}, q.end);
   std::mt19937_64 random(h);

@@ -116,6 +116,7 @@ CanaryTraffic FleetTraffic() {
 
 std::vector<std::string> StartAll(EngineHarness& h, const std::vector<v1::RolloutSpec>& specs) {
   std::vector<std::string> names;
+  names.reserve(specs.size());
   for (const v1::RolloutSpec& spec : specs) names.push_back(*h.Start(spec));
   return names;
 }
@@ -133,9 +134,11 @@ void CheckRestarts(Storage storage, const CanaryTraffic& traffic,
   const std::vector<std::string> reference_names = StartAll(reference, specs);
   const int64_t created = reference.store.commit_count();
   std::vector<Outcome> expected;
+  expected.reserve(reference_names.size());
   for (const std::string& name : reference_names) reference.RunToEnd(name);
   for (const std::string& name : reference_names) expected.push_back(Observe(reference, name));
   std::vector<v1::Phase> ended;
+  ended.reserve(expected.size());
   for (const Outcome& outcome : expected) ended.push_back(outcome.phase);
   ASSERT_EQ(ended, phases);
   // Each pass batches its rollouts' commits.

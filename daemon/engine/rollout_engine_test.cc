@@ -469,6 +469,7 @@ TEST(RolloutEngineTest, ReadsStayAvailableWhileTheRunnerTicks) {
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0};
   std::vector<std::thread> readers;
+  readers.reserve(2);
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
       v1::GetRolloutRequest get;

@@ -91,7 +91,7 @@ class EngineHarness {
     const absl::Time end = clock.Now() + limit;
     for (int i = 0; i < 200'000; ++i) {
       const absl::Time next = engine->RunDue();
-      const v1::Rollout rollout = Current(name);
+      v1::Rollout rollout = Current(name);
       if (done(rollout) || next > end) return rollout;
       clock.AdvanceTo(next);
     }
