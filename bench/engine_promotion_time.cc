@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -112,13 +113,13 @@ int Main(int argc, char** argv) {
   for (const double rate : {1.0, 10.0, 100.0, 1000.0}) {
     std::vector<absl::Duration> promoted;
     int paused = 0, rolled_back = 0;
-    std::string example;  // why the first run that did not promote stopped
+    std::map<std::string, int> stops;  // why the runs that did not promote stopped
     for (int seed = 0; seed < runs; ++seed) {
       const Run run = RunOnce(*spec, rate, static_cast<uint32_t>(seed));
       if (run.phase == v1::PHASE_SUCCEEDED) promoted.push_back(run.took);
       paused += run.phase == v1::PHASE_PAUSED;
       rolled_back += run.phase == v1::PHASE_ROLLED_BACK;
-      if (run.phase != v1::PHASE_SUCCEEDED && example.empty()) example = run.reason;
+      if (run.phase != v1::PHASE_SUCCEEDED) ++stops[run.reason];
     }
     std::sort(promoted.begin(), promoted.end());
     const auto at = [&promoted](double q) {
@@ -127,7 +128,9 @@ int Main(int argc, char** argv) {
     };
     std::printf("| %.0f | %d | %zu | %s | %s | %d | %d |\n", rate, runs, promoted.size(),
                 at(0.5).c_str(), at(0.9).c_str(), paused, rolled_back);
-    if (!example.empty()) std::fprintf(stderr, "%.0f/s: %s\n", rate, example.c_str());
+    for (const auto& [reason, count] : stops) {
+      std::fprintf(stderr, "%.0f/s: %d x %s\n", rate, count, reason.c_str());
+    }
   }
   return 0;
 }

@@ -43,7 +43,12 @@ bool HasData(const metrics::QueryResult& result) {
 }  // namespace
 
 struct RolloutEngine::DueWork {
-  enum class Kind { kPreflight, kTick };
+  enum class Kind {
+    kAct,       // retry an intent the router has not applied yet
+    kDeadline,  // the progress deadline passed
+    kPreflight,
+    kTick,
+  };
   RuntimePtr runtime;
   Kind kind;
   int32_t attempt;
@@ -52,6 +57,37 @@ struct RolloutEngine::DueWork {
   std::vector<absl::StatusOr<metrics::QueryResult>> results;
 };
 
+// A transition of one rollout waiting for its pass's batch commit.
+struct RolloutEngine::Staged {
+  RolloutRuntime* runtime;
+  Transition transition;
+  std::optional<v1::Tick> tick;
+};
+
+// Holds the op locks of the rollouts a pass works on. RunDue is the only
+// caller that holds more than one, and always takes them in the order of
+// the runtimes' addresses.
+class RolloutEngine::PassLocks {
+ public:
+  PassLocks() = default;
+  PassLocks(const PassLocks&) = delete;
+  PassLocks& operator=(const PassLocks&) = delete;
+  ~PassLocks() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();
+  }
+  void Add(absl::Mutex& mutex) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mutex.Lock();
+    held_.push_back(&mutex);
+  }
+
+ private:
+  std::vector<absl::Mutex*> held_;
+};
+
+// A pass: collect what is due (starting pending rollouts in one batch), run
+// every due query with one MetricProvider::Run per provider, then decide and
+// act under the rollouts' locks (ApplyDue). At most three syncs to disk per
+// pass, however many rollouts tick in it.
 absl::Time RolloutEngine::RunDue() {
   const absl::Time now = clock_.Now();
   std::vector<RuntimePtr> runtimes;
@@ -59,10 +95,86 @@ absl::Time RolloutEngine::RunDue() {
     absl::MutexLock lock(&mutex_);
     for (const auto& [name, r] : active_) runtimes.push_back(r);
   }
+  std::vector<RuntimePtr> pending;
   std::vector<DueWork> work;
-  for (const RuntimePtr& r : runtimes) Collect(r, now, work);
+  for (const RuntimePtr& r : runtimes) Collect(r, now, pending, work);
+  StartPending(pending, now, work);
+  RunQueries(work);
+  ApplyDue(work, now);
 
-  // Every due query of every rollout: one Run per provider.
+  absl::Time next = absl::InfiniteFuture();
+  for (const RuntimePtr& r : runtimes) {
+    absl::MutexLock op(&r->op);
+    const absl::Time due = NextDue(*r, now);
+    if (due == absl::InfiniteFuture() && IsFinal(r->rollout.status().phase())) {
+      absl::MutexLock lock(&mutex_);
+      if (const auto it = active_.find(r->rollout.name()); it != active_.end() && it->second == r) {
+        active_.erase(it);
+      }
+    }
+    next = std::min(next, due);
+  }
+  return next <= now ? next : std::max(next, now + options_.pass_spacing);
+}
+
+void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
+                            std::vector<RuntimePtr>& pending, std::vector<DueWork>& work) {
+  RolloutRuntime& r = *runtime;
+  absl::MutexLock op(&r.op);
+  if (r.stale) {
+    absl::StatusOr<v1::Rollout> reloaded = ReloadRuntime(r, store_);
+    if (!reloaded.ok()) return;
+    Publish(r, *reloaded);
+  }
+  const v1::RolloutStatus& s = r.rollout.status();
+  if (s.phase() == v1::PHASE_PENDING) {
+    pending.push_back(runtime);
+    return;
+  }
+  if (s.phase() == v1::PHASE_INITIALIZING) {
+    if (now >= r.retry_at) {
+      work.push_back(
+          {runtime, DueWork::Kind::kPreflight, s.attempt(), now, r.queries->QueriesAt(now), {}});
+    }
+    return;
+  }
+  if (s.phase() == v1::PHASE_PROGRESSING && s.has_deadline_time() &&
+      FromProto(s.deadline_time()) <= now) {
+    work.push_back({runtime, DueWork::Kind::kDeadline, s.attempt(), now, {}, {}});
+    return;
+  }
+  const absl::Time tick_end = FromProto(s.last_tick_time()) + r.plan.tick_interval;
+  if (Ticking(s.phase()) && tick_end <= now) {
+    work.push_back(
+        {runtime, DueWork::Kind::kTick, s.attempt(), tick_end, r.queries->QueriesAt(tick_end), {}});
+  } else if (!s.intent_applied() && Acting(s.phase()) && now >= r.retry_at) {
+    work.push_back({runtime, DueWork::Kind::kAct, s.attempt(), now, {}, {}});
+  }
+}
+
+void RolloutEngine::StartPending(std::vector<RuntimePtr>& pending, absl::Time now,
+                                 std::vector<DueWork>& work) {
+  if (pending.empty()) return;
+  std::sort(pending.begin(), pending.end(), std::less<>());  // the lock order
+  PassLocks locks;
+  std::vector<Staged> starts;
+  for (const RuntimePtr& r : pending) {
+    locks.Add(r->op);
+    if (!r->stale && r->rollout.status().phase() == v1::PHASE_PENDING) {
+      starts.push_back({r.get(), StartPreflight(r->rollout, now), std::nullopt});
+    }
+  }
+  CommitStaged(starts);
+  for (const RuntimePtr& r : pending) {
+    const v1::RolloutStatus& s = r->rollout.status();
+    if (!r->stale && s.phase() == v1::PHASE_INITIALIZING && now >= r->retry_at) {
+      work.push_back(
+          {r, DueWork::Kind::kPreflight, s.attempt(), now, r->queries->QueriesAt(now), {}});
+    }
+  }
+}
+
+void RolloutEngine::RunQueries(std::vector<DueWork>& work) {
   std::map<std::string, std::vector<std::pair<size_t, size_t>>> routes;
   std::map<std::string, std::vector<metrics::Query>> batches;
   for (size_t i = 0; i < work.size(); ++i) {
@@ -85,75 +197,86 @@ absl::Time RolloutEngine::RunDue() {
               : absl::UnavailableError(absl::StrCat("no answer from provider \"", provider, "\""));
     }
   }
+}
 
-  for (DueWork& w : work) {
-    RolloutRuntime& r = *w.runtime;
-    absl::MutexLock op(&r.op);
-    if (r.stale || r.rollout.status().attempt() != w.attempt) continue;
-    if (w.kind == DueWork::Kind::kPreflight) {
-      FinishPreflight(r, w);
-    } else {
-      FinishTick(r, w);
+// Write-ahead across the pass: every decision, with the intent it sets, is
+// committed in one batch before any router is called; the routers' outcomes
+// go in a second batch. The rollouts' locks are held throughout, so an
+// operator's call on one of them waits for the pass, and never interleaves
+// between an intent and its router call.
+void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
+  std::sort(work.begin(), work.end(), [](const DueWork& a, const DueWork& b) {
+    return std::less<>()(a.runtime.get(), b.runtime.get());
+  });
+  PassLocks locks;
+  for (const DueWork& w : work) locks.Add(w.runtime->op);
+
+  std::vector<Staged> decisions;
+  std::vector<bool> decided_action(work.size(), false);
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (std::optional<Staged> staged = Decide(work[i], now)) {
+      decided_action[i] = staged->transition.action != RouterAction::kNone;
+      decisions.push_back(*std::move(staged));
     }
   }
+  CommitStaged(decisions);
 
-  absl::Time next = absl::InfiniteFuture();
-  for (const RuntimePtr& r : runtimes) {
-    absl::MutexLock op(&r->op);
-    const absl::Time due = NextDue(*r, now);
-    if (due == absl::InfiniteFuture() && IsFinal(r->rollout.status().phase())) {
-      absl::MutexLock lock(&mutex_);
-      if (const auto it = active_.find(r->rollout.name()); it != active_.end() && it->second == r) {
-        active_.erase(it);
+  std::vector<Staged> outcomes;
+  for (size_t i = 0; i < work.size(); ++i) {
+    RolloutRuntime& r = *work[i].runtime;
+    const v1::RolloutStatus& s = r.rollout.status();
+    const bool retry = !s.intent_applied() && Acting(s.phase()) && now >= r.retry_at;
+    if (r.stale || !(decided_action[i] || retry)) continue;
+    absl::Status ignored;  // the outcome is stored
+    if (std::optional<Transition> t = Perform(r, /*fresh_router=*/false, &ignored)) {
+      outcomes.push_back({&r, *std::move(t), std::nullopt});
+    }
+  }
+  CommitStaged(outcomes);
+}
+
+std::optional<RolloutEngine::Staged> RolloutEngine::Decide(DueWork& w, absl::Time now) {
+  RolloutRuntime& r = *w.runtime;
+  if (r.stale || r.rollout.status().attempt() != w.attempt) return std::nullopt;
+  const v1::RolloutStatus& s = r.rollout.status();
+  switch (w.kind) {
+    case DueWork::Kind::kAct:
+      return std::nullopt;
+    case DueWork::Kind::kDeadline:
+      if (s.phase() != v1::PHASE_PROGRESSING || !s.has_deadline_time() ||
+          FromProto(s.deadline_time()) > now) {
+        return std::nullopt;
       }
-    }
-    next = std::min(next, due);
+      return Staged{&r, DeadlineExceeded(r.rollout, r.plan, now), std::nullopt};
+    case DueWork::Kind::kPreflight:
+      return FinishPreflight(r, w);
+    case DueWork::Kind::kTick:
+      return FinishTick(r, w);
   }
-  return next;
+  return std::nullopt;
 }
 
-void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now, std::vector<DueWork>& work) {
-  RolloutRuntime& r = *runtime;
-  absl::MutexLock op(&r.op);
-  if (r.stale) {
-    absl::StatusOr<v1::Rollout> reloaded = ReloadRuntime(r, store_);
-    if (!reloaded.ok()) return;
-    Publish(r, *reloaded);
+void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
+  if (staged.empty()) return;
+  std::vector<store::Mutation> mutations;
+  mutations.reserve(staged.size());
+  for (Staged& s : staged) {
+    mutations.push_back(
+        {std::move(s.transition.rollout), std::move(s.transition.events), std::move(s.tick)});
   }
-  // Every commit replaces r.rollout (and so its status object): read afresh.
-  const auto s = [&r] { return &r.rollout.status(); };
-  if (!s()->intent_applied() && Acting(s()->phase()) && now >= r.retry_at) {
-    (void)Act(r, /*fresh_router=*/false);  // the outcome is stored and published
-  }
-  if (r.stale) return;
-  if (s()->phase() == v1::PHASE_PENDING) {
-    if (!Execute(r, StartPreflight(r.rollout, now)).ok()) return;
-  }
-  if (s()->phase() == v1::PHASE_INITIALIZING) {
-    if (now >= r.retry_at) {
-      work.push_back(
-          {runtime, DueWork::Kind::kPreflight, s()->attempt(), now, r.queries->QueriesAt(now), {}});
+  absl::StatusOr<std::vector<int64_t>> sequences = store_.CommitBatch(mutations);
+  for (size_t i = 0; i < staged.size(); ++i) {
+    if (!sequences.ok()) {  // nothing stored: the analysis may hold a tick the store lacks
+      staged[i].runtime->stale = true;
+      continue;
     }
-    return;
-  }
-  if (s()->phase() == v1::PHASE_PROGRESSING && s()->has_deadline_time() &&
-      FromProto(s()->deadline_time()) <= now) {
-    (void)Execute(r, DeadlineExceeded(r.rollout, r.plan, now));
-    return;
-  }
-  const absl::Time tick_end = FromProto(s()->last_tick_time()) + r.plan.tick_interval;
-  if (Ticking(s()->phase()) && tick_end <= now) {
-    work.push_back({runtime,
-                    DueWork::Kind::kTick,
-                    s()->attempt(),
-                    tick_end,
-                    r.queries->QueriesAt(tick_end),
-                    {}});
+    mutations[i].rollout.mutable_status()->set_event_sequence((*sequences)[i]);
+    Publish(*staged[i].runtime, std::move(mutations[i].rollout));
   }
 }
 
-void RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
-  if (r.rollout.status().phase() != v1::PHASE_INITIALIZING) return;
+std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
+  if (r.rollout.status().phase() != v1::PHASE_INITIALIZING) return std::nullopt;
   const absl::Time now = clock_.Now();
   absl::Status problem;
   absl::StatusOr<mesh::TrafficRouterPtr> router = routers_(r.rollout);
@@ -177,19 +300,18 @@ void RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
           absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
     }
   }
-  if (problem.ok()) {
-    (void)Execute(r, PreflightPassed(r.rollout, r.plan, now));
-  } else if (Transient(problem) && ++r.preflight_failures <= r.plan.query_error_limit) {
+  if (problem.ok()) return Staged{&r, PreflightPassed(r.rollout, r.plan, now), std::nullopt};
+  if (Transient(problem) && ++r.preflight_failures <= r.plan.query_error_limit) {
     r.retry_at = now + r.plan.tick_interval;
-  } else {
-    (void)Execute(r, PreflightFailed(r.rollout, problem.ToString(), now));
+    return std::nullopt;
   }
+  return Staged{&r, PreflightFailed(r.rollout, problem.ToString(), now), std::nullopt};
 }
 
-void RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
+std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
   const v1::RolloutStatus& s = r.rollout.status();
   if (!Ticking(s.phase()) || FromProto(s.last_tick_time()) + r.plan.tick_interval != w.tick_end) {
-    return;  // an operator's call changed the rollout while its queries ran
+    return std::nullopt;  // an operator's call changed the rollout while its queries ran
   }
   const std::vector<spec::MetricTickResult> results = r.queries->Assemble(w.queries, w.results);
   const std::vector<v1::MetricPolicyState> previous(s.metric_policies().begin(),
@@ -206,7 +328,7 @@ void RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
                       .holding = std::move(e.holding),
                       .failure = e.failure,
                       .failure_reason = std::move(e.failure_reason)};
-  (void)Execute(r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick));
+  return Staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick)};
 }
 
 absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {
@@ -244,19 +366,23 @@ absl::StatusOr<mesh::TrafficSplit> RolloutEngine::CallRouter(RolloutRuntime& r, 
   }
 }
 
-absl::Status RolloutEngine::Act(RolloutRuntime& r, bool fresh_router) {
-  if (r.rollout.status().intent_applied()) return absl::OkStatus();
+std::optional<Transition> RolloutEngine::Perform(RolloutRuntime& r, bool fresh_router,
+                                                 absl::Status* outcome) {
+  if (r.rollout.status().intent_applied()) return std::nullopt;
   const absl::Time now = clock_.Now();
-  if (r.plan.dry_run) {
-    Transition t = ActionDone(r.rollout, "dry run: traffic not moved", now);
-    return Commit(r, t, std::nullopt);
-  }
+  if (r.plan.dry_run) return ActionDone(r.rollout, "dry run: traffic not moved", now);
   absl::StatusOr<mesh::TrafficSplit> split = CallRouter(r, fresh_router);
   r.retry_at = split.ok() ? absl::InfinitePast() : now + r.plan.tick_interval;
-  Transition t =
-      split.ok() ? ActionDone(r.rollout, "", now) : ActionFailed(r.rollout, split.status(), now);
-  if (absl::Status s = Commit(r, t, std::nullopt); !s.ok()) return s;
-  return split.status();
+  *outcome = split.status();
+  return split.ok() ? ActionDone(r.rollout, "", now) : ActionFailed(r.rollout, split.status(), now);
+}
+
+absl::Status RolloutEngine::Act(RolloutRuntime& r, bool fresh_router) {
+  absl::Status outcome;
+  std::optional<Transition> t = Perform(r, fresh_router, &outcome);
+  if (!t.has_value()) return absl::OkStatus();
+  if (absl::Status s = Commit(r, *t, std::nullopt); !s.ok()) return s;
+  return outcome;
 }
 
 absl::Status RolloutEngine::Recover() {

@@ -1,7 +1,6 @@
 #include "daemon/engine/rollout_engine.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -36,11 +35,12 @@ absl::Status CheckProviders(const v1::RolloutSpec& spec, const ProviderLookup& p
 }  // namespace
 
 RolloutEngine::RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
-                             RouterFactory routers)
+                             RouterFactory routers, const EngineOptions& options)
     : clock_(clock),
       store_(store),
       providers_(std::move(providers)),
-      routers_(std::move(routers)) {}
+      routers_(std::move(routers)),
+      options_(options) {}
 
 absl::StatusOr<v1::CreateRolloutResponse> RolloutEngine::Create(
     const v1::CreateRolloutRequest& request, const Caller& caller) {
@@ -180,10 +180,9 @@ absl::StatusOr<v1::GetRolloutResponse> RolloutEngine::Get(const v1::GetRolloutRe
   }
   if (request.event_limit() > 0) {
     absl::StatusOr<std::vector<v1::RolloutEvent>> events =
-        store_.ListEvents(request.name(), 0, std::numeric_limits<int>::max());
+        store_.ListRecentEvents(request.name(), request.event_limit());
     if (!events.ok()) return events.status();
-    const size_t keep = std::min<size_t>(events->size(), request.event_limit());
-    response.mutable_events()->Assign(events->end() - keep, events->end());
+    response.mutable_events()->Assign(events->rbegin(), events->rend());  // oldest first
   }
   return response;
 }
@@ -302,9 +301,9 @@ absl::Status RolloutEngine::Execute(RolloutRuntime& r, Transition t, std::option
   return Act(r, fresh_router);
 }
 
-void RolloutEngine::Publish(RolloutRuntime& r, const v1::Rollout& rollout) {
+void RolloutEngine::Publish(RolloutRuntime& r, v1::Rollout rollout) {
   absl::MutexLock lock(&mutex_);
-  r.rollout = rollout;
+  r.rollout = std::move(rollout);
   ++commits_;
   changed_.SignalAll();
 }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,19 @@ using ProviderLookup = std::function<metrics::MetricProvider*(const std::string&
 // A router for the rollout's target.
 using RouterFactory = std::function<absl::StatusOr<mesh::TrafficRouterPtr>(const v1::Rollout&)>;
 
+struct EngineOptions {
+  // RunDue returns no earlier than this after its pass began (unless more is
+  // due already), so the ticks that fall due meanwhile share the next pass
+  // and its batch commits instead of costing a sync to disk each. Ticks then
+  // run up to this late; their windows do not move. Zero: every action at
+  // its time (tests, backtests).
+  absl::Duration pass_spacing = absl::ZeroDuration();
+};
+
 class RolloutEngine final : public RolloutController {
  public:
   RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
-                RouterFactory routers);
+                RouterFactory routers, const EngineOptions& options = {});
 
   absl::StatusOr<v1::CreateRolloutResponse> Create(const v1::CreateRolloutRequest& request,
                                                    const Caller& caller) override;
@@ -60,7 +70,8 @@ class RolloutEngine final : public RolloutController {
   // Performs every preflight, tick, traffic change and timer due at
   // clock.Now(): the queries of all due rollouts go out as ONE
   // MetricProvider::Run per provider. Returns when the next one is due (a
-  // time not after now when more is already due).
+  // time not after now when more is already due), at the earliest
+  // options.pass_spacing after now.
   absl::Time RunDue();
   // At start, before RunDue: loads every unfinished rollout, rebuilds its
   // analysis and reconciles its traffic to the stored intent. A rollout that
@@ -72,6 +83,8 @@ class RolloutEngine final : public RolloutController {
  private:
   using RuntimePtr = std::shared_ptr<RolloutRuntime>;
   struct DueWork;
+  struct Staged;
+  class PassLocks;
 
   absl::StatusOr<v1::Rollout> Operate(const std::string& name, OperatorVerb verb,
                                       const std::string& reason, const Caller& caller);
@@ -92,23 +105,41 @@ class RolloutEngine final : public RolloutController {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   // Asks the router for the stored, not yet applied intent, and stores the outcome.
   absl::Status Act(RolloutRuntime& r, bool fresh_router) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // Asks the router for the stored, not yet applied intent; the transition
+  // recording the outcome, to be committed by the caller (nullopt when the
+  // intent is applied already). `outcome` is the router's status.
+  std::optional<Transition> Perform(RolloutRuntime& r, bool fresh_router, absl::Status* outcome)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   absl::StatusOr<mesh::TrafficSplit> CallRouter(RolloutRuntime& r, bool fresh_router)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
 
-  // RunDue's phases: collect what is due, query, apply.
-  void Collect(const RuntimePtr& r, absl::Time now, std::vector<DueWork>& work);
-  void FinishPreflight(RolloutRuntime& r, DueWork& work) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
-  void FinishTick(RolloutRuntime& r, DueWork& work) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // RunDue's phases: collect what is due, start the pending rollouts, query,
+  // then decide and act (write-ahead, one batch commit per step).
+  void Collect(const RuntimePtr& r, absl::Time now, std::vector<RuntimePtr>& pending,
+               std::vector<DueWork>& work);
+  void StartPending(std::vector<RuntimePtr>& pending, absl::Time now, std::vector<DueWork>& work);
+  void RunQueries(std::vector<DueWork>& work);
+  void ApplyDue(std::vector<DueWork>& work, absl::Time now);
+  // The transition a due item leads to (nullopt: none, or it is no longer due).
+  std::optional<Staged> Decide(DueWork& work, absl::Time now);
+  std::optional<Staged> FinishPreflight(RolloutRuntime& r, DueWork& work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  std::optional<Staged> FinishTick(RolloutRuntime& r, DueWork& work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // Commits every staged transition in one batch and publishes them; when the
+  // batch fails nothing is stored and their rollouts are marked stale.
+  void CommitStaged(std::vector<Staged>& staged);
   absl::Time NextDue(RolloutRuntime& r, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   void Reconcile(RolloutRuntime& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
 
-  void Publish(RolloutRuntime& r, const v1::Rollout& rollout);
+  void Publish(RolloutRuntime& r, v1::Rollout rollout);
   void NotifyWork();
 
   Clock& clock_;
   store::StateStore& store_;
   const ProviderLookup providers_;
   const RouterFactory routers_;
+  const EngineOptions options_;
 
   absl::Mutex create_mutex_;  // serializes creations and retries (target checks)
   absl::Mutex mutex_;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "daemon/engine/proto_time.h"
 #include "daemon/testing/engine_harness.h"
 
 namespace kanarya::engine {
@@ -390,7 +391,12 @@ TEST(RolloutEngineTest, EveryDueQueryOfEveryRolloutGoesOutInOneRunPerProvider) {
     spec.mutable_target()->set_virtual_service(vs);
     names.push_back(*h.Start(spec));
   }
+  const int64_t created = h.store.transaction_count();
   h.engine->RunDue();  // the preflights
+  // One batch starts the three, one stores their first steps, one the
+  // routers' outcomes.
+  EXPECT_EQ(h.store.transaction_count(), created + 3);
+  EXPECT_EQ(h.mesh.Split("ratings"), (mesh::TrafficSplit{90, 10}));
   const int before = h.prometheus.run_calls();
   const int queries = h.prometheus.query_count();
   h.clock.Advance(absl::Seconds(10));
@@ -398,6 +404,63 @@ TEST(RolloutEngineTest, EveryDueQueryOfEveryRolloutGoesOutInOneRunPerProvider) {
   EXPECT_EQ(h.prometheus.run_calls(), before + 1);
   EXPECT_EQ(h.prometheus.query_count(), queries + 3 * 4);  // 3 rollouts x 2 sides x 2 queries
   for (const std::string& name : names) EXPECT_EQ(h.Current(name).status().ticks(), 1);
+  EXPECT_EQ(h.store.transaction_count(), created + 4);  // the three ticks in one batch
+}
+
+TEST(RolloutEngineTest, PassSpacingGathersTicksDueMeanwhileWithoutMovingTheirWindows) {
+  EngineHarness h;
+  h.options.pass_spacing = absl::Seconds(8);
+  h.engine = h.MakeEngine();
+  v1::RolloutSpec reviews = TestRolloutSpec();
+  reviews.mutable_steps()->mutable_min_step_duration()->set_seconds(600);  // ticking throughout
+  v1::RolloutSpec ratings = reviews;
+  ratings.mutable_target()->set_virtual_service("ratings");
+  const std::string reviews_name = *h.Start(reviews);
+  const absl::Time start = h.clock.Now();
+  EXPECT_EQ(h.engine->RunDue(), start + absl::Seconds(10));  // the first tick, past the spacing
+  h.clock.Advance(absl::Seconds(3));
+  const std::string ratings_name = *h.Start(ratings);
+  EXPECT_EQ(h.engine->RunDue(), start + absl::Seconds(11));  // 3 s + the spacing
+  // From here on the two tick 3 s apart: each pass waits 8 s, so ticks that
+  // fall due meanwhile go in the same pass.
+  int passes = 0;
+  for (absl::Time next = start + absl::Seconds(11); next < start + absl::Minutes(3); ++passes) {
+    h.clock.AdvanceTo(next);
+    const absl::Time pass = h.clock.Now();
+    next = h.engine->RunDue();
+    EXPECT_GE(next, pass + absl::Seconds(8));
+  }
+  // 18 ticks each in 3 minutes, in far fewer than the 36 passes of
+  // unspaced ticks; every tick still covers the next 10 s window.
+  EXPECT_LE(passes, 24);
+  for (const auto& [name, first_end] : {std::pair{reviews_name, start + absl::Seconds(10)},
+                                        std::pair{ratings_name, start + absl::Seconds(13)}}) {
+    const std::vector<v1::Tick> ticks = h.Ticks(name);
+    ASSERT_GE(ticks.size(), 16u) << name;
+    for (size_t i = 0; i < ticks.size(); ++i) {
+      EXPECT_EQ(FromProto(ticks[i].time()), first_end + absl::Seconds(10 * static_cast<int>(i)))
+          << name << " tick " << i;
+    }
+  }
+}
+
+TEST(RolloutEngineTest, GetReturnsTheNewestEventsOldestFirst) {
+  EngineHarness h;
+  const std::string name = *h.Start(TestRolloutSpec());
+  h.RunToEnd(name);
+  const std::vector<v1::RolloutEvent> all = h.Events(name);
+  ASSERT_GT(all.size(), 5u);
+  v1::GetRolloutRequest get;
+  get.set_name(name);
+  get.set_event_limit(3);
+  const absl::StatusOr<v1::GetRolloutResponse> got = h.engine->Get(get);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->events_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got->events(i).sequence(), all[all.size() - 3 + i].sequence());
+  }
+  get.set_event_limit(0);
+  EXPECT_EQ(h.engine->Get(get)->events_size(), 0);
 }
 
 TEST(RolloutEngineTest, ReadsStayAvailableWhileTheRunnerTicks) {
@@ -406,6 +469,7 @@ TEST(RolloutEngineTest, ReadsStayAvailableWhileTheRunnerTicks) {
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0};
   std::vector<std::thread> readers;
+  readers.reserve(2);
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
       v1::GetRolloutRequest get;

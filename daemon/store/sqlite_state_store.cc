@@ -33,6 +33,8 @@ constexpr char kInsertTick[] =
 constexpr char kSelectEvents[] =
     "SELECT sequence, event FROM events WHERE rollout = ?1 AND sequence > ?2 "
     "ORDER BY sequence LIMIT ?3";
+constexpr char kSelectRecentEvents[] =
+    "SELECT sequence, event FROM events WHERE rollout = ?1 ORDER BY sequence DESC LIMIT ?2";
 constexpr char kSelectTicks[] =
     "SELECT seq, tick FROM ticks WHERE rollout = ?1 AND attempt = ?2 ORDER BY seq";
 
@@ -120,7 +122,12 @@ absl::StatusOr<int64_t> SqliteStateStore::Commit(const Mutation& mutation, bool 
   const std::string& name = mutation.rollout.name();
   if (name.empty()) return absl::InvalidArgumentError("Commit: rollout.name: must not be empty");
   absl::MutexLock lock(&write_mutex_);
-  absl::StatusOr<int64_t> sequence = CommitLocked(mutation, new_rollout);
+  absl::StatusOr<SqliteTransaction> transaction = SqliteTransaction::Begin(*writer_);
+  absl::StatusOr<int64_t> sequence =
+      transaction.ok() ? WriteLocked(mutation, new_rollout) : transaction.status();
+  if (sequence.ok()) {
+    if (absl::Status status = transaction->Commit(); !status.ok()) sequence = status;
+  }
   if (!sequence.ok()) {
     return Annotate(sequence.status(),
                     absl::StrCat("Commit of rollout ", name, " to ", writer_->path()));
@@ -128,11 +135,39 @@ absl::StatusOr<int64_t> SqliteStateStore::Commit(const Mutation& mutation, bool 
   return sequence;
 }
 
-absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation, bool new_rollout) {
-  const v1::Rollout& rollout = mutation.rollout;
+absl::StatusOr<std::vector<int64_t>> SqliteStateStore::CommitBatch(
+    std::span<const Mutation> updates) {
+  for (size_t i = 0; i < updates.size(); ++i) {
+    if (updates[i].rollout.name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CommitBatch: updates[", i, "].rollout.name: must not be empty"));
+    }
+  }
+  std::vector<int64_t> sequences;
+  if (updates.empty()) return sequences;
+  sequences.reserve(updates.size());
+  absl::MutexLock lock(&write_mutex_);
+  const auto failed = [&](const absl::Status& status, size_t i) {
+    return Annotate(status,
+                    absl::StrCat("CommitBatch of ", updates.size(), " updates to ", writer_->path(),
+                                 ": updates[", i, "] (rollout ", updates[i].rollout.name(), ")"));
+  };
   absl::StatusOr<SqliteTransaction> transaction = SqliteTransaction::Begin(*writer_);
-  if (!transaction.ok()) return transaction.status();
+  if (!transaction.ok()) return failed(transaction.status(), 0);
+  for (size_t i = 0; i < updates.size(); ++i) {
+    absl::StatusOr<int64_t> sequence = WriteLocked(updates[i], /*new_rollout=*/false);
+    if (!sequence.ok()) return failed(sequence.status(), i);  // rolled back
+    sequences.push_back(*sequence);
+  }
+  if (absl::Status status = transaction->Commit(); !status.ok()) {
+    return Annotate(
+        status, absl::StrCat("CommitBatch of ", updates.size(), " updates to ", writer_->path()));
+  }
+  return sequences;
+}
 
+absl::StatusOr<int64_t> SqliteStateStore::WriteLocked(const Mutation& mutation, bool new_rollout) {
+  const v1::Rollout& rollout = mutation.rollout;
   // The rollout's newest event so far: kept when no event is appended.
   int64_t event_sequence = 0;
   if (!new_rollout) {
@@ -208,7 +243,6 @@ absl::StatusOr<int64_t> SqliteStateStore::CommitLocked(const Mutation& mutation,
     if (!status.ok()) return status;
   }
 
-  if (absl::Status status = transaction->Commit(); !status.ok()) return status;
   return event_sequence;
 }
 
@@ -262,15 +296,29 @@ absl::StatusOr<bool> SqliteStateStore::RolloutExists(const std::string& name) {
 absl::StatusOr<std::vector<v1::RolloutEvent>> SqliteStateStore::ListEvents(const std::string& name,
                                                                            int64_t after_sequence,
                                                                            int limit) {
-  const std::string operation = absl::StrCat("ListEvents(", name, ")");
+  return SelectEvents(name, kSelectEvents, after_sequence, limit,
+                      absl::StrCat("ListEvents(", name, ")"));
+}
+
+absl::StatusOr<std::vector<v1::RolloutEvent>> SqliteStateStore::ListRecentEvents(
+    const std::string& name, int limit) {
+  return SelectEvents(name, kSelectRecentEvents, std::nullopt, limit,
+                      absl::StrCat("ListRecentEvents(", name, ")"));
+}
+
+absl::StatusOr<std::vector<v1::RolloutEvent>> SqliteStateStore::SelectEvents(
+    const std::string& name, const char* sql, std::optional<int64_t> after_sequence, int limit,
+    const std::string& operation) {
+  const int64_t clamped = std::clamp(limit, 1, kMaxListLimit);
   absl::MutexLock lock(&read_mutex_);
   std::vector<v1::RolloutEvent> events;
   {
-    absl::StatusOr<SqliteStatement*> select = reader_->Cached(kSelectEvents);
+    absl::StatusOr<SqliteStatement*> select = reader_->Cached(sql);
     if (!select.ok()) return Annotate(select.status(), operation);
     ResetOnExit reset(**select);
-    absl::Status status =
-        (*select)->BindAll(name, after_sequence, int64_t{std::clamp(limit, 1, kMaxListLimit)});
+    absl::Status status = after_sequence.has_value()
+                              ? (*select)->BindAll(name, *after_sequence, clamped)
+                              : (*select)->BindAll(name, clamped);
     if (!status.ok()) return Annotate(status, operation);
     for (;;) {
       absl::StatusOr<bool> row = (*select)->Step();

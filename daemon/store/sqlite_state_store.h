@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,12 +45,17 @@ class SqliteStateStore final : public StateStore {
 
   // InvalidArgument for a mutation whose rollout has no name.
   absl::StatusOr<int64_t> Commit(const Mutation& mutation, bool new_rollout) override;
+  // One transaction, so one sync of the WAL however many updates it holds.
+  absl::StatusOr<std::vector<int64_t>> CommitBatch(std::span<const Mutation> updates) override;
   absl::StatusOr<v1::Rollout> GetRollout(const std::string& name) override;
   absl::StatusOr<std::vector<v1::Rollout>> ListRollouts(const RolloutFilter& filter) override;
   // `limit` is clamped to 1..1000.
   absl::StatusOr<std::vector<v1::RolloutEvent>> ListEvents(const std::string& name,
                                                            int64_t after_sequence,
                                                            int limit) override;
+  // `limit` is clamped to 1..1000.
+  absl::StatusOr<std::vector<v1::RolloutEvent>> ListRecentEvents(const std::string& name,
+                                                                 int limit) override;
   absl::StatusOr<std::vector<v1::Tick>> ListTicks(const std::string& name,
                                                   int32_t attempt) override;
 
@@ -57,8 +64,14 @@ class SqliteStateStore final : public StateStore {
                    std::unique_ptr<SqliteConnection> reader)
       : writer_(std::move(writer)), reader_(std::move(reader)) {}
 
-  absl::StatusOr<int64_t> CommitLocked(const Mutation& mutation, bool new_rollout)
+  // Writes one mutation inside the caller's transaction.
+  absl::StatusOr<int64_t> WriteLocked(const Mutation& mutation, bool new_rollout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_);
+  // The events `sql` selects: (name, after_sequence, limit) or (name, limit)
+  // when `after_sequence` is nullopt.
+  absl::StatusOr<std::vector<v1::RolloutEvent>> SelectEvents(
+      const std::string& name, const char* sql, std::optional<int64_t> after_sequence, int limit,
+      const std::string& operation) ABSL_LOCKS_EXCLUDED(read_mutex_);
   absl::StatusOr<bool> RolloutExists(const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mutex_);
 

@@ -1,14 +1,15 @@
 // Durable state of every rollout: the rollout itself, its append-only event
 // log with sequence numbers, and the per-tick observations the analysis saw
 // (so a restarted daemon rebuilds each analysis exactly by replaying them).
-// Every Commit is atomic: after a crash either all of it is stored or none.
-// Implementations are thread-safe.
+// Every Commit, and every CommitBatch as a whole, is atomic: after a crash
+// either all of it is stored or none. Implementations are thread-safe.
 #ifndef KANARYA_DAEMON_STORE_STATE_STORE_H_
 #define KANARYA_DAEMON_STORE_STATE_STORE_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ class StateStore {
   // stored status.event_sequence to the rollout's newest event (the
   // caller's value is ignored); sequence numbers are global across rollouts.
   virtual absl::StatusOr<int64_t> Commit(const Mutation& mutation, bool new_rollout) = 0;
+  // Updates of stored rollouts in one transaction (one sync to disk), applied
+  // in order as that many Commits would be (a rollout may appear twice).
+  // Returns each mutation's last sequence number. When any of them fails
+  // (NotFound, InvalidArgument, I/O) none is stored. An empty batch is a no-op.
+  virtual absl::StatusOr<std::vector<int64_t>> CommitBatch(std::span<const Mutation> updates) = 0;
 
   // NotFound when there is no such rollout.
   virtual absl::StatusOr<v1::Rollout> GetRollout(const std::string& name) = 0;
@@ -60,6 +66,10 @@ class StateStore {
   virtual absl::StatusOr<std::vector<v1::RolloutEvent>> ListEvents(const std::string& name,
                                                                    int64_t after_sequence,
                                                                    int limit) = 0;
+  // The newest `limit` events of one rollout, newest first (a reader that
+  // wants the tail of a long log need not read all of it).
+  virtual absl::StatusOr<std::vector<v1::RolloutEvent>> ListRecentEvents(const std::string& name,
+                                                                         int limit) = 0;
   // The observations of one attempt, in the order they were committed.
   virtual absl::StatusOr<std::vector<v1::Tick>> ListTicks(const std::string& name,
                                                           int32_t attempt) = 0;

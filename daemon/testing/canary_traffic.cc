@@ -1,11 +1,26 @@
 #include "daemon/testing/canary_traffic.h"
 
 #include <random>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace kanarya::testing {
+namespace {
+
+// The value of the query's version="…" label ("" without one).
+std::string VersionOf(absl::string_view expression) {
+  constexpr absl::string_view kLabel = "version=\"";
+  const size_t at = expression.find(kLabel);
+  if (at == absl::string_view::npos) return "";
+  const size_t begin = at + kLabel.size();
+  return std::string(expression.substr(begin, expression.find('"', begin) - begin));
+}
+
+}  // namespace
 
 v1::RolloutSpec TestRolloutSpec() {
   v1::RolloutSpec spec;
@@ -56,18 +71,25 @@ Responder MakeResponder(const CanaryTraffic& traffic) {
   return [traffic](const metrics::Query& query) -> absl::StatusOr<metrics::QueryResult> {
     const absl::Time at = query.end;
     if (absl::Status s = traffic.outage(at); !s.ok()) return s;
-    const bool canary = absl::StrContains(query.expression, "version=\"v2\"");
+    const std::string version = VersionOf(query.expression);
+    const bool canary = version != "v1";
     if (canary && traffic.canary_no_data(at)) return VectorResult({}, at);
     if (absl::StartsWith(query.expression, "latency")) {
       return VectorResult({canary ? traffic.canary_latency : 0.1}, at);
     }
     // One generator per (tick, side): the events and total queries agree.
-    std::seed_seq seed{static_cast<int64_t>(absl::ToUnixSeconds(at)), int64_t{canary}};
+    const auto other = traffic.other_canary_error_rates.find(version);
+    const bool other_version = canary && other != traffic.other_canary_error_rates.end();
+    std::vector<int64_t> seeds = {absl::ToUnixSeconds(at), int64_t{canary}};
+    if (other_version) seeds.push_back(1);  // its own data; v2's stays as it always was
+    std::seed_seq seed(seeds.begin(), seeds.end());
     std::mt19937_64 random(seed);
     const double mean = canary ? traffic.canary_requests(at) : traffic.baseline_requests(at);
     const int64_t total = mean > 0 ? std::poisson_distribution<int64_t>(mean)(random) : 0;
-    const int64_t events = std::binomial_distribution<int64_t>(
-        total, canary ? traffic.canary_error_rate : traffic.baseline_error_rate)(random);
+    const double error_rate = other_version ? other->second
+                              : canary      ? traffic.canary_error_rate
+                                            : traffic.baseline_error_rate;
+    const int64_t events = std::binomial_distribution<int64_t>(total, error_rate)(random);
     const bool wants_events = absl::StartsWith(query.expression, "errors");
     return VectorResult({static_cast<double>(wants_events ? events : total)}, at);
   };

@@ -2,11 +2,13 @@
 // Prometheus behind it. Every answer is a pure function of the query (side,
 // metric, time), so a tick asked twice — after a restart, say — gets the same
 // data, and a run is repeatable. Counts per tick are Poisson requests with
-// binomial errors from a generator seeded by (time, side).
+// binomial errors from a generator seeded by (time, side, version).
 #ifndef KANARYA_DAEMON_TESTING_CANARY_TRAFFIC_H_
 #define KANARYA_DAEMON_TESTING_CANARY_TRAFFIC_H_
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -27,6 +29,10 @@ struct CanaryTraffic {
   std::function<double(absl::Time)> canary_requests = [](absl::Time) { return 2000.0; };
   double baseline_error_rate = 0.01;
   double canary_error_rate = 0.01;
+  // Canaries of other versions than "v2" (a spec whose canary scope has
+  // version "v3", say) with their own error rate, so one engine can run a
+  // good and a bad rollout side by side. The baseline is always "v1".
+  std::map<std::string, double> other_canary_error_rates;
   // Ticks (by their end) whose canary queries return an empty result.
   std::function<bool(absl::Time)> canary_no_data = [](absl::Time) { return false; };
   // Ticks whose queries fail with this status (OK: none).

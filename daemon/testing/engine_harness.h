@@ -1,7 +1,8 @@
 // Test support: a RolloutEngine wired to the doubles (virtual clock,
-// in-memory store, scripted Prometheus, in-memory mesh), and a driver that
-// runs it the way the daemon's loop does, on the virtual clock. Header-only:
-// the tests that include it link kanarya_engine.
+// in-memory store or a given one behind a crash switch, scripted Prometheus,
+// in-memory mesh), a driver that runs it the way the daemon's loop does, on
+// the virtual clock, and a restart. Header-only: the tests that include it
+// link kanarya_engine.
 #ifndef KANARYA_DAEMON_TESTING_ENGINE_HARNESS_H_
 #define KANARYA_DAEMON_TESTING_ENGINE_HARNESS_H_
 
@@ -11,6 +12,7 @@
 
 #include "daemon/engine/rollout_engine.h"
 #include "daemon/testing/canary_traffic.h"
+#include "daemon/testing/crashing_state_store.h"
 #include "daemon/testing/fake_clock.h"
 #include "daemon/testing/fake_metric_provider.h"
 #include "daemon/testing/fake_traffic_router.h"
@@ -20,8 +22,29 @@ namespace kanarya::testing {
 
 class EngineHarness {
  public:
+  // On the in-memory store.
   explicit EngineHarness(const CanaryTraffic& traffic = {})
-      : prometheus(MakeResponder(traffic)), engine(MakeEngine()) {}
+      : EngineHarness(traffic, std::make_unique<MemoryStateStore>()) {}
+  // On `data` (SQLite, say).
+  EngineHarness(const CanaryTraffic& traffic, store::StateStorePtr data)
+      : durable(std::move(data)),
+        store(*durable),
+        prometheus(MakeResponder(traffic)),
+        engine(MakeEngine()) {}
+
+  // The daemon dies and starts again: the engine is destroyed, the store
+  // closed and, when `reopen` is given, the data opened anew through it;
+  // the crash switch is cleared and a new engine made (not yet recovered).
+  void Restart(const std::function<store::StateStorePtr()>& reopen = nullptr) {
+    engine.reset();
+    if (reopen) {
+      durable.reset();
+      durable = reopen();
+      store.Replace(*durable);
+    }
+    store.CrashAfter(std::nullopt);
+    engine = MakeEngine();
+  }
 
   std::unique_ptr<engine::RolloutEngine> MakeEngine() {
     return std::make_unique<engine::RolloutEngine>(
@@ -29,7 +52,7 @@ class EngineHarness {
         [this](const std::string& name) -> metrics::MetricProvider* {
           return name == "prometheus" ? &prometheus : nullptr;
         },
-        [this](const v1::Rollout& rollout) { return mesh.MakeRouter(rollout); });
+        [this](const v1::Rollout& rollout) { return mesh.MakeRouter(rollout); }, options);
   }
 
   absl::StatusOr<std::string> Start(const v1::RolloutSpec& spec,
@@ -48,7 +71,14 @@ class EngineHarness {
   }
 
   std::vector<v1::RolloutEvent> Events(const std::string& name) {
-    return store.ListEvents(name, 0, 1'000'000).value_or(std::vector<v1::RolloutEvent>{});
+    std::vector<v1::RolloutEvent> events;
+    for (int page = 0; page < 1000; ++page) {  // a store returns at most 1000 at a time
+      const int64_t after = events.empty() ? 0 : events.back().sequence();
+      absl::StatusOr<std::vector<v1::RolloutEvent>> more = store.ListEvents(name, after, 1000);
+      if (!more.ok() || more->empty()) break;
+      events.insert(events.end(), more->begin(), more->end());
+    }
+    return events;
   }
   std::vector<v1::Tick> Ticks(const std::string& name, int32_t attempt = 0) {
     return store.ListTicks(name, attempt).value_or(std::vector<v1::Tick>{});
@@ -61,7 +91,7 @@ class EngineHarness {
     const absl::Time end = clock.Now() + limit;
     for (int i = 0; i < 200'000; ++i) {
       const absl::Time next = engine->RunDue();
-      const v1::Rollout rollout = Current(name);
+      v1::Rollout rollout = Current(name);
       if (done(rollout) || next > end) return rollout;
       clock.AdvanceTo(next);
     }
@@ -82,7 +112,9 @@ class EngineHarness {
   }
 
   FakeClock clock;
-  MemoryStateStore store;
+  engine::EngineOptions options;  // for the engines MakeEngine makes from then on
+  store::StateStorePtr durable;   // the data
+  CrashingStateStore store;       // what the engine uses: `durable` behind a crash switch
   FakeMesh mesh;
   FakeMetricProvider prometheus;
   std::unique_ptr<engine::RolloutEngine> engine;

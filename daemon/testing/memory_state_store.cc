@@ -9,29 +9,44 @@ namespace kanarya::testing {
 absl::StatusOr<int64_t> MemoryStateStore::Commit(const store::Mutation& mutation,
                                                  bool new_rollout) {
   absl::MutexLock lock(&mutex_);
-  if (crash_at_ && commits_ >= *crash_at_) {
-    crashed_ = true;
-    return absl::UnavailableError("memory store: crashed (commit refused)");
+  if (absl::Status s = Admit(std::span(&mutation, 1), new_rollout); !s.ok()) return s;
+  return Apply(mutation);
+}
+
+absl::StatusOr<std::vector<int64_t>> MemoryStateStore::CommitBatch(
+    std::span<const store::Mutation> updates) {
+  absl::MutexLock lock(&mutex_);
+  if (absl::Status s = Admit(updates, /*new_rollout=*/false); !s.ok()) return s;
+  std::vector<int64_t> sequences;
+  for (const store::Mutation& mutation : updates) sequences.push_back(Apply(mutation));
+  return sequences;
+}
+
+absl::Status MemoryStateStore::Admit(std::span<const store::Mutation> mutations, bool new_rollout) {
+  for (const store::Mutation& mutation : mutations) {
+    const std::string& name = mutation.rollout.name();
+    if (name.empty()) return absl::InvalidArgumentError("rollout.name: empty");
+    const bool exists = rollouts_.contains(name);
+    if (new_rollout && exists) return absl::AlreadyExistsError(absl::StrCat("rollout ", name));
+    if (!new_rollout && !exists) return absl::NotFoundError(absl::StrCat("rollout ", name));
   }
+  return absl::OkStatus();
+}
+
+int64_t MemoryStateStore::Apply(const store::Mutation& mutation) {
   const std::string& name = mutation.rollout.name();
-  if (name.empty()) return absl::InvalidArgumentError("rollout.name: empty");
-  const bool exists = rollouts_.contains(name);
-  if (new_rollout && exists) return absl::AlreadyExistsError(absl::StrCat("rollout ", name));
-  if (!new_rollout && !exists) return absl::NotFoundError(absl::StrCat("rollout ", name));
   v1::Rollout rollout = mutation.rollout;
-  const int64_t previous = exists ? rollouts_[name].status().event_sequence() : 0;
-  int64_t last = previous;
+  const auto stored = rollouts_.find(name);
+  int64_t last = stored == rollouts_.end() ? 0 : stored->second.status().event_sequence();
   for (const v1::RolloutEvent& event : mutation.events) {
-    v1::RolloutEvent stored = event;
-    stored.set_sequence(++sequence_);
-    stored.set_rollout(name);
-    last = stored.sequence();
-    events_[name].push_back(std::move(stored));
+    v1::RolloutEvent& appended = events_[name].emplace_back(event);
+    appended.set_sequence(++sequence_);
+    appended.set_rollout(name);
+    last = appended.sequence();
   }
   rollout.mutable_status()->set_event_sequence(last);
   if (mutation.tick) ticks_[{name, rollout.status().attempt()}].push_back(*mutation.tick);
   rollouts_[name] = std::move(rollout);
-  ++commits_;
   return last;
 }
 
@@ -77,29 +92,21 @@ absl::StatusOr<std::vector<v1::RolloutEvent>> MemoryStateStore::ListEvents(const
   return out;
 }
 
+absl::StatusOr<std::vector<v1::RolloutEvent>> MemoryStateStore::ListRecentEvents(
+    const std::string& name, int limit) {
+  absl::MutexLock lock(&mutex_);
+  if (!rollouts_.contains(name)) return absl::NotFoundError(absl::StrCat("no rollout ", name));
+  const std::vector<v1::RolloutEvent>& events = events_[name];
+  const size_t keep = std::min(events.size(), static_cast<size_t>(std::max(limit, 1)));
+  return std::vector<v1::RolloutEvent>(events.rbegin(), events.rbegin() + keep);
+}
+
 absl::StatusOr<std::vector<v1::Tick>> MemoryStateStore::ListTicks(const std::string& name,
                                                                   int32_t attempt) {
   absl::MutexLock lock(&mutex_);
   if (!rollouts_.contains(name)) return absl::NotFoundError(absl::StrCat("no rollout ", name));
   const auto it = ticks_.find({name, attempt});
   return it == ticks_.end() ? std::vector<v1::Tick>{} : it->second;
-}
-
-void MemoryStateStore::CrashAfter(std::optional<int> commits) {
-  absl::MutexLock lock(&mutex_);
-  crash_at_.reset();
-  crashed_ = false;
-  if (commits) crash_at_ = commits_ + *commits;
-}
-
-int64_t MemoryStateStore::commit_count() const {
-  absl::MutexLock lock(&mutex_);
-  return commits_;
-}
-
-bool MemoryStateStore::crashed() const {
-  absl::MutexLock lock(&mutex_);
-  return crashed_;
 }
 
 }  // namespace kanarya::testing
