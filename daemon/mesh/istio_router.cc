@@ -110,6 +110,40 @@ absl::StatusOr<TrafficSplit> IstioRouter::SetCanaryWeight(int canary_weight) {
 
 absl::StatusOr<TrafficSplit> IstioRouter::Rollback() { return Write(0, /*allow_drift=*/true); }
 
+absl::StatusOr<TrafficSplit> IstioRouter::PromoteCanary() {
+  const kube::ObjectRef ref = IstioObject(config_, "destinationrules", config_.destination_rule);
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<json> rule = client_.Get(ref);
+    if (!rule.ok()) return rule.status();
+    const json& subsets = (*rule)["spec"].value("subsets", json::array());
+    std::optional<size_t> stable, canary;
+    for (size_t i = 0; i < subsets.size(); ++i) {
+      if (subsets[i].value("name", "") == config_.stable_subset) stable = i;
+      if (subsets[i].value("name", "") == config_.canary_subset) canary = i;
+    }
+    if (!stable || !canary) {
+      return absl::FailedPreconditionError(absl::StrCat("DestinationRule ",
+                                                        config_.destination_rule,
+                                                        " lacks the stable or canary subset"));
+    }
+    const json labels = subsets[*canary].value("labels", json::object());
+    if (subsets[*stable].value("labels", json::object()) == labels) break;  // already swapped
+    const std::string stable_path = absl::StrCat("/spec/subsets/", *stable);
+    const json patch = json::array(
+        {{{"op", "test"}, {"path", stable_path}, {"value", subsets[*stable]}},
+         {{"op", "test"},
+          {"path", absl::StrCat("/spec/subsets/", *canary)},
+          {"value", subsets[*canary]}},
+         {{"op", "add"}, {"path", absl::StrCat(stable_path, "/labels")}, {"value", labels}}});
+    absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
+    if (written.ok()) break;
+    const bool conflict = written.status().code() == absl::StatusCode::kInvalidArgument ||
+                          written.status().code() == absl::StatusCode::kAborted;
+    if (!conflict || attempt + 1 == kMaxWriteAttempts) return written.status();
+  }
+  return Write(0, /*allow_drift=*/false);
+}
+
 absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_drift) {
   const kube::ObjectRef ref = IstioObject(config_, "virtualservices", config_.virtual_service);
   absl::Status last_error;

@@ -42,6 +42,10 @@ class IstioRouter final : public TrafficRouter {
   absl::StatusOr<TrafficSplit> Read() override;
   absl::StatusOr<TrafficSplit> SetCanaryWeight(int canary_weight) override;
   absl::StatusOr<TrafficSplit> Rollback() override;
+  // Copies the canary subset's labels onto the stable subset in the
+  // DestinationRule (a JSON patch testing both subsets as read, retried like
+  // a shift), then restores 100/0.
+  absl::StatusOr<TrafficSplit> PromoteCanary() override;
 
  private:
   absl::StatusOr<TrafficSplit> Write(int canary_weight, bool allow_drift);

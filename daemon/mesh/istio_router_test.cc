@@ -267,5 +267,37 @@ TEST_F(IstioRouterTest, RotatedTokenIsPickedUpBetweenSteps) {
   std::filesystem::remove(token);
 }
 
+TEST_F(IstioRouterTest, PromotionPointsTheStableSubsetAtTheCanaryPodsThenRestoresStable) {
+  ASSERT_TRUE(client_
+                  .MergePatch(kDr, json::parse(R"({"spec": {"subsets": [
+                    {"name": "stable", "labels": {"version": "v1"},
+                     "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}}},
+                    {"name": "canary", "labels": {"version": "v2", "track": "canary"}}]}})"))
+                  .ok());
+  IstioRouter router(client_, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(50).ok());
+  const auto promoted = router.PromoteCanary();
+  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  EXPECT_EQ(*promoted, (TrafficSplit{100, 0}));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{100, 0}));
+  const json subsets = (*client_.Get(kDr))["spec"]["subsets"];
+  EXPECT_EQ(subsets[0]["labels"], json::parse(R"({"version": "v2", "track": "canary"})"));
+  EXPECT_EQ(subsets[0]["trafficPolicy"]["tls"]["mode"], "ISTIO_MUTUAL");  // kept
+  EXPECT_EQ(subsets[1]["labels"], json::parse(R"({"version": "v2", "track": "canary"})"));
+  // Again (a restarted daemon finishing the promotion): nothing changes.
+  IstioRouter restarted(client_, Route());
+  EXPECT_EQ(*restarted.PromoteCanary(), (TrafficSplit{100, 0}));
+  EXPECT_EQ((*client_.Get(kDr))["spec"]["subsets"], subsets);
+}
+
+TEST_F(IstioRouterTest, PromotionNamesAMissingSubset) {
+  ASSERT_TRUE(
+      client_.MergePatch(kDr, {{"spec", {{"subsets", json::array({{{"name", "stable"}}})}}}}).ok());
+  const auto promoted = IstioRouter(client_, Route()).PromoteCanary();
+  EXPECT_EQ(promoted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(promoted.status().message(), HasSubstr("DestinationRule reviews"));
+  EXPECT_EQ(*IstioRouter(client_, Route()).Read(), (TrafficSplit{100, 0}));
+}
+
 }  // namespace
 }  // namespace kanarya::mesh

@@ -44,4 +44,15 @@ absl::StatusOr<TrafficSplit> RecordingRouter::Rollback() {
   return split;
 }
 
+absl::StatusOr<TrafficSplit> RecordingRouter::PromoteCanary() {
+  absl::StatusOr<TrafficSplit> split = router_->PromoteCanary();
+  if (split.ok()) {
+    events_.Record(rollout_, kube::EventType::kNormal, "Promoted",
+                   "the stable subset now selects the canary's pods; all traffic to it");
+  } else {
+    Warn("PromotionFailed", split.status());
+  }
+  return split;
+}
+
 }  // namespace kanarya::mesh

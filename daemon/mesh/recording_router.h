@@ -19,6 +19,7 @@ class RecordingRouter final : public TrafficRouter {
   absl::StatusOr<TrafficSplit> Read() override { return router_->Read(); }
   absl::StatusOr<TrafficSplit> SetCanaryWeight(int canary_weight) override;
   absl::StatusOr<TrafficSplit> Rollback() override;
+  absl::StatusOr<TrafficSplit> PromoteCanary() override;
 
  private:
   void Warn(const std::string& reason, const absl::Status& status);

@@ -34,6 +34,10 @@ class TrafficRouter {
   virtual absl::StatusOr<TrafficSplit> SetCanaryWeight(int canary_weight) = 0;
   // All traffic to the stable version, whatever the live split.
   virtual absl::StatusOr<TrafficSplit> Rollback() = 0;
+  // The end of a successful rollout: the stable destination is pointed at the
+  // canary's pods, then all traffic goes to it (100/0), so the next rollout
+  // starts clean. Idempotent; drift as for SetCanaryWeight.
+  virtual absl::StatusOr<TrafficSplit> PromoteCanary() = 0;
 };
 
 using TrafficRouterPtr = std::unique_ptr<TrafficRouter>;

@@ -1,0 +1,123 @@
+// The rollout engine: every rollout's state machine driven by timers on one
+// runner thread (RunDue), operated through the RolloutController API from any
+// thread. Write-ahead: each decision and intended weight is committed to the
+// StateStore before the traffic router is asked to act, and its outcome after;
+// Recover() rebuilds every unfinished rollout from the store (its analysis
+// from the stored ticks) and reconciles the traffic to the stored intent.
+// Thread-safe. The engine lock is never held across store, provider or router
+// I/O: each rollout has its own lock for that, so Get stays fast while ticks
+// run. The clock, store, providers and routers must outlive the engine.
+#ifndef KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
+#define KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "daemon/engine/clock.h"
+#include "daemon/engine/rollout_controller.h"
+#include "daemon/engine/rollout_machine.h"
+#include "daemon/engine/rollout_runtime.h"
+#include "daemon/mesh/traffic_router.h"
+#include "daemon/metrics/metric_provider.h"
+#include "daemon/store/state_store.h"
+
+namespace kanarya::engine {
+
+// The provider a metric names, or nullptr when none is configured.
+using ProviderLookup = std::function<metrics::MetricProvider*(const std::string&)>;
+// A router for the rollout's target.
+using RouterFactory = std::function<absl::StatusOr<mesh::TrafficRouterPtr>(const v1::Rollout&)>;
+
+class RolloutEngine final : public RolloutController {
+ public:
+  RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
+                RouterFactory routers);
+
+  absl::StatusOr<v1::CreateRolloutResponse> Create(const v1::CreateRolloutRequest& request,
+                                                   const Caller& caller) override;
+  absl::StatusOr<v1::GetRolloutResponse> Get(const v1::GetRolloutRequest& request) override;
+  absl::StatusOr<v1::ListRolloutsResponse> List(const v1::ListRolloutsRequest& request) override;
+  absl::StatusOr<v1::Rollout> Pause(const v1::PauseRolloutRequest& request,
+                                    const Caller& caller) override;
+  absl::StatusOr<v1::Rollout> Resume(const v1::ResumeRolloutRequest& request,
+                                     const Caller& caller) override;
+  absl::StatusOr<v1::Rollout> Promote(const v1::PromoteRolloutRequest& request,
+                                      const Caller& caller) override;
+  absl::StatusOr<v1::Rollout> Abort(const v1::AbortRolloutRequest& request,
+                                    const Caller& caller) override;
+  absl::StatusOr<v1::Rollout> Approve(const v1::ApproveRolloutRequest& request,
+                                      const Caller& caller) override;
+  absl::StatusOr<v1::Rollout> Retry(const v1::RetryRolloutRequest& request,
+                                    const Caller& caller) override;
+  absl::StatusOr<std::vector<v1::RolloutEvent>> WaitForEvents(const std::string& name,
+                                                              int64_t after_sequence, int limit,
+                                                              absl::Time deadline) override;
+
+  // Performs every preflight, tick, traffic change and timer due at
+  // clock.Now(): the queries of all due rollouts go out as ONE
+  // MetricProvider::Run per provider. Returns when the next one is due (a
+  // time not after now when more is already due).
+  absl::Time RunDue();
+  // At start, before RunDue: loads every unfinished rollout, rebuilds its
+  // analysis and reconciles its traffic to the stored intent. A rollout that
+  // cannot be reconciled now is retried by RunDue; the error is the store's.
+  absl::Status Recover();
+  // Blocks until `deadline` (real time) or until an API call made work due.
+  void WaitForWork(absl::Time deadline);
+
+ private:
+  using RuntimePtr = std::shared_ptr<RolloutRuntime>;
+  struct DueWork;
+
+  absl::StatusOr<v1::Rollout> Operate(const std::string& name, OperatorVerb verb,
+                                      const std::string& reason, const Caller& caller);
+  // The runtime of a rollout, loading a finished one from the store (for a retry).
+  absl::StatusOr<RuntimePtr> Find(const std::string& name);
+  // NotFound unless `name` is known; AlreadyExists when another unfinished
+  // rollout than `except` moves the same route.
+  absl::Status CheckTargetFree(const v1::RolloutSpec& spec, const std::string& except);
+  absl::StatusOr<v1::CreateRolloutResponse> CreateLocked(const v1::CreateRolloutRequest& request,
+                                                         const Caller& caller)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(create_mutex_);
+
+  // Commits the transition (and the tick) and publishes it; on failure marks
+  // the runtime stale. Then, when it stored an intent, acts on it.
+  absl::Status Execute(RolloutRuntime& r, Transition t, std::optional<v1::Tick> tick = {},
+                       bool fresh_router = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  absl::Status Commit(RolloutRuntime& r, Transition& t, std::optional<v1::Tick> tick)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // Asks the router for the stored, not yet applied intent, and stores the outcome.
+  absl::Status Act(RolloutRuntime& r, bool fresh_router) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  absl::StatusOr<mesh::TrafficSplit> CallRouter(RolloutRuntime& r, bool fresh_router)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+
+  // RunDue's phases: collect what is due, query, apply.
+  void Collect(const RuntimePtr& r, absl::Time now, std::vector<DueWork>& work);
+  void FinishPreflight(RolloutRuntime& r, DueWork& work) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  void FinishTick(RolloutRuntime& r, DueWork& work) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  absl::Time NextDue(RolloutRuntime& r, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  void Reconcile(RolloutRuntime& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+
+  void Publish(RolloutRuntime& r, const v1::Rollout& rollout);
+  void NotifyWork();
+
+  Clock& clock_;
+  store::StateStore& store_;
+  const ProviderLookup providers_;
+  const RouterFactory routers_;
+
+  absl::Mutex create_mutex_;  // serializes creations and retries (target checks)
+  absl::Mutex mutex_;
+  absl::CondVar changed_;  // a commit or new work
+  std::map<std::string, RuntimePtr> active_ ABSL_GUARDED_BY(mutex_);
+  int64_t commits_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool work_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace kanarya::engine
+
+#endif  // KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_

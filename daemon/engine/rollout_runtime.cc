@@ -1,0 +1,45 @@
+#include "daemon/engine/rollout_runtime.h"
+
+namespace kanarya::engine {
+namespace {
+
+absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> Rebuild(const v1::Rollout& rollout,
+                                                                   const spec::RolloutPlan& plan,
+                                                                   store::StateStore& store) {
+  auto session = std::make_unique<analysis::AnalysisSession>(plan.analysis);
+  absl::StatusOr<std::vector<v1::Tick>> ticks =
+      store.ListTicks(rollout.name(), rollout.status().attempt());
+  if (!ticks.ok()) return ticks.status();
+  for (const v1::Tick& tick : *ticks) session->Observe(tick);
+  return session;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<RolloutRuntime>> LoadRuntime(const v1::Rollout& rollout,
+                                                            store::StateStore& store) {
+  auto runtime = std::make_shared<RolloutRuntime>();
+  absl::StatusOr<spec::TickQueryPlan> queries = spec::TickQueryPlan::Make(rollout.spec());
+  if (!queries.ok()) return queries.status();
+  runtime->queries.emplace(*std::move(queries));
+  runtime->plan = spec::MakeRolloutPlan(rollout.spec());
+  runtime->rollout = rollout;
+  absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> session =
+      Rebuild(rollout, runtime->plan, store);
+  if (!session.ok()) return session.status();
+  runtime->session = *std::move(session);
+  return runtime;
+}
+
+absl::StatusOr<v1::Rollout> ReloadRuntime(RolloutRuntime& runtime, store::StateStore& store) {
+  absl::StatusOr<v1::Rollout> rollout = store.GetRollout(runtime.rollout.name());
+  if (!rollout.ok()) return rollout.status();
+  absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> session =
+      Rebuild(*rollout, runtime.plan, store);
+  if (!session.ok()) return session.status();
+  runtime.session = *std::move(session);
+  runtime.stale = false;
+  return rollout;
+}
+
+}  // namespace kanarya::engine

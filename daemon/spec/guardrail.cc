@@ -1,0 +1,14 @@
+#include "daemon/spec/guardrail.h"
+
+#include <cmath>
+
+namespace kanarya::spec {
+
+bool BreaksGuardrail(const v1::Guardrail& guardrail, double canary_value) {
+  if (!guardrail.has_min() && !guardrail.has_max()) return false;
+  if (std::isnan(canary_value)) return true;
+  return (guardrail.has_min() && canary_value < guardrail.min()) ||
+         (guardrail.has_max() && canary_value > guardrail.max());
+}
+
+}  // namespace kanarya::spec

@@ -1,0 +1,238 @@
+#include "daemon/spec/tick_queries.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "daemon/metrics/query_template.h"
+#include "daemon/spec/rollout_plan.h"
+
+namespace kanarya::spec {
+namespace {
+
+constexpr absl::Duration kMaxQueryTimeout = absl::Seconds(30);
+// Counts beyond this cannot be real request totals of one tick and would
+// lose integer precision as doubles; the analysis adds them up.
+constexpr double kMaxCount = 1e15;
+
+// A metric's extracted answers: [side][role], nullopt when the query was not sent.
+using SideRoleValues = std::array<std::array<std::optional<std::vector<double>>, 3>, 2>;
+
+struct EventCounts {
+  int64_t events;
+  int64_t total;
+};
+
+// Each series' newest sample (an instant vector has one per series; a scalar
+// is one series). A query that returns log lines or ranges is a mistake in
+// the spec, reported as such.
+absl::StatusOr<std::vector<double>> ValuesOf(const metrics::QueryResult& result) {
+  if (result.type == metrics::ResultType::kStreams) {
+    return absl::InvalidArgumentError(
+        "the query returns log lines, not numbers; wrap it in count_over_time(...)");
+  }
+  if (result.type == metrics::ResultType::kMatrix) {
+    return absl::InvalidArgumentError(
+        "the query returns a range vector; an instant query must return an instant vector or a "
+        "scalar (aggregate the range, e.g. with increase(...) or avg_over_time(...))");
+  }
+  std::vector<double> values;
+  for (const metrics::Series& series : result.series) {
+    if (!series.samples.empty()) values.push_back(series.samples.back().value);
+  }
+  return values;
+}
+
+// The sum of a count query's series as a count; nullopt = no data (NaN).
+absl::StatusOr<std::optional<int64_t>> CountOf(const std::vector<double>& values) {
+  double sum = 0;
+  for (const double value : values) {
+    if (std::isnan(value)) return std::nullopt;
+    sum += value;
+  }
+  if (!(sum <= kMaxCount)) {  // also +Inf
+    return absl::DataLossError(absl::StrFormat("count %g is not a plausible count", sum));
+  }
+  return std::llround(std::max(0.0, sum));
+}
+
+// One side's counts; nullopt = no data (no total series, a NaN, a total of 0).
+absl::StatusOr<std::optional<EventCounts>> SideCounts(const std::string& metric, Side side,
+                                                      const SideRoleValues& values) {
+  const auto& events = values[static_cast<int>(side)][static_cast<int>(QueryRole::kEvents)];
+  const auto& total = values[static_cast<int>(side)][static_cast<int>(QueryRole::kTotal)];
+  if (!events.has_value() || !total.has_value() || total->empty()) return std::nullopt;
+  const auto where = [&](const absl::Status& status) {
+    return absl::Status(status.code(), absl::StrCat("metric \"", metric, "\", ", SideName(side),
+                                                    ": ", status.message()));
+  };
+  absl::StatusOr<std::optional<int64_t>> event_count = CountOf(*events);
+  if (!event_count.ok()) return where(event_count.status());
+  absl::StatusOr<std::optional<int64_t>> total_count = CountOf(*total);
+  if (!total_count.ok()) return where(total_count.status());
+  if (!event_count->has_value() || !total_count->has_value() || **total_count == 0) {
+    return std::nullopt;
+  }
+  if (**event_count > **total_count) {
+    return where(absl::DataLossError(
+        absl::StrCat("events ", **event_count, " exceed the total ", **total_count)));
+  }
+  return EventCounts{**event_count, **total_count};
+}
+
+MetricTickResult AssembleCounts(const std::string& metric, const SideRoleValues& values) {
+  MetricTickResult outcome;
+  std::optional<EventCounts> counts[2];
+  for (const Side side : {Side::kBaseline, Side::kCanary}) {
+    absl::StatusOr<std::optional<EventCounts>> side_counts = SideCounts(metric, side, values);
+    if (!side_counts.ok()) {
+      outcome.error = side_counts.status();
+      return outcome;
+    }
+    counts[static_cast<int>(side)] = *side_counts;
+  }
+  const std::optional<EventCounts>& baseline = counts[static_cast<int>(Side::kBaseline)];
+  const std::optional<EventCounts>& canary = counts[static_cast<int>(Side::kCanary)];
+  if (canary) {
+    outcome.canary_value = static_cast<double>(canary->events) / static_cast<double>(canary->total);
+  }
+  if (baseline && canary) {
+    v1::Observation& observation = outcome.observation.emplace();
+    observation.set_baseline_events(baseline->events);
+    observation.set_baseline_total(baseline->total);
+    observation.set_canary_events(canary->events);
+    observation.set_canary_total(canary->total);
+  }
+  return outcome;
+}
+
+// Every series' value is one sample; NaN dropped (infinities are kept for the
+// analysis to remove, but never averaged into the guardrail's value).
+MetricTickResult AssembleValues(const SideRoleValues& values) {
+  MetricTickResult outcome;
+  std::vector<double> samples[2];
+  for (const Side side : {Side::kBaseline, Side::kCanary}) {
+    const auto& answer = values[static_cast<int>(side)][static_cast<int>(QueryRole::kValue)];
+    if (!answer.has_value()) continue;
+    for (const double value : *answer) {
+      if (!std::isnan(value)) samples[static_cast<int>(side)].push_back(value);
+    }
+  }
+  const std::vector<double>& baseline = samples[static_cast<int>(Side::kBaseline)];
+  const std::vector<double>& canary = samples[static_cast<int>(Side::kCanary)];
+  double finite_sum = 0;
+  int finite = 0;
+  for (const double value : canary) {
+    if (std::isfinite(value)) {
+      finite_sum += value;
+      ++finite;
+    }
+  }
+  if (finite > 0) outcome.canary_value = finite_sum / finite;
+  if (!baseline.empty() && !canary.empty()) {
+    v1::Observation& observation = outcome.observation.emplace();
+    observation.mutable_baseline()->Add(baseline.begin(), baseline.end());
+    observation.mutable_canary()->Add(canary.begin(), canary.end());
+  }
+  return outcome;
+}
+
+}  // namespace
+
+absl::StatusOr<TickQueryPlan> TickQueryPlan::Make(const v1::RolloutSpec& valid_spec) {
+  TickQueryPlan plan;
+  plan.tick_interval_ = MakeRolloutPlan(valid_spec).tick_interval;
+  const std::set<std::string> known = KnownVariables(valid_spec.scopes());
+  const metrics::TemplateValues values[] = {
+      ScopeValues(valid_spec, Side::kBaseline, plan.tick_interval_),
+      ScopeValues(valid_spec, Side::kCanary, plan.tick_interval_)};
+  for (int i = 0; i < valid_spec.analysis().metrics_size(); ++i) {
+    const v1::MetricSpec& metric = valid_spec.analysis().metrics(i);
+    CompiledMetric compiled{
+        .name = metric.name(), .provider = metric.source().provider(), .kind = metric.kind()};
+    for (const QueryRole role : RolesOf(metric.kind())) {
+      const std::string path =
+          absl::StrCat("analysis.metrics[", i, "].source.", QueryFieldName(role));
+      absl::StatusOr<metrics::QueryTemplate> query =
+          metrics::QueryTemplate::Parse(QueryText(metric.source(), role), known);
+      if (!query.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": ", query.status().message()));
+      }
+      for (const Side side : {Side::kBaseline, Side::kCanary}) {
+        absl::StatusOr<std::string> rendered = query->Render(values[side == Side::kCanary]);
+        if (!rendered.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": for the ", SideName(side), ": ", rendered.status().message()));
+        }
+        compiled.queries.push_back({side, role, *std::move(rendered)});
+      }
+    }
+    std::stable_sort(
+        compiled.queries.begin(), compiled.queries.end(),
+        [](const RenderedQuery& a, const RenderedQuery& b) { return a.side < b.side; });
+    plan.metrics_.push_back(std::move(compiled));
+  }
+  return plan;
+}
+
+std::vector<TickQuery> TickQueryPlan::QueriesAt(absl::Time tick_end) const {
+  std::vector<TickQuery> queries;
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    for (const RenderedQuery& rendered : metrics_[i].queries) {
+      queries.push_back({.metric_index = static_cast<int>(i),
+                         .provider = metrics_[i].provider,
+                         .side = rendered.side,
+                         .role = rendered.role,
+                         .query = {.expression = rendered.expression,
+                                   .start = tick_end,
+                                   .end = tick_end,
+                                   .step = tick_interval_,
+                                   .timeout = std::min(tick_interval_, kMaxQueryTimeout)}});
+    }
+  }
+  return queries;
+}
+
+std::vector<MetricTickResult> TickQueryPlan::Assemble(
+    std::span<const TickQuery> queries,
+    std::span<const absl::StatusOr<metrics::QueryResult>> results) const {
+  // answers[metric][side][role]: the first answer to that query, if any.
+  using Answer = const absl::StatusOr<metrics::QueryResult>*;
+  std::vector<std::array<std::array<Answer, 3>, 2>> answers(metrics_.size());
+  for (size_t i = 0; i < queries.size() && i < results.size(); ++i) {
+    const TickQuery& q = queries[i];
+    if (q.metric_index < 0 || static_cast<size_t>(q.metric_index) >= metrics_.size()) continue;
+    Answer& slot = answers[q.metric_index][static_cast<int>(q.side)][static_cast<int>(q.role)];
+    if (slot == nullptr) slot = &results[i];
+  }
+
+  std::vector<MetricTickResult> outcomes(metrics_.size());
+  for (size_t m = 0; m < metrics_.size(); ++m) {
+    const CompiledMetric& metric = metrics_[m];
+    MetricTickResult& outcome = outcomes[m];
+    SideRoleValues values;
+    for (const RenderedQuery& query : metric.queries) {
+      const Answer answer = answers[m][static_cast<int>(query.side)][static_cast<int>(query.role)];
+      if (answer == nullptr) continue;
+      absl::StatusOr<std::vector<double>> extracted =
+          answer->ok() ? ValuesOf(**answer) : absl::StatusOr<std::vector<double>>(answer->status());
+      if (!extracted.ok()) {
+        outcome.error = absl::Status(
+            extracted.status().code(),
+            absl::StrCat("metric \"", metric.name, "\", ", SideName(query.side), " ",
+                         QueryFieldName(query.role), ": ", extracted.status().message()));
+        break;
+      }
+      values[static_cast<int>(query.side)][static_cast<int>(query.role)] = *std::move(extracted);
+    }
+    if (!outcome.error.ok()) continue;
+    outcome = metric.kind == v1::METRIC_KIND_COUNT ? AssembleCounts(metric.name, values)
+                                                   : AssembleValues(values);
+  }
+  return outcomes;
+}
+
+}  // namespace kanarya::spec

@@ -1,0 +1,85 @@
+// A rollout's metric queries: templates compiled and rendered for the
+// baseline's and the canary's scope once per rollout ({{window}} is the tick
+// interval at every tick), stamped with each tick's end, and the providers'
+// answers assembled into one Observation per metric. Missing data is never a
+// value and a failure is never data. Immutable after Make; thread-safe.
+#ifndef KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
+#define KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/metrics/metric_provider.h"
+#include "daemon/spec/query_scopes.h"
+#include "kanarya/v1/analysis.pb.h"
+#include "kanarya/v1/rollout.pb.h"
+
+namespace kanarya::spec {
+
+// An instant query at the tick's end whose {{window}} is the tick interval;
+// its timeout is the tick interval, at most 30 s, so a slow provider cannot
+// hold the next tick.
+struct TickQuery {
+  int metric_index;
+  std::string provider;
+  Side side;
+  QueryRole role;
+  metrics::Query query;
+};
+
+// One metric's outcome for one tick.
+struct MetricTickResult {
+  std::optional<v1::Observation> observation;  // nullopt: no data on one or both sides
+  absl::Status error;                          // a provider/query failure (never "no data")
+  std::optional<double> canary_value;          // for the guardrail: mean of values / events÷total
+};
+
+class TickQueryPlan {
+ public:
+  // InvalidArgument naming the field
+  // (analysis.metrics[2].source.events_query: ...).
+  static absl::StatusOr<TickQueryPlan> Make(const v1::RolloutSpec& valid_spec);
+
+  // Every metric's queries for both sides, metric by metric, baseline first.
+  std::vector<TickQuery> QueriesAt(absl::Time tick_end) const;
+
+  // results[i] answers queries[i]; one MetricTickResult per metric of the
+  // analysis, in order. A metric none of the queries belongs to has no data.
+  // Counts: each side's series are summed, rounded to the nearest integer and
+  // clamped at 0; no total series, a NaN, or a total of 0 is no data; no events
+  // series beside a total is 0 events (Prometheus has no series for a counter
+  // that never counted); events > total is DataLoss. Continuous: the value of
+  // every series is one sample, NaN dropped; none left is no data. Any failed
+  // query of a metric makes its result an error, never data.
+  std::vector<MetricTickResult> Assemble(
+      std::span<const TickQuery> queries,
+      std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
+
+  absl::Duration tick_interval() const { return tick_interval_; }
+
+ private:
+  struct RenderedQuery {
+    Side side;
+    QueryRole role;
+    std::string expression;
+  };
+  struct CompiledMetric {
+    std::string name;
+    std::string provider;
+    v1::MetricKind kind;
+    std::vector<RenderedQuery> queries;
+  };
+  TickQueryPlan() = default;
+
+  std::vector<CompiledMetric> metrics_;
+  absl::Duration tick_interval_;
+};
+
+}  // namespace kanarya::spec
+
+#endif  // KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
