@@ -31,6 +31,8 @@ void AddDocumentCommands(CLI::App& app, int& exit_code);
 void AddRolloutCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddWatchCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddActionCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+// Needs no daemon: reads kanaryad's configuration for the providers.
+void AddCheckCommand(CLI::App& app, int& exit_code);
 
 }  // namespace kanarya::cli
 

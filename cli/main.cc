@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   kanarya::cli::AddRolloutCommands(app, flags, exit_code);
   kanarya::cli::AddWatchCommands(app, flags, exit_code);
   kanarya::cli::AddActionCommands(app, flags, exit_code);
+  kanarya::cli::AddCheckCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

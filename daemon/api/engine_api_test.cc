@@ -43,7 +43,12 @@ class EngineApiTest : public ::testing::Test {
             [this](const std::string& name) -> metrics::MetricProvider* {
               return name == "prometheus" ? &prometheus_ : nullptr;
             },
-            [this](const v1::Rollout& rollout) { return mesh_.MakeRouter(rollout); }) {}
+            [this](const v1::Rollout& rollout) -> absl::StatusOr<mesh::TrafficRouterPtr> {
+              if (!cluster_configured_) {
+                return absl::FailedPreconditionError("no Kubernetes cluster is configured");
+              }
+              return mesh_.MakeRouter(rollout);
+            }) {}
 
   std::string Create(const v1::RolloutSpec& spec) {
     v1::CreateRolloutRequest request;
@@ -64,6 +69,7 @@ class EngineApiTest : public ::testing::Test {
     }
   }
 
+  std::atomic<bool> cluster_configured_ = true;
   kanarya::testing::FakeClock clock_;
   store::StateStorePtr store_;
   kanarya::testing::FakeMesh mesh_;
@@ -145,6 +151,27 @@ TEST_F(EngineApiTest, WatchFollowsAGoodCanaryToSuccessThenResumes) {
   while (resumed->Read(&message)) rest.push_back(message.event().sequence());
   EXPECT_TRUE(resumed->Finish().ok());
   EXPECT_EQ(rest, std::vector<int64_t>(sequences.begin() + 3, sequences.end()));
+}
+
+TEST_F(EngineApiTest, WithoutAClusterTheRolloutFailsItsPreflightSayingWhy) {
+  cluster_configured_ = false;
+  const std::string name = Create(kanarya::testing::TestRolloutSpec());
+  v1::WatchRolloutRequest request;
+  request.set_name(name);
+  auto context = ContextWithin(absl::Seconds(60));
+  auto stream = server_.rollouts().WatchRollout(context.get(), request);
+  std::atomic<bool> stop = false;
+  std::thread loop([&] { Drive(stop); });
+  v1::WatchRolloutResponse message;
+  v1::Rollout last;
+  while (stream->Read(&message)) {
+    if (message.has_rollout()) last = message.rollout();
+  }
+  stop = true;
+  loop.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(last.status().phase(), v1::PHASE_FAILED);
+  EXPECT_THAT(last.status().reason(), HasSubstr("no Kubernetes cluster is configured"));
 }
 
 TEST_F(EngineApiTest, OperatorCallsFollowThePhaseRules) {
