@@ -20,7 +20,7 @@ grpc::Status Call(Stub& stub,
   request.set_name(name);
   request.set_reason(flags.reason);
   Response response;
-  const grpc::Status status = (stub.*method)(context, request, &response);
+  grpc::Status status = (stub.*method)(context, request, &response);
   *rollout = response.rollout();
   return status;
 }

@@ -105,7 +105,7 @@ int RunDescribe(const ClientOptions& options, const std::string& name, int event
 }
 
 void AddRolloutCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
-  auto run = [&flags, &exit_code](std::function<int(const ClientOptions&)> verb) {
+  auto run = [&flags, &exit_code](const std::function<int(const ClientOptions&)>& verb) {
     exit_code = WithClientOptions(flags, std::cerr, verb);
   };
 

@@ -184,5 +184,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitBadConfiguration;
   }
-  return Serve(flags);
+  try {
+    return Serve(flags);
+  } catch (const std::exception& e) {  // a library's bug; never data: parsers are contained
+    std::cerr << "kanaryad: stopped by an unexpected exception: " << e.what() << "\n";
+    return kExitServingFailed;
+  }
 }
