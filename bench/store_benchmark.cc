@@ -65,6 +65,7 @@ void BM_Commit(benchmark::State& state) {
   store::testing::ScopedTempDir dir;
   store::StateStorePtr db = FilledStore(dir.path(), synchronous_full);
   std::vector<v1::Rollout> rollouts;
+  rollouts.reserve(kRollouts);
   for (int i = 0; i < kRollouts; ++i) rollouts.push_back(MakeRollout(RolloutName(i)));
   int next = 0;
   RunTimed(state, [&] {
@@ -83,6 +84,7 @@ void BM_GetRollout(benchmark::State& state) {
   store::testing::ScopedTempDir dir;
   store::StateStorePtr db = FilledStore(dir.path(), synchronous_full);
   std::vector<std::string> names;
+  names.reserve(kRollouts);
   for (int i = 0; i < kRollouts; ++i) names.push_back(RolloutName(i));
   std::mt19937 random(42);
   std::uniform_int_distribution<int> pick(0, kRollouts - 1);

@@ -41,19 +41,14 @@ class SqliteStateStore final : public StateStore {
   static absl::StatusOr<StateStorePtr> Open(const std::string& data_dir,
                                             const SqliteStateStoreOptions& options = {});
 
-  // Commit also sets every event's `rollout` to the rollout's name and the
-  // stored rollout's status.event_sequence to its newest event's sequence
-  // (unchanged when no event is appended). NotFound when `new_rollout` is
-  // false and the rollout is not stored; InvalidArgument for an empty name.
+  // InvalidArgument for a mutation whose rollout has no name.
   absl::StatusOr<int64_t> Commit(const Mutation& mutation, bool new_rollout) override;
   absl::StatusOr<v1::Rollout> GetRollout(const std::string& name) override;
-  // The filter's limit is clamped to 1..1000.
   absl::StatusOr<std::vector<v1::Rollout>> ListRollouts(const RolloutFilter& filter) override;
-  // NotFound for an unknown rollout; `limit` is clamped to 1..1000.
+  // `limit` is clamped to 1..1000.
   absl::StatusOr<std::vector<v1::RolloutEvent>> ListEvents(const std::string& name,
                                                            int64_t after_sequence,
                                                            int limit) override;
-  // NotFound for an unknown rollout.
   absl::StatusOr<std::vector<v1::Tick>> ListTicks(const std::string& name,
                                                   int32_t attempt) override;
 
@@ -68,7 +63,8 @@ class SqliteStateStore final : public StateStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mutex_);
 
   // Two connections: WAL lets the reader see the last committed state while
-  // a Commit waits for its fsync, so reads never queue behind a sync.
+  // a Commit waits for its fsync, so reads never queue behind a sync. (An
+  // online backup would copy through the reader, under read_mutex_.)
   absl::Mutex write_mutex_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mutex_);
   absl::Mutex read_mutex_;

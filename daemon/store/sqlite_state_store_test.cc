@@ -48,9 +48,10 @@ void ExecuteRaw(const ScopedTempDir& dir, const std::string& sql) {
   ASSERT_TRUE(status.ok()) << status;
 }
 
-Mutation Change(const v1::Rollout& rollout, std::vector<std::string> messages = {},
+Mutation Change(const v1::Rollout& rollout, const std::vector<std::string>& messages = {},
                 std::optional<double> tick_weight = std::nullopt) {
   Mutation mutation{.rollout = rollout};
+  mutation.events.reserve(messages.size());
   for (const std::string& message : messages) mutation.events.push_back(MakeEvent(message));
   if (tick_weight.has_value()) mutation.tick = MakeTick(*tick_weight);
   return mutation;
@@ -58,6 +59,7 @@ Mutation Change(const v1::Rollout& rollout, std::vector<std::string> messages = 
 
 std::vector<std::string> Names(const std::vector<v1::Rollout>& rollouts) {
   std::vector<std::string> names;
+  names.reserve(rollouts.size());
   for (const v1::Rollout& rollout : rollouts) names.push_back(rollout.name());
   return names;
 }
@@ -247,14 +249,16 @@ TEST(SqliteStateStoreTest, TicksAreKeptPerAttemptInCommitOrder) {
   StateStorePtr store = OpenOrDie(dir.path());
   v1::Rollout rollout = MakeRollout("a");
   ASSERT_TRUE(store->Commit(Change(rollout, {}, 1.0), true).ok());
-  for (double weight : {2.0, 3.0})
+  for (double weight : {2.0, 3.0}) {
     ASSERT_TRUE(store->Commit(Change(rollout, {}, weight), false).ok());
+  }
   rollout.mutable_status()->set_attempt(1);
   ASSERT_TRUE(store->Commit(Change(rollout, {}, 7.0), false).ok());
   ASSERT_TRUE(store->Commit(Change(MakeRollout("b"), {}, 50.0), true).ok());
 
-  std::vector<double> first;
   const std::vector<v1::Tick> ticks = store->ListTicks("a", 0).value();
+  std::vector<double> first;
+  first.reserve(ticks.size());
   for (const v1::Tick& tick : ticks) first.push_back(tick.canary_weight());
   EXPECT_THAT(first, ElementsAre(1.0, 2.0, 3.0));
   ASSERT_EQ(store->ListTicks("a", 1)->size(), 1u);
@@ -269,8 +273,9 @@ TEST(SqliteStateStoreTest, ListEventsResumesAfterASequenceAndHonoursTheLimit) {
   ASSERT_TRUE(store->Commit(Change(MakeRollout("a"), {"1", "2", "3", "4", "5"}), true).ok());
   ASSERT_TRUE(store->Commit(Change(MakeRollout("b"), {"6"}), true).ok());
   auto sequences = [&](int64_t after, int limit) {
-    std::vector<int64_t> result;
     const std::vector<v1::RolloutEvent> events = store->ListEvents("a", after, limit).value();
+    std::vector<int64_t> result;
+    result.reserve(events.size());
     for (const v1::RolloutEvent& event : events) {
       result.push_back(event.sequence());
     }
@@ -308,7 +313,7 @@ TEST(SqliteStateStoreTest, ListRolloutsFiltersAndPagesByName) {
                              true)
                     .ok());
   }
-  auto list = [&](RolloutFilter filter) {
+  auto list = [&](const RolloutFilter& filter) {
     absl::StatusOr<std::vector<v1::Rollout>> rollouts = store->ListRollouts(filter);
     EXPECT_TRUE(rollouts.ok()) << rollouts.status();
     return rollouts.ok() ? Names(*rollouts) : std::vector<std::string>{};
@@ -418,6 +423,7 @@ TEST(SqliteStateStoreTest, ConcurrentWritersAndReadersSeeConsistentState) {
   std::atomic<int> writers_done = 0;
   std::atomic<int> read_errors = 0;
   std::vector<std::thread> threads;
+  threads.reserve(kWriters + 2);
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       v1::Rollout rollout = MakeRollout(absl::StrCat("writer-", w));

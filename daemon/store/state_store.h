@@ -45,12 +45,18 @@ class StateStore {
   // AlreadyExists when `new_rollout` is set and the name is taken.
   // Returns the last sequence number assigned (or the current one when no
   // event was appended).
+  // NotFound when `new_rollout` is not set and the rollout is not stored.
+  // The store sets each event's `rollout` to the rollout's name, and the
+  // stored status.event_sequence to the rollout's newest event (the
+  // caller's value is ignored); sequence numbers are global across rollouts.
   virtual absl::StatusOr<int64_t> Commit(const Mutation& mutation, bool new_rollout) = 0;
 
   // NotFound when there is no such rollout.
   virtual absl::StatusOr<v1::Rollout> GetRollout(const std::string& name) = 0;
+  // At most filter.limit (clamped to 1..1000) rollouts, sorted by name.
   virtual absl::StatusOr<std::vector<v1::Rollout>> ListRollouts(const RolloutFilter& filter) = 0;
   // Events of one rollout after `after_sequence`, ascending, at most `limit`.
+  // NotFound (for this and ListTicks) when there is no such rollout.
   virtual absl::StatusOr<std::vector<v1::RolloutEvent>> ListEvents(const std::string& name,
                                                                    int64_t after_sequence,
                                                                    int limit) = 0;
