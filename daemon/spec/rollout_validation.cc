@@ -220,8 +220,6 @@ bool ValidateSteps(const v1::StepPlan& plan, Problems& problems) {
 }
 
 void ValidatePolicy(const v1::AnalysisPolicy& policy, Problems& problems) {
-  CheckDuration("policy.initial_delay", policy.has_initial_delay(), policy.initial_delay(),
-                absl::ZeroDuration(), problems);
   for (const auto& [field, value] : {std::pair{"no_data_limit", policy.no_data_limit()},
                                      std::pair{"query_error_limit", policy.query_error_limit()}}) {
     if (value < 0) {
@@ -233,24 +231,32 @@ void ValidatePolicy(const v1::AnalysisPolicy& policy, Problems& problems) {
             problems);
 }
 
-// A deadline shorter than the least time the rollout can take always fails it.
-void ValidateDeadline(const v1::RolloutSpec& spec, bool steps_ok, Problems& problems) {
-  if (!CheckDuration("progress_deadline", spec.has_progress_deadline(), spec.progress_deadline(),
-                     absl::ZeroDuration(), problems) ||
-      !steps_ok || !spec.has_progress_deadline()) {
-    return;
-  }
-  const absl::Duration deadline = FromProto(spec.progress_deadline());
-  if (deadline == absl::ZeroDuration()) return;
+// Times that doom every rollout: a first step that ends before the analysis
+// starts, a deadline shorter than the least time the steps take.
+void ValidateTiming(const v1::RolloutSpec& spec, bool steps_ok, Problems& problems) {
+  const bool delay_ok =
+      CheckDuration("policy.initial_delay", spec.policy().has_initial_delay(),
+                    spec.policy().initial_delay(), absl::ZeroDuration(), problems);
+  const bool deadline_ok = CheckDuration("progress_deadline", spec.has_progress_deadline(),
+                                         spec.progress_deadline(), absl::ZeroDuration(), problems);
+  if (!steps_ok || !delay_ok || !deadline_ok) return;
   const RolloutPlan plan = MakeRolloutPlan(spec);
+  if (!plan.steps.empty() && plan.initial_delay >= plan.steps[0].max_duration) {
+    problems.Add("policy.initial_delay",
+                 absl::StrCat("must be shorter than the first step's max_duration (",
+                              absl::FormatDuration(plan.initial_delay),
+                              " >= ", absl::FormatDuration(plan.steps[0].max_duration),
+                              "): the step would end before any analysis"));
+  }
+  if (plan.progress_deadline == absl::InfiniteDuration()) return;
   absl::Duration least = plan.initial_delay;
   for (const PlannedStep& step : plan.steps) least += step.min_duration;
-  if (deadline < least) {
+  if (plan.progress_deadline < least) {
     problems.Add("progress_deadline",
                  absl::StrCat("shorter than policy.initial_delay plus every step's minimum "
                               "duration (",
-                              absl::FormatDuration(deadline), " < ", absl::FormatDuration(least),
-                              "): the rollout could never finish"));
+                              absl::FormatDuration(plan.progress_deadline), " < ",
+                              absl::FormatDuration(least), "): the rollout could never finish"));
   }
 }
 
@@ -268,7 +274,7 @@ absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
   ValidatePolicy(spec.policy(), problems);
   CheckEnum("on_failure", spec.on_failure(), v1::FailureAction_IsValid, problems);
   CheckEnum("promotion", spec.promotion(), v1::PromotionStrategy_IsValid, problems);
-  ValidateDeadline(spec, steps_ok, problems);
+  ValidateTiming(spec, steps_ok, problems);
   return problems.ToStatus();
 }
 

@@ -347,8 +347,13 @@ TEST(RolloutValidationTest, PolicyLimits) {
               s.mutable_policy()->set_query_error_limit(-3);
               SetSeconds(s.mutable_policy()->mutable_initial_delay(), -60);
             }),
-            "policy.initial_delay: must be >= 0, got -1m; "
-            "policy.query_error_limit: must be >= 0, got -3");
+            "policy.query_error_limit: must be >= 0, got -3; "
+            "policy.initial_delay: must be >= 0, got -1m");
+  EXPECT_EQ(ProblemsOf([](v1::RolloutSpec& s) {
+              SetSeconds(s.mutable_policy()->mutable_initial_delay(), 600);
+            }),
+            "policy.initial_delay: must be shorter than the first step's max_duration (10m >= "
+            "10m): the step would end before any analysis");
 }
 
 TEST(RolloutValidationTest, ProgressDeadline) {

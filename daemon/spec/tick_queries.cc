@@ -21,6 +21,9 @@ constexpr double kMaxCount = 1e15;
 // A metric's extracted answers: [side][role], nullopt when the query was not sent.
 using SideRoleValues = std::array<std::array<std::optional<std::vector<double>>, 3>, 2>;
 
+int Index(Side side) { return static_cast<int>(side); }
+int Index(QueryRole role) { return static_cast<int>(role); }
+
 struct EventCounts {
   int64_t events;
   int64_t total;
@@ -53,8 +56,8 @@ absl::StatusOr<std::optional<int64_t>> CountOf(const std::vector<double>& values
     if (std::isnan(value)) return std::nullopt;
     sum += value;
   }
-  if (!(sum <= kMaxCount)) {  // also +Inf
-    return absl::DataLossError(absl::StrFormat("count %g is not a plausible count", sum));
+  if (!std::isfinite(sum) || sum > kMaxCount) {
+    return absl::DataLossError(absl::StrFormat("%g is not a plausible count", sum));
   }
   return std::llround(std::max(0.0, sum));
 }
@@ -62,8 +65,8 @@ absl::StatusOr<std::optional<int64_t>> CountOf(const std::vector<double>& values
 // One side's counts; nullopt = no data (no total series, a NaN, a total of 0).
 absl::StatusOr<std::optional<EventCounts>> SideCounts(const std::string& metric, Side side,
                                                       const SideRoleValues& values) {
-  const auto& events = values[static_cast<int>(side)][static_cast<int>(QueryRole::kEvents)];
-  const auto& total = values[static_cast<int>(side)][static_cast<int>(QueryRole::kTotal)];
+  const auto& events = values[Index(side)][Index(QueryRole::kEvents)];
+  const auto& total = values[Index(side)][Index(QueryRole::kTotal)];
   if (!events.has_value() || !total.has_value() || total->empty()) return std::nullopt;
   const auto where = [&](const absl::Status& status) {
     return absl::Status(status.code(), absl::StrCat("metric \"", metric, "\", ", SideName(side),
@@ -92,10 +95,10 @@ MetricTickResult AssembleCounts(const std::string& metric, const SideRoleValues&
       outcome.error = side_counts.status();
       return outcome;
     }
-    counts[static_cast<int>(side)] = *side_counts;
+    counts[Index(side)] = *side_counts;
   }
-  const std::optional<EventCounts>& baseline = counts[static_cast<int>(Side::kBaseline)];
-  const std::optional<EventCounts>& canary = counts[static_cast<int>(Side::kCanary)];
+  const std::optional<EventCounts>& baseline = counts[Index(Side::kBaseline)];
+  const std::optional<EventCounts>& canary = counts[Index(Side::kCanary)];
   if (canary) {
     outcome.canary_value = static_cast<double>(canary->events) / static_cast<double>(canary->total);
   }
@@ -115,14 +118,14 @@ MetricTickResult AssembleValues(const SideRoleValues& values) {
   MetricTickResult outcome;
   std::vector<double> samples[2];
   for (const Side side : {Side::kBaseline, Side::kCanary}) {
-    const auto& answer = values[static_cast<int>(side)][static_cast<int>(QueryRole::kValue)];
+    const auto& answer = values[Index(side)][Index(QueryRole::kValue)];
     if (!answer.has_value()) continue;
     for (const double value : *answer) {
-      if (!std::isnan(value)) samples[static_cast<int>(side)].push_back(value);
+      if (!std::isnan(value)) samples[Index(side)].push_back(value);
     }
   }
-  const std::vector<double>& baseline = samples[static_cast<int>(Side::kBaseline)];
-  const std::vector<double>& canary = samples[static_cast<int>(Side::kCanary)];
+  const std::vector<double>& baseline = samples[Index(Side::kBaseline)];
+  const std::vector<double>& canary = samples[Index(Side::kCanary)];
   double finite_sum = 0;
   int finite = 0;
   for (const double value : canary) {
@@ -162,7 +165,7 @@ absl::StatusOr<TickQueryPlan> TickQueryPlan::Make(const v1::RolloutSpec& valid_s
         return absl::InvalidArgumentError(absl::StrCat(path, ": ", query.status().message()));
       }
       for (const Side side : {Side::kBaseline, Side::kCanary}) {
-        absl::StatusOr<std::string> rendered = query->Render(values[side == Side::kCanary]);
+        absl::StatusOr<std::string> rendered = query->Render(values[Index(side)]);
         if (!rendered.ok()) {
           return absl::InvalidArgumentError(
               absl::StrCat(path, ": for the ", SideName(side), ": ", rendered.status().message()));
@@ -205,7 +208,7 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
   for (size_t i = 0; i < queries.size() && i < results.size(); ++i) {
     const TickQuery& q = queries[i];
     if (q.metric_index < 0 || static_cast<size_t>(q.metric_index) >= metrics_.size()) continue;
-    Answer& slot = answers[q.metric_index][static_cast<int>(q.side)][static_cast<int>(q.role)];
+    Answer& slot = answers[q.metric_index][Index(q.side)][Index(q.role)];
     if (slot == nullptr) slot = &results[i];
   }
 
@@ -215,7 +218,7 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
     MetricTickResult& outcome = outcomes[m];
     SideRoleValues values;
     for (const RenderedQuery& query : metric.queries) {
-      const Answer answer = answers[m][static_cast<int>(query.side)][static_cast<int>(query.role)];
+      const Answer answer = answers[m][Index(query.side)][Index(query.role)];
       if (answer == nullptr) continue;
       absl::StatusOr<std::vector<double>> extracted =
           answer->ok() ? ValuesOf(**answer) : absl::StatusOr<std::vector<double>>(answer->status());
@@ -226,7 +229,7 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
                          QueryFieldName(query.role), ": ", extracted.status().message()));
         break;
       }
-      values[static_cast<int>(query.side)][static_cast<int>(query.role)] = *std::move(extracted);
+      values[Index(query.side)][Index(query.role)] = *std::move(extracted);
     }
     if (!outcome.error.ok()) continue;
     outcome = metric.kind == v1::METRIC_KIND_COUNT ? AssembleCounts(metric.name, values)

@@ -208,7 +208,7 @@ TEST_F(TickQueriesTest, ImplausibleCountsAndWrongResultTypesAreErrors) {
       Answer({Vector({1}), Vector({INFINITY}), Vector({1}), Vector({10}), streams, matrix});
   EXPECT_EQ(results[0].error.code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(results[0].error.message(),
-            "metric \"errors\", baseline: count inf is not a plausible count");
+            "metric \"errors\", baseline: inf is not a plausible count");
   EXPECT_EQ(results[1].error.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(results[1].error.message(),
               HasSubstr("metric \"latency\", baseline value_query: the query returns log lines"));
