@@ -120,31 +120,32 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now, std::vect
     if (!reloaded.ok()) return;
     Publish(r, *reloaded);
   }
-  const v1::RolloutStatus* s = &r.rollout.status();
-  if (!s->intent_applied() && Acting(s->phase()) && now >= r.retry_at) {
+  // Every commit replaces r.rollout (and so its status object): read afresh.
+  const auto s = [&r] { return &r.rollout.status(); };
+  if (!s()->intent_applied() && Acting(s()->phase()) && now >= r.retry_at) {
     (void)Act(r, /*fresh_router=*/false);  // the outcome is stored and published
   }
   if (r.stale) return;
-  if (s->phase() == v1::PHASE_PENDING) {
+  if (s()->phase() == v1::PHASE_PENDING) {
     if (!Execute(r, StartPreflight(r.rollout, now)).ok()) return;
   }
-  if (s->phase() == v1::PHASE_INITIALIZING) {
+  if (s()->phase() == v1::PHASE_INITIALIZING) {
     if (now >= r.retry_at) {
       work.push_back(
-          {runtime, DueWork::Kind::kPreflight, s->attempt(), now, r.queries->QueriesAt(now), {}});
+          {runtime, DueWork::Kind::kPreflight, s()->attempt(), now, r.queries->QueriesAt(now), {}});
     }
     return;
   }
-  if (s->phase() == v1::PHASE_PROGRESSING && s->has_deadline_time() &&
-      FromProto(s->deadline_time()) <= now) {
+  if (s()->phase() == v1::PHASE_PROGRESSING && s()->has_deadline_time() &&
+      FromProto(s()->deadline_time()) <= now) {
     (void)Execute(r, DeadlineExceeded(r.rollout, r.plan, now));
     return;
   }
-  const absl::Time tick_end = FromProto(s->last_tick_time()) + r.plan.tick_interval;
-  if (Ticking(s->phase()) && tick_end <= now) {
+  const absl::Time tick_end = FromProto(s()->last_tick_time()) + r.plan.tick_interval;
+  if (Ticking(s()->phase()) && tick_end <= now) {
     work.push_back({runtime,
                     DueWork::Kind::kTick,
-                    s->attempt(),
+                    s()->attempt(),
                     tick_end,
                     r.queries->QueriesAt(tick_end),
                     {}});

@@ -2,15 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
+
+#include "absl/strings/ascii.h"
 
 namespace kanarya::engine {
 namespace {
 
 bool IsDnsLabel(const std::string& name) {
-  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  return name.size() <= 63 && std::regex_match(name, kLabel);
+  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  for (const char c : name) {
+    if (!absl::ascii_isdigit(c) && !absl::ascii_islower(c) && c != '-') return false;
+  }
+  return true;
 }
 
 TEST(RolloutNamesTest, ReadableAndValidAsDnsLabels) {
