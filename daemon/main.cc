@@ -1,8 +1,8 @@
 // kanaryad: the Kanarya daemon. Serves RolloutService, JudgeService, health
-// and reflection over gRPC; drives every rollout from one runner thread;
-// keeps its state in SQLite under --data_dir. Exit codes: 0 after a
-// graceful stop (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag
-// or configuration (the message names the field).
+// and reflection over gRPC, and GET /healthz over plain HTTP; drives every rollout from one runner
+// thread; keeps its state in SQLite under --data_dir. Exit codes: 0 after a graceful stop
+// (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or configuration (the message names the
+// field).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,9 +14,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "daemon/api/http_health.h"
 #include "daemon/api/judge_service.h"
 #include "daemon/api/rollout_service.h"
 #include "daemon/api/server.h"
@@ -39,6 +41,7 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
 struct Flags {
   std::string grpc_address = "127.0.0.1:7443";
+  std::string http_address = "127.0.0.1:7444";
   std::string data_dir = "kanarya-data";
   std::string config;
 };
@@ -68,9 +71,12 @@ struct Cluster {
 };
 
 int Serve(const Flags& flags) {
-  if (absl::Status address = CheckAddress("grpc_address", flags.grpc_address); !address.ok()) {
-    std::cerr << "kanaryad: " << address.message() << "\n";
-    return kExitBadConfiguration;
+  for (const auto& [flag, address] :
+       {std::pair{"grpc_address", &flags.grpc_address}, {"http_address", &flags.http_address}}) {
+    if (absl::Status checked = CheckAddress(flag, *address); !checked.ok()) {
+      std::cerr << "kanaryad: " << checked.message() << "\n";
+      return kExitBadConfiguration;
+    }
   }
   kanarya::config::DaemonConfig config;
   if (!flags.config.empty()) {
@@ -131,6 +137,13 @@ int Serve(const Flags& flags) {
     return kExitBadConfiguration;
   }
 
+  absl::StatusOr<std::unique_ptr<kanarya::api::HttpHealthEndpoint>> http =
+      kanarya::api::HttpHealthEndpoint::Start(flags.http_address);
+  if (!http.ok()) {
+    std::cerr << "kanaryad: --" << http.status().message() << "\n";
+    return kExitBadConfiguration;
+  }
+
   std::atomic<bool> stopping = false;
   std::thread runner([&] {
     while (!stopping.load()) {
@@ -139,9 +152,11 @@ int Serve(const Flags& flags) {
     }
   });
 
-  const std::string host = flags.grpc_address.substr(0, flags.grpc_address.rfind(':'));
-  std::cerr << "kanaryad: serving gRPC on " << host << ":" << (*server)->port() << "; data in "
-            << flags.data_dir << "; " << providers->size() << " metric provider(s); Kubernetes: "
+  auto host = [](const std::string& address) { return address.substr(0, address.rfind(':')); };
+  std::cerr << "kanaryad: serving gRPC on " << host(flags.grpc_address) << ":" << (*server)->port()
+            << "; HTTP /healthz on " << host(flags.http_address) << ":" << (*http)->port()
+            << "; data in " << flags.data_dir << "; " << providers->size()
+            << " metric provider(s); Kubernetes: "
             << (cluster.client ? "configured" : "none (rollouts fail their preflight)")
             << std::endl;
 
@@ -153,6 +168,7 @@ int Serve(const Flags& flags) {
   sigwait(&signals, &signal);
   std::cerr << "kanaryad: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping"
             << std::endl;
+  (*http)->SetServing(false);
   (*server)->Shutdown(kShutdownGrace);
   stopping = true;
   runner.join();
@@ -174,6 +190,9 @@ int main(int argc, char** argv) {
   Flags flags;
   app.add_option("--grpc_address", flags.grpc_address,
                  "Where the gRPC API listens, HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--http_address", flags.http_address,
+                 "Where GET /healthz answers, HOST:PORT (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--data_dir", flags.data_dir, "Directory of the state database (created)")
       ->capture_default_str();

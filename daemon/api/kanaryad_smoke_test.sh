@@ -1,8 +1,8 @@
 #!/bin/sh
-# Starts kanaryad on a free loopback port and checks what a gRPC client sees
-# through `buf curl`: the services reflection lists, grpc.health.v1 Check,
-# INVALID_ARGUMENT naming the field for an empty CreateRollout; then that
-# SIGTERM stops the daemon cleanly. Exit 77 (skipped) without buf.
+# Starts kanaryad on free loopback ports and checks what clients see: GET
+# /healthz over HTTP, and through `buf curl` the services reflection lists,
+# grpc.health.v1 Check, INVALID_ARGUMENT naming the field for an empty
+# CreateRollout; then that SIGTERM stops the daemon cleanly. Exit 77 (skipped) without buf.
 # Usage: kanaryad_smoke_test.sh KANARYAD BUF
 set -u
 kanaryad=$1
@@ -23,7 +23,8 @@ fail() {
   exit 1
 }
 
-"$kanaryad" --grpc_address=127.0.0.1:0 --data_dir="$dir/data" 2>"$dir/log" &
+"$kanaryad" --grpc_address=127.0.0.1:0 --http_address=127.0.0.1:0 --data_dir="$dir/data" \
+  2>"$dir/log" &
 pid=$!
 port=
 for _ in $(seq 100); do  # at most 10 s
@@ -33,6 +34,9 @@ for _ in $(seq 100); do  # at most 10 s
 done
 [ -n "$port" ] || fail "kanaryad did not report its port"
 url="http://127.0.0.1:$port"
+http_port=$(sed -n 's/.*HTTP \/healthz on 127\.0\.0\.1:\([0-9]*\);.*/\1/p' "$dir/log")
+healthz=$(curl -s --max-time 10 "http://127.0.0.1:$http_port/healthz")
+[ "$healthz" = "ok" ] || fail "GET /healthz answered \"$healthz\""
 curl_grpc() { timeout 30 "$buf" curl --protocol grpc --http2-prior-knowledge "$@"; }
 
 services=$(curl_grpc --list-services "$url") || fail "--list-services: $services"
