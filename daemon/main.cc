@@ -175,9 +175,7 @@ int Serve(const Flags& flags) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int ParseAndServe(int argc, char** argv) {
   // Every thread started from here on inherits the mask: only sigwait in
   // Serve sees SIGINT and SIGTERM.
   sigset_t signals;
@@ -203,10 +201,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitBadConfiguration;
   }
+  return Serve(flags);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   try {
-    return Serve(flags);
-  } catch (const std::exception& e) {  // a library's bug; never data: parsers are contained
-    std::cerr << "kanaryad: stopped by an unexpected exception: " << e.what() << "\n";
+    return ParseAndServe(argc, argv);
+  } catch (...) {  // a library's bug; never data: every parser's exceptions are contained
     return kExitServingFailed;
   }
 }
