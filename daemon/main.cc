@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -210,6 +211,7 @@ int main(int argc, char** argv) {
   try {
     return ParseAndServe(argc, argv);
   } catch (...) {  // a library's bug; never data: every parser's exceptions are contained
+    std::fputs("kanaryad: stopped by an unexpected exception\n", stderr);
     return kExitServingFailed;
   }
 }
