@@ -14,15 +14,16 @@ AnalysisSession::AnalysisSession(const v1::AnalysisSpec& spec) : spec_(spec) {
 }
 
 void AnalysisSession::Observe(const v1::Tick& tick) {
-  ++ticks_;
+  bool has_data = false;
   for (int i = 0; i < spec_.metrics_size(); ++i) {
     const auto it = tick.metrics().find(spec_.metrics(i).name());
-    if (it != tick.metrics().end()) metrics_[i]->Observe(it->second);
+    if (it != tick.metrics().end()) has_data = metrics_[i]->Observe(it->second) || has_data;
   }
+  ticks_with_data_ += has_data;
 }
 
 v1::Decision AnalysisSession::decision() const {
-  bool promotable = ticks_ >= std::max(spec_.min_ticks(), 1);
+  bool promotable = ticks_with_data_ >= std::max(spec_.min_ticks(), 1);
   for (int i = 0; i < spec_.metrics_size(); ++i) {
     const v1::MetricState state = metrics_[i]->Result().state();
     if (state == v1::METRIC_STATE_REGRESSION) return v1::DECISION_ROLLBACK;
@@ -49,13 +50,14 @@ std::string AnalysisSession::reason() const {
     case v1::DECISION_ROLLBACK:
       return absl::StrCat("rollback: ", absl::StrJoin(regressed, "; "));
     case v1::DECISION_PROMOTE:
-      return absl::StrCat("promote after ", ticks_,
-                          " ticks: no regression, critical metrics "
+      return absl::StrCat("promote after ", ticks_with_data_,
+                          " ticks with data: no regression, critical metrics "
                           "within tolerance");
     default:
-      if (waiting.empty())
-        return absl::StrCat("continue: ", ticks_, " of at least ", spec_.min_ticks(),
-                            " ticks observed");
+      if (waiting.empty()) {
+        return absl::StrCat("continue: ", ticks_with_data_, " of at least ", spec_.min_ticks(),
+                            " ticks with data observed");
+      }
       return absl::StrCat("continue: waiting for evidence on ", absl::StrJoin(waiting, ", "));
   }
 }

@@ -27,8 +27,8 @@ class AnalysisSession {
   void Observe(const v1::Tick& tick);
 
   // ROLLBACK once any metric shows a regression; PROMOTE once at least
-  // min_ticks were observed, every critical metric is within tolerance and
-  // every other one has data and no regression; CONTINUE otherwise.
+  // min_ticks ticks with data (some metric observed on both sides) were seen, every critical metric
+  // is within tolerance and every other one has data and no regression; CONTINUE otherwise.
   v1::Decision decision() const;
   // Why, in one line.
   std::string reason() const;
@@ -37,7 +37,7 @@ class AnalysisSession {
  private:
   const v1::AnalysisSpec spec_;
   std::vector<SequentialMetricPtr> metrics_;
-  int ticks_ = 0;
+  int ticks_with_data_ = 0;
 };
 
 }  // namespace kanarya::analysis

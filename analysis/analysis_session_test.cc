@@ -1,6 +1,6 @@
-// The sequential analysis as a rollout sees it: calibration under continuous
-// monitoring (a look every tick), power, traffic-share changes, degenerate
-// inputs, and the replay of recorded timelines.
+// The sequential analysis as a rollout sees it: power, tolerance, degenerate
+// inputs, and the replay of recorded timelines. Its calibration under
+// continuous monitoring is in sequential_calibration_test.cc.
 #include "analysis/analysis_session.h"
 
 #include <gmock/gmock.h>
@@ -12,10 +12,12 @@
 #include <string>
 
 #include "analysis/replay.h"
+#include "analysis/testing/count_ticks.h"
 
 namespace kanarya::analysis {
 namespace {
 
+using testing::CountTick;
 using ::testing::HasSubstr;
 
 v1::AnalysisSpec Spec(const std::string& text) {
@@ -26,25 +28,6 @@ v1::AnalysisSpec Spec(const std::string& text) {
 
 constexpr char kErrorsSpec[] = R"(alpha: 0.05 metrics { name: "errors" kind: METRIC_KIND_COUNT
                                   direction: DIRECTION_INCREASE critical: true })";
-
-// Poisson traffic split by weight and Poisson errors: one tick of counts.
-v1::Tick CountTick(std::mt19937_64& rng, double requests, double weight, double base_rate,
-                   double canary_factor) {
-  std::poisson_distribution<int64_t> canary_requests(requests * weight);
-  std::poisson_distribution<int64_t> baseline_requests(requests * (1 - weight));
-  const int64_t canary_total = canary_requests(rng);
-  const int64_t baseline_total = baseline_requests(rng);
-  std::binomial_distribution<int64_t> canary_errors(canary_total, base_rate * canary_factor);
-  std::binomial_distribution<int64_t> baseline_errors(baseline_total, base_rate);
-  v1::Tick tick;
-  tick.set_canary_weight(100 * weight);
-  v1::Observation& o = (*tick.mutable_metrics())["errors"];
-  o.set_canary_total(canary_total);
-  o.set_canary_events(canary_errors(rng));
-  o.set_baseline_total(baseline_total);
-  o.set_baseline_events(baseline_errors(rng));
-  return tick;
-}
 
 // Runs `runs` rollouts of `ticks` ticks; returns the share rolled back and the
 // ticks at which they were.
@@ -70,37 +53,6 @@ Outcome Simulate(const v1::AnalysisSpec& spec, int runs, int ticks, uint64_t see
   }
   outcome.rollback_rate = static_cast<double>(outcome.rollback_ticks.size()) / runs;
   return outcome;
-}
-
-double Margin(double alpha, int runs) { return 3 * std::sqrt(alpha * (1 - alpha) / runs); }
-
-TEST(SequentialCalibration, AaCountsLookedAtEveryTickRarelyRollBack) {
-  // 30 minutes of 5 s ticks, 10 % canary traffic, 0.5 % errors on both sides.
-  const Outcome aa = Simulate(Spec(kErrorsSpec), 400, 360, 11,
-                              [](auto& rng, int) { return CountTick(rng, 1100, 0.1, 0.005, 1.0); });
-  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 400));
-}
-
-TEST(SequentialCalibration, AaStaysCalibratedWhenTheCanaryWeightSteps) {
-  const Outcome aa = Simulate(Spec(kErrorsSpec), 400, 360, 12, [](auto& rng, int t) {
-    const double weights[] = {0.05, 0.1, 0.25, 0.5};
-    return CountTick(rng, 1100, weights[t / 90], 0.005, 1.0);
-  });
-  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 400));
-}
-
-TEST(SequentialCalibration, AaContinuousLookedAtEveryTickRarelyRollsBack) {
-  const auto spec = Spec(R"(alpha: 0.05 metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
-                            direction: DIRECTION_EITHER tolerance: 0.0 mixing_sd: 2 })");
-  const Outcome aa = Simulate(spec, 300, 200, 13, [](auto& rng, int) {
-    std::normal_distribution<double> latency(100, 8);
-    v1::Tick tick;
-    v1::Observation& o = (*tick.mutable_metrics())["latency"];
-    for (int i = 0; i < 4; ++i) o.add_baseline(latency(rng));
-    o.add_canary(latency(rng));
-    return tick;
-  });
-  EXPECT_LE(aa.rollback_rate, 0.05 + Margin(0.05, 300));
 }
 
 TEST(SequentialPower, DoubledErrorRateAtTenPercentIsCaughtQuickly) {
@@ -161,8 +113,25 @@ TEST(SequentialDegenerate, NonCriticalMetricNeedsDataButNotProofToPromote) {
   v1::Tick empty;  // a tick without any observation
   session.Observe(empty);
   EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_NODATA);
-  for (int t = 0; t < 8; ++t) session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
-  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);  // 9 ticks < min_ticks
+  for (int t = 0; t < 9; ++t) session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);  // 9 ticks with data < min_ticks
+  session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_PROMOTE);
+}
+
+TEST(SequentialDegenerate, MinTicksCountsOnlyTicksWithDataOnBothSides) {
+  auto spec = Spec(kErrorsSpec);
+  spec.mutable_metrics(0)->set_critical(false);
+  spec.set_min_ticks(5);
+  AnalysisSession session(spec);
+  std::mt19937_64 rng(20);
+  v1::Tick empty;
+  v1::Tick canary_only = CountTick(rng, 1100, 0.1, 0.0, 1.0);
+  (*canary_only.mutable_metrics())["errors"].set_baseline_total(0);
+  for (int t = 0; t < 3; ++t) session.Observe(empty), session.Observe(canary_only);
+  for (int t = 0; t < 4; ++t) session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
+  EXPECT_EQ(session.decision(), v1::DECISION_CONTINUE);  // 10 ticks, 4 with data
+  EXPECT_THAT(session.reason(), HasSubstr("4 of at least 5 ticks with data"));
   session.Observe(CountTick(rng, 1100, 0.1, 0.0, 1.0));
   EXPECT_EQ(session.decision(), v1::DECISION_PROMOTE);
 }

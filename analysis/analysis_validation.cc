@@ -20,8 +20,9 @@ const v1::MetricSpec* FindMetric(const v1::AnalysisSpec& spec, const std::string
 absl::Status ValidateObservation(const std::string& path, const v1::Observation& o,
                                  const v1::MetricSpec& metric) {
   if (metric.kind() == v1::METRIC_KIND_COUNT) {
-    if (!o.baseline().empty())
+    if (!o.baseline().empty()) {
       return Invalid(path + ".baseline", "must be empty for a count metric");
+    }
     if (!o.canary().empty()) return Invalid(path + ".canary", "must be empty for a count metric");
     return CheckEventCounts(
         path, {o.baseline_events(), o.baseline_total(), o.canary_events(), o.canary_total()});

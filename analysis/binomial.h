@@ -1,11 +1,14 @@
 // The binomial distribution: probability mass, tails, R's two-sided exact test
-// (binom.test) and Clopper-Pearson bounds. Mass is computed with Loader's
-// saddle-point expansion, so results keep ~14 significant digits for any n up
-// to 2^53, deep into the tails. Pure functions; thread-safe.
+// (binom.test) and Clopper-Pearson bounds, from Boost.Math's incomplete beta
+// function and its inverse: relative accuracy near 1e-14 deep into the tails,
+// O(1) per tail and O(log n) per p-value for any n up to 2^53. Never throws;
+// pure functions; thread-safe.
 #ifndef KANARYA_ANALYSIS_BINOMIAL_H_
 #define KANARYA_ANALYSIS_BINOMIAL_H_
 
 #include <cstdint>
+
+#include "analysis/interval.h"
 
 namespace kanarya::analysis {
 
@@ -21,14 +24,9 @@ double BinomialUpperTail(int64_t x, int64_t n, double p);
 // more likely than x (with relative slack 1e-7). 1 when n == 0.
 double BinomialTwoSidedPValue(int64_t x, int64_t n, double p);
 
-struct ProportionInterval {
-  double lower;
-  double upper;
-};
-
 // Exact (Clopper-Pearson) interval for the success probability after x
 // successes out of n, at the two-sided confidence level; [0, 1] when n == 0.
-ProportionInterval ClopperPearson(int64_t x, int64_t n, double confidence_level);
+Interval ClopperPearson(int64_t x, int64_t n, double confidence_level);
 
 }  // namespace kanarya::analysis
 

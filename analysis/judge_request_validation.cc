@@ -79,10 +79,8 @@ absl::Status ValidateThresholds(const v1::JudgeRequest& request) {
       return Invalid(name, absl::StrFormat("must be in [0, 100], got %g", value));
     }
   }
-  const double pass =
-      request.pass_threshold() > 0 ? request.pass_threshold() : kDefaultPassThreshold;
-  const double marginal =
-      request.marginal_threshold() > 0 ? request.marginal_threshold() : kDefaultMarginalThreshold;
+  const double pass = PassThreshold(request);
+  const double marginal = MarginalThreshold(request);
   if (marginal > pass) {
     return Invalid("marginal_threshold",
                    absl::StrFormat("must be <= pass_threshold (%g > %g)", marginal, pass));

@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <random>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_format.h"
 #include "analysis/testing/requests.h"
 
 namespace kanarya::analysis {
@@ -30,7 +33,8 @@ constexpr char kInconclusive[] =
     R"(kind: METRIC_KIND_COUNT direction: DIRECTION_INCREASE tolerance: 0.2
        baseline_events: 50 baseline_total: 10000 canary_events: 1 canary_total: 100)";
 
-std::string Metric(const std::string& name, const char* body, const std::string& extra = "") {
+std::string Metric(const std::string& name, const std::string& body,
+                   const std::string& extra = "") {
   return "metrics { name: '" + name + "' " + body + " " + extra + " }\n";
 }
 
@@ -118,6 +122,78 @@ TEST(StepVerdict, SameRequestGivesTheSameResponse) {
                            Metric("c", R"(kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_EITHER
                                          baseline: [1, 2, 3, 4, 5] canary: [2, 3, 4, 5, 6])");
   EXPECT_EQ(MustJudge(text).SerializeAsString(), MustJudge(text).SerializeAsString());
+}
+
+// The samples as a text-format list: "[1.5, 2.25, ...]".
+std::string List(const std::vector<double>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    text += (i ? ", " : "") + absl::StrFormat("%.17g", values[i]);
+  }
+  return text + "]";
+}
+
+std::vector<double> NormalSample(uint64_t seed, size_t n, double mean, double sd) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> d(mean, sd);
+  std::vector<double> v(n);
+  for (double& x : v) x = d(rng);
+  return v;
+}
+
+std::string Latency(const std::vector<double>& baseline, const std::vector<double>& canary,
+                    const std::string& extra = "") {
+  return Metric("latency",
+                "kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_INCREASE baseline: " +
+                    List(baseline) + " canary: " + List(canary),
+                extra);
+}
+
+TEST(Defaults, IdenticalFortyPointSamplesPassWithoutATolerance) {
+  const std::vector<double> sample = NormalSample(11, 40, 250.0, 25.0);
+  const auto r = MustJudge(Latency(sample, sample));
+  EXPECT_EQ(r.verdict(), v1::VERDICT_PASS) << r.reason() << "; " << r.metrics(0).reason();
+  EXPECT_EQ(r.score(), 100.0);
+  EXPECT_DOUBLE_EQ(r.metrics(0).allowed_change(), 0.1 * r.metrics(0).baseline_level());
+  EXPECT_THAT(r.metrics(0).reason(), HasSubstr("default tolerance 10%"));
+}
+
+TEST(Defaults, ExplicitZeroToleranceAllowsNoChange) {
+  const std::vector<double> sample = NormalSample(11, 40, 250.0, 25.0);
+  const auto r = MustJudge(Latency(sample, sample, "tolerance: 0"));
+  EXPECT_EQ(r.metrics(0).classification(), v1::CLASSIFICATION_INCONCLUSIVE);
+  EXPECT_EQ(r.metrics(0).allowed_change(), 0.0);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_INCONCLUSIVE);
+}
+
+TEST(Defaults, AnAbsoluteToleranceAloneReplacesTheDefault) {
+  const std::vector<double> sample = NormalSample(11, 40, 250.0, 25.0);
+  const auto r = MustJudge(Latency(sample, sample, "absolute_tolerance: 2"));
+  EXPECT_EQ(r.metrics(0).allowed_change(), 2.0);
+  EXPECT_EQ(r.metrics(0).classification(), v1::CLASSIFICATION_INCONCLUSIVE);
+}
+
+TEST(Defaults, RealRegressionsStillFail) {
+  // +30 % latency on 40 points a side.
+  const auto latency =
+      MustJudge(Latency(NormalSample(12, 40, 250.0, 25.0), NormalSample(13, 40, 325.0, 25.0)));
+  EXPECT_EQ(latency.metrics(0).classification(), v1::CLASSIFICATION_HIGH);
+  EXPECT_EQ(latency.verdict(), v1::VERDICT_FAIL);
+  // 0.5 % -> 1 % errors with 10 % of the traffic.
+  const auto errors = MustJudge(Metric("errors", R"(kind: METRIC_KIND_COUNT
+      direction: DIRECTION_INCREASE baseline_events: 1000 baseline_total: 200000
+      canary_events: 200 canary_total: 20000)"));
+  EXPECT_EQ(errors.metrics(0).classification(), v1::CLASSIFICATION_HIGH);
+  EXPECT_EQ(errors.verdict(), v1::VERDICT_FAIL);
+}
+
+TEST(Defaults, EqualErrorRatesPassWithTheCountDefault) {
+  const auto r = MustJudge(Metric("errors", R"(kind: METRIC_KIND_COUNT
+      direction: DIRECTION_INCREASE baseline_events: 2000 baseline_total: 400000
+      canary_events: 200 canary_total: 40000)"));
+  EXPECT_EQ(r.metrics(0).classification(), v1::CLASSIFICATION_PASS) << r.metrics(0).reason();
+  EXPECT_DOUBLE_EQ(r.metrics(0).allowed_change(), 1.2);
+  EXPECT_EQ(r.verdict(), v1::VERDICT_PASS);
 }
 
 struct InvalidCase {

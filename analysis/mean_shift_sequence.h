@@ -1,64 +1,94 @@
-// Anytime-valid inference on the shift of means, canary - baseline: the
+// Anytime-valid inference on per-tick means of canary and baseline: the
 // normal-mixture sequential probability ratio test (mSPRT) of Johari, Pekelis
-// & Walsh, "Always valid inference" (2017/2022). The caller fixes the mixing
-// standard deviation before the data and passes the same value every time. The estimate D =
-// mean(canary) - mean(baseline) has variance s^2 = var_c / n_c + var_b / n_b, with the variances
-// estimated from the data: the guarantees hold exactly for normal data of known variance and
-// asymptotically otherwise (docs/sequential.md). Not thread-safe; pure otherwise.
+// & Walsh, "Always valid inference" (2017/2022), on the ticks where both sides
+// were observed. Each tick contributes one difference d_t = c_t - f b_t of the
+// sides' means; the variance of their running mean is the long-run variance of
+// d (long_run_variance.h) over the ticks, so the test stays calibrated when
+// per-tick values are autocorrelated, and a load both sides share cancels.
+// The estimated variance is not taken as known: the standardised mean is read
+// through Student's t with the estimate's effective degrees of freedom, which
+// tends to the normal as ticks accumulate. With a plug-in variance this is an
+// asymptotic confidence sequence in the sense of Waudby-Smith et al. (2024)
+// (docs/sequential.md). Not thread-safe.
 #ifndef KANARYA_ANALYSIS_MEAN_SHIFT_SEQUENCE_H_
 #define KANARYA_ANALYSIS_MEAN_SHIFT_SEQUENCE_H_
 
 #include <cstdint>
 #include <span>
+#include <vector>
+
+#include "analysis/interval.h"
+#include "analysis/long_run_variance.h"
 
 namespace kanarya::analysis {
 
-struct Interval {
-  double lower;
-  double upper;
+// The null hypothesis' edge: mean(canary) = baseline_factor x mean(baseline) + shift.
+struct Edge {
+  double baseline_factor = 1.0;
+  double shift = 0.0;
+};
+
+// The spread of the normal mixture over the mean of d, fixed before the data:
+// a standard deviation in the metric's units, or (in_noise_units) in units of
+// d's estimated long-run standard deviation per tick.
+struct Mixing {
+  double sd;
+  bool in_noise_units;
 };
 
 class MeanShiftSequence {
  public:
-  // Adds finite observations of either side.
-  void Add(std::span<const double> baseline, std::span<const double> canary);
+  // One tick's finite observations of either side; returns whether both
+  // sides had some, the only ticks the test uses.
+  bool AddTick(std::span<const double> baseline, std::span<const double> canary);
 
-  // Whether both sides have kMinSamplesPerSide observations: before that the
-  // estimated variances are too rough to plug in.
-  static constexpr int64_t kMinSamplesPerSide = 10;
-  bool ready() const;
-  int64_t baseline_count() const { return baseline_.count; }
-  int64_t canary_count() const { return canary_.count; }
-  double baseline_mean() const { return baseline_.mean; }
-  double estimate() const { return canary_.mean - baseline_.mean; }
+  // Whether kMinTicks ticks had both sides: before that the long-run
+  // variance is too rough to plug in.
+  static constexpr int64_t kMinTicks = 10;
+  bool ready() const { return ticks() >= kMinTicks; }
+  int64_t ticks() const { return static_cast<int64_t>(canary_means_.size()); }
+  int64_t baseline_count() const { return baseline_count_; }
+  int64_t canary_count() const { return canary_count_; }
+  // Means over the paired ticks of the sides' per-tick means.
+  double baseline_mean() const;
+  double estimate() const;  // canary - baseline
 
   // Evidence (an e-value: a non-negative supermartingale with initial value
-  // 1 under the null) against "shift <= boundary", from a half-normal mixture
-  // with standard deviation mixing_sd > 0 over shifts above it; 1 until
-  // ready(). EvidenceBelow mirrors it.
-  double EvidenceAbove(double boundary, double mixing_sd) const;
-  double EvidenceBelow(double boundary, double mixing_sd) const;
+  // 1 under the null, asymptotically) against "mean(canary) <= edge", from a
+  // half-normal mixture over larger means; 1 until ready(). EvidenceBelowEdge
+  // mirrors it for ">= edge". mixing.sd > 0.
+  double EvidenceAboveEdge(Edge edge, Mixing mixing) const;
+  double EvidenceBelowEdge(Edge edge, Mixing mixing) const;
 
-  // The shifts not rejected at level alpha by the two-sided mixture test: a
-  // confidence sequence, valid simultaneously over time. (-inf, inf) until ready().
-  Interval ConfidenceSequence(double alpha, double mixing_sd) const;
+  // The shifts canary - baseline not rejected at level alpha by the two-sided
+  // mixture test: a confidence sequence, valid simultaneously over time.
+  // (-inf, inf) until ready().
+  Interval ConfidenceSequence(double alpha, Mixing mixing) const;
 
  private:
-  // Welford's running mean and sum of squared deviations.
+  // The mean of d under the edge, and the estimated long-run variance of d
+  // per tick with its degrees of freedom.
   struct Moments {
-    int64_t count = 0;
-    double mean = 0.0;
-    double squares = 0.0;
-    void Add(double x);
-    double variance() const { return count > 1 ? squares / static_cast<double>(count - 1) : 0.0; }
+    double mean;
+    LongRunVarianceEstimate per_tick;
   };
+  Moments Differences(double baseline_factor) const;
+  // Variances of the mean and of the mixture, floored so that constant
+  // samples stay finite.
+  struct Scales {
+    double mean_variance;
+    double mixing_variance;
+  };
+  Scales ScalesOf(const Moments& d, Mixing mixing) const;
+  // The mean's excess over the edge, studentised, moved to the normal scale
+  // and back in units of the estimated deviation of the mean.
+  static double CalibratedExcess(double excess, const Moments& d, const Scales& scales);
+  static double LogEvidenceAbove(double excess, const Scales& scales);
 
-  // Variance of the estimate, floored so that constant samples stay finite.
-  double EstimateVariance(double mixing_variance) const;
-  double LogEvidenceAbove(double excess, double mixing_sd) const;
-
-  Moments baseline_;
-  Moments canary_;
+  std::vector<double> baseline_means_;
+  std::vector<double> canary_means_;
+  int64_t baseline_count_ = 0;
+  int64_t canary_count_ = 0;
 };
 
 }  // namespace kanarya::analysis

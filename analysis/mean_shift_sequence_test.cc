@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "analysis/long_run_variance.h"
+
 namespace kanarya::analysis {
 namespace {
 
@@ -27,29 +29,62 @@ double NumericEvidenceAbove(double estimate, double variance, double boundary, d
   return sum * h;
 }
 
-TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
+// Ten ticks of one value a side.
+MeanShiftSequence TenTicks(const std::vector<double>& baseline, const std::vector<double>& canary) {
   MeanShiftSequence sequence;
-  sequence.Add(std::vector<double>{10, 12, 11, 9, 13, 10, 12, 11, 9, 13},
-               std::vector<double>{12, 14, 13, 12, 15, 12, 14, 13, 12, 15});
-  const double variance = (13.6 / 9 / 10) + (20.0 / 9 / 10);  // squared deviations 13.6, 20
-  for (double boundary : {0.0, 1.0, 2.5}) {
-    for (double mixing_sd : {0.5, 2.0}) {
-      EXPECT_NEAR(sequence.EvidenceAbove(boundary, mixing_sd),
-                  NumericEvidenceAbove(sequence.estimate(), variance, boundary, mixing_sd),
-                  1e-6 * NumericEvidenceAbove(sequence.estimate(), variance, boundary, mixing_sd))
-          << boundary << " " << mixing_sd;
+  for (size_t t = 0; t < baseline.size(); ++t) {
+    sequence.AddTick(std::vector<double>{baseline[t]}, std::vector<double>{canary[t]});
+  }
+  return sequence;
+}
+
+TEST(MeanShiftSequence, ClosedFormMatchesNumericIntegration) {
+  const std::vector<double> baseline{10, 12, 11, 9, 13, 10, 12, 11, 9, 13};
+  const std::vector<double> canary{12, 15, 13, 12, 14, 12, 13, 14, 12, 15};
+  const MeanShiftSequence sequence = TenTicks(baseline, canary);
+  for (double factor : {1.0, 1.1}) {
+    std::vector<double> d;
+    for (size_t t = 0; t < baseline.size(); ++t) d.push_back(canary[t] - factor * baseline[t]);
+    double mean = 0;
+    for (double x : d) mean += x / 10;
+    const LongRunVarianceEstimate per_tick = EstimateLongRunVariance(d);
+    const double variance = per_tick.variance / 10;
+    // The normal mixture applies to the studentised excess moved to the normal scale.
+    const auto calibrated = [&](double shift) {
+      const double deviation = std::sqrt(variance);
+      return shift + per_tick.NormalEquivalent((mean - shift) / deviation) * deviation;
+    };
+    for (double shift : {0.0, 1.0, 2.5}) {
+      for (double mixing_sd : {0.5, 2.0}) {
+        const double numeric = NumericEvidenceAbove(calibrated(shift), variance, shift, mixing_sd);
+        EXPECT_NEAR(sequence.EvidenceAboveEdge({factor, shift}, {mixing_sd, false}), numeric,
+                    1e-6 * numeric)
+            << factor << " " << shift << " " << mixing_sd;
+      }
     }
+    // In noise units the mixing spread scales with the long-run deviation per tick.
+    const double per_tick_sd = std::sqrt(variance * 10);
+    const double numeric = NumericEvidenceAbove(calibrated(0.5), variance, 0.5, 0.7 * per_tick_sd);
+    EXPECT_NEAR(sequence.EvidenceAboveEdge({factor, 0.5}, {0.7, true}), numeric, 1e-6 * numeric);
   }
 }
 
-TEST(MeanShiftSequence, NotReadyUntilEnoughValuesASide) {
+TEST(MeanShiftSequence, OnlyTicksWithBothSidesCountAndTenAreNeeded) {
   MeanShiftSequence sequence;
-  sequence.Add(std::vector<double>(9, 1.0), std::vector<double>(20, 5.0));
+  EXPECT_FALSE(sequence.AddTick(std::vector<double>{1.0}, {}));
+  EXPECT_FALSE(sequence.AddTick({}, std::vector<double>{5.0}));
+  for (int t = 0; t < 9; ++t) {
+    EXPECT_TRUE(sequence.AddTick(std::vector<double>{1.0, 2.0}, std::vector<double>{5.0 + t}));
+  }
+  EXPECT_EQ(sequence.ticks(), 9);
+  EXPECT_EQ(sequence.baseline_count(), 18);
   EXPECT_FALSE(sequence.ready());
-  EXPECT_EQ(sequence.EvidenceAbove(0, 1), 1.0);
-  EXPECT_TRUE(std::isinf(sequence.ConfidenceSequence(0.05, 1).upper));
-  sequence.Add(std::vector<double>{2.0}, {});
+  EXPECT_EQ(sequence.EvidenceAboveEdge({1.0, 0.0}, {1.0, false}), 1.0);
+  EXPECT_TRUE(std::isinf(sequence.ConfidenceSequence(0.05, {1.0, false}).upper));
+  sequence.AddTick(std::vector<double>{2.0}, std::vector<double>{3.0});
   EXPECT_TRUE(sequence.ready());
+  // Per-tick means: baseline 1.5 nine times and 2 once.
+  EXPECT_DOUBLE_EQ(sequence.baseline_mean(), 1.55);
 }
 
 TEST(MeanShiftSequence, EvidenceGrowsWithATrueShiftAndCsCoversIt) {
@@ -57,12 +92,14 @@ TEST(MeanShiftSequence, EvidenceGrowsWithATrueShiftAndCsCoversIt) {
   std::normal_distribution<double> baseline(100, 10), canary(106, 10);
   MeanShiftSequence sequence;
   for (int tick = 0; tick < 200; ++tick) {
-    sequence.Add(std::vector<double>{baseline(rng), baseline(rng)},
-                 std::vector<double>{canary(rng)});
+    sequence.AddTick(std::vector<double>{baseline(rng), baseline(rng)},
+                     std::vector<double>{canary(rng)});
   }
-  EXPECT_GT(sequence.EvidenceAbove(0.0, 5.0), 1000.0);
-  EXPECT_LT(sequence.EvidenceBelow(0.0, 5.0), 0.1);
-  const Interval cs = sequence.ConfidenceSequence(0.05, 5.0);
+  EXPECT_GT(sequence.EvidenceAboveEdge({1.0, 0.0}, {0.7, true}), 1000.0);
+  EXPECT_LT(sequence.EvidenceBelowEdge({1.0, 0.0}, {0.7, true}), 0.1);
+  // +6 % is within a 10 % relative edge: no evidence against it.
+  EXPECT_LT(sequence.EvidenceAboveEdge({1.1, 0.0}, {0.7, true}), 1.0);
+  const Interval cs = sequence.ConfidenceSequence(0.05, {0.7, true});
   EXPECT_LT(cs.lower, 6.0);
   EXPECT_GT(cs.upper, 6.0);
   EXPECT_GT(cs.lower, 0.0);
@@ -70,11 +107,13 @@ TEST(MeanShiftSequence, EvidenceGrowsWithATrueShiftAndCsCoversIt) {
 
 TEST(MeanShiftSequence, ConstantIdenticalSamplesStayFinite) {
   MeanShiftSequence sequence;
-  sequence.Add(std::vector<double>(10, 3.0), std::vector<double>(10, 3.0));
-  const Interval cs = sequence.ConfidenceSequence(0.05, 0.3);
-  EXPECT_TRUE(std::isfinite(cs.lower));
-  EXPECT_NEAR(cs.upper, 0.0, 1e-3);
-  EXPECT_LT(sequence.EvidenceAbove(0.3, 0.3), 1e-6);
+  for (int t = 0; t < 10; ++t) sequence.AddTick(std::vector<double>{3.0}, std::vector<double>{3.0});
+  for (Mixing mixing : {Mixing{0.3, false}, Mixing{0.7, true}}) {
+    const Interval cs = sequence.ConfidenceSequence(0.05, mixing);
+    EXPECT_TRUE(std::isfinite(cs.lower));
+    EXPECT_NEAR(cs.upper, 0.0, 1e-3);
+    EXPECT_LT(sequence.EvidenceAboveEdge({1.0, 0.3}, mixing), 1e-6);
+  }
 }
 
 }  // namespace

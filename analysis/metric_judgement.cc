@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/binomial.h"
+#include "analysis/direction.h"
 #include "analysis/rank_sum_test.h"
 #include "analysis/rate_ratio_test.h"
 #include "analysis/sample_cleaning.h"
@@ -17,25 +18,22 @@ namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-bool IncreaseIsBad(v1::Direction d) {
-  return d == v1::DIRECTION_INCREASE || d == v1::DIRECTION_EITHER;
-}
-bool DecreaseIsBad(v1::Direction d) {
-  return d == v1::DIRECTION_DECREASE || d == v1::DIRECTION_EITHER;
-}
-
 std::string Percent(double confidence_level) {
   return absl::StrFormat("%g%%", confidence_level * 100);
 }
 
+// Says so in the reason when the default tolerance applies.
+std::string DefaultToleranceNote(const v1::MetricInput& input) {
+  if (input.has_tolerance() || input.absolute_tolerance() > 0) return "";
+  return absl::StrFormat(", default tolerance %g%%", EffectiveTolerance(input) * 100);
+}
+
 void JudgeContinuous(const v1::MetricInput& input, double confidence_level,
                      v1::MetricResult& result) {
-  const CleanedSample baseline =
-      CleanSample(std::span<const double>(input.baseline().data(), input.baseline().size()),
-                  input.nan_strategy(), input.outlier_strategy(), input.outlier_factor());
-  const CleanedSample canary =
-      CleanSample(std::span<const double>(input.canary().data(), input.canary().size()),
-                  input.nan_strategy(), input.outlier_strategy(), input.outlier_factor());
+  const CleanedSample baseline = CleanSample(AsSpan(input.baseline()), input.nan_strategy(),
+                                             input.outlier_strategy(), input.outlier_factor());
+  const CleanedSample canary = CleanSample(AsSpan(input.canary()), input.nan_strategy(),
+                                           input.outlier_strategy(), input.outlier_factor());
   result.set_baseline_count(static_cast<int64_t>(baseline.sorted_values.size()));
   result.set_canary_count(static_cast<int64_t>(canary.sorted_values.size()));
   result.set_baseline_dropped(baseline.dropped);
@@ -54,7 +52,7 @@ void JudgeContinuous(const v1::MetricInput& input, double confidence_level,
       EstimateShift(canary.sorted_values, baseline.sorted_values, test, confidence_level);
   const double baseline_level = SortedQuantile(baseline.sorted_values, 0.5);
   const double allowance =
-      std::max(input.tolerance() * std::fabs(baseline_level), input.absolute_tolerance());
+      std::max(EffectiveTolerance(input) * std::fabs(baseline_level), input.absolute_tolerance());
   result.set_p_value(test.p_value);
   result.set_u_statistic(test.u);
   result.set_hodges_lehmann(shift.hodges_lehmann);
@@ -71,8 +69,8 @@ void JudgeContinuous(const v1::MetricInput& input, double confidence_level,
   const auto evidence =
       absl::StrFormat("shift %+.6g, %s CI [%.6g, %.6g], p=%.3g", shift.hodges_lehmann,
                       Percent(confidence_level), shift.ci_lower, shift.ci_upper, test.p_value);
-  const auto allowed =
-      absl::StrFormat("allowed %.6g (baseline median %.6g)", allowance, baseline_level);
+  const auto allowed = absl::StrFormat("allowed %.6g (baseline median %.6g%s)", allowance,
+                                       baseline_level, DefaultToleranceNote(input));
   if (IncreaseIsBad(input.direction()) && significant && test.u > null_u &&
       shift.hodges_lehmann >= allowance) {
     result.set_classification(v1::CLASSIFICATION_HIGH);
@@ -129,7 +127,8 @@ void JudgeCount(const v1::MetricInput& input, double confidence_level, v1::Metri
   if (input.baseline_events() > 0) {
     // The allowance as a rate ratio: relative tolerance, or the absolute one
     // expressed relative to the baseline's rate, whichever is larger.
-    const double relative = std::max(input.tolerance(), input.absolute_tolerance() / baseline_rate);
+    const double relative =
+        std::max(EffectiveTolerance(input), input.absolute_tolerance() / baseline_rate);
     result.set_allowed_change(1.0 + relative);
     high = significant && test.rate_ratio > 1.0 && test.rate_ratio >= 1.0 + relative;
     low = significant && test.rate_ratio < 1.0 && test.rate_ratio <= 1.0 - relative;
@@ -148,7 +147,8 @@ void JudgeCount(const v1::MetricInput& input, double confidence_level, v1::Metri
   }
   const std::string with_allowance =
       input.baseline_events() > 0
-          ? absl::StrFormat("%s; allowed ratio %.4g", evidence, result.allowed_change())
+          ? absl::StrFormat("%s; allowed ratio %.4g%s", evidence, result.allowed_change(),
+                            DefaultToleranceNote(input))
           : absl::StrFormat("%s; baseline has no events, allowed canary rate %.4g", evidence,
                             input.absolute_tolerance());
   if (IncreaseIsBad(input.direction()) && high) {
@@ -168,6 +168,13 @@ void JudgeCount(const v1::MetricInput& input, double confidence_level, v1::Metri
 }
 
 }  // namespace
+
+double EffectiveTolerance(const v1::MetricInput& input) {
+  if (input.has_tolerance()) return input.tolerance();
+  if (input.absolute_tolerance() > 0) return 0.0;
+  return input.kind() == v1::METRIC_KIND_COUNT ? kDefaultCountTolerance
+                                               : kDefaultContinuousTolerance;
+}
 
 v1::MetricResult JudgeMetric(const v1::MetricInput& input, double confidence_level) {
   v1::MetricResult result;

@@ -249,6 +249,28 @@ TEST(Count, ErrorFreeSidesPassOnlyWithAnAbsoluteTolerance) {
   EXPECT_TRUE(std::isnan(result.rate_ratio()));
 }
 
+TEST(Count, TotalsNear2To52WithExtremeCountsAreJudged) {
+  constexpr int64_t kMax = int64_t{1} << 52;
+  const auto equal = JudgeMetric(Count("5xx", kMax / 4, kMax, kMax / 4, kMax, 0.01), 0.95);
+  EXPECT_EQ(equal.classification(), CLASSIFICATION_PASS) << equal.reason();
+  EXPECT_NEAR(equal.ci_upper(), 1.0, 1e-6);
+  const auto all_canary = JudgeMetric(Count("5xx", 0, kMax, kMax, kMax, 0.01), 0.95);
+  EXPECT_EQ(all_canary.classification(), CLASSIFICATION_HIGH) << all_canary.reason();
+  EXPECT_LT(all_canary.p_value(), 1e-300);
+  auto none_canary = Count("5xx", kMax - 1, kMax, 0, kMax - 7, 0.01);
+  none_canary.set_direction(DIRECTION_EITHER);
+  const auto low = JudgeMetric(none_canary, 0.95);
+  EXPECT_EQ(low.classification(), CLASSIFICATION_LOW) << low.reason();
+  EXPECT_EQ(low.ci_lower(), 0.0);
+  EXPECT_LT(low.ci_upper(), 1e-15);
+  // A shift of 2^-20 in the rate, found at this size with p far below 1e-100.
+  const auto shifted =
+      JudgeMetric(Count("5xx", kMax / 2, kMax, kMax / 2 + (kMax >> 20), kMax, 0.0), 0.95);
+  EXPECT_EQ(shifted.classification(), CLASSIFICATION_HIGH) << shifted.reason();
+  EXPECT_LT(shifted.p_value(), 1e-100);
+  EXPECT_NEAR(shifted.rate_ratio(), 1.0 + 1.0 / (1 << 19), 1e-12);
+}
+
 TEST(Count, FewerSuccessesAreLowWhenDecreaseIsBad) {
   auto metric = Count("orders", 9000, 100000, 700, 10000, 0.05);
   metric.set_direction(DIRECTION_DECREASE);

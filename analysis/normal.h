@@ -1,5 +1,6 @@
-// Standard normal distribution: tail probabilities and quantiles accurate to a
-// few ulps across the double range. Pure functions; thread-safe.
+// Standard normal distribution from Boost.Math: tail probabilities and
+// quantiles accurate to a few ulps across the double range. Never throws;
+// pure functions; thread-safe.
 #ifndef KANARYA_ANALYSIS_NORMAL_H_
 #define KANARYA_ANALYSIS_NORMAL_H_
 

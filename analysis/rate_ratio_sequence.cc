@@ -23,7 +23,7 @@ double LogSumExp(const std::vector<double>& values) {
 
 }  // namespace
 
-RateRatioSequence::RateRatioSequence(double mixing_sd, std::vector<double> boundaries) {
+RateRatioSequence::RateRatioSequence(double mixing_sd, const std::vector<double>& boundaries) {
   for (int k = -kGridHalfWidth; k <= kGridHalfWidth; ++k) {
     const double log_rho = k * kGridStep;
     log_grid_.push_back(log_rho);
@@ -86,12 +86,12 @@ double RateRatioSequence::MixtureLogEvidence(size_t boundary, bool above) const 
   return LogSumExp(weighted) - LogSumExp(weights) - boundary_log_likelihood_[boundary];
 }
 
-double RateRatioSequence::EvidenceAbove(size_t boundary) const {
-  return std::exp(MixtureLogEvidence(boundary, /*above=*/true));
+double RateRatioSequence::EvidenceAboveBoundaryAt(size_t index) const {
+  return std::exp(MixtureLogEvidence(index, /*above=*/true));
 }
 
-double RateRatioSequence::EvidenceBelow(size_t boundary) const {
-  return std::exp(MixtureLogEvidence(boundary, /*above=*/false));
+double RateRatioSequence::EvidenceBelowBoundaryAt(size_t index) const {
+  return std::exp(MixtureLogEvidence(index, /*above=*/false));
 }
 
 Interval RateRatioSequence::ConfidenceSequence(double alpha) const {

@@ -20,7 +20,7 @@ class RateRatioSequence {
  public:
   // mixing_sd > 0: standard deviation of the prior on log rho. Evidence is
   // available against the given boundary ratios (each > 0), tracked exactly.
-  RateRatioSequence(double mixing_sd, std::vector<double> boundaries);
+  RateRatioSequence(double mixing_sd, const std::vector<double>& boundaries);
 
   // One tick's increments; a tick without traffic on a side adds nothing.
   void Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
@@ -32,10 +32,11 @@ class RateRatioSequence {
   // (canary events / canary total) / (baseline events / baseline total).
   double estimate() const;
 
-  // Evidence (an e-value) against "rho <= boundaries[i]" from the mixture
-  // over larger ratios; EvidenceBelow against "rho >= boundaries[i]".
-  double EvidenceAbove(size_t boundary) const;
-  double EvidenceBelow(size_t boundary) const;
+  // Evidence (an e-value) against "rho <= boundaries[index]" from the
+  // mixture over larger ratios; EvidenceBelowBoundaryAt against
+  // "rho >= boundaries[index]".
+  double EvidenceAboveBoundaryAt(size_t index) const;
+  double EvidenceBelowBoundaryAt(size_t index) const;
 
   // Ratios not rejected at level alpha, to the grid's resolution (rounded
   // outwards; 0 and +inf past the grid's ends).

@@ -25,7 +25,7 @@ TEST(RateRatioSequence, EvidenceAgainstABoundaryIsTheBinomialLikelihoodMixture) 
     weighted += w * BinomialPmf(30, 50, theta) / BinomialPmf(30, 50, 0.25);
     weights += w;
   }
-  EXPECT_NEAR(sequence.EvidenceAbove(0), weighted / weights, 1e-9 * weighted / weights);
+  EXPECT_NEAR(sequence.EvidenceAboveBoundaryAt(0), weighted / weights, 1e-9 * weighted / weights);
   EXPECT_DOUBLE_EQ(sequence.estimate(), (30.0 / 2500) / (20.0 / 7500));
 }
 
@@ -33,7 +33,7 @@ TEST(RateRatioSequence, TicksWithoutTrafficOrEventsAddNothing) {
   RateRatioSequence sequence(1.0, {1.2});
   sequence.Add(0, 0, 5, 1000);
   sequence.Add(0, 100, 0, 1000);
-  EXPECT_DOUBLE_EQ(sequence.EvidenceAbove(0), 1.0);
+  EXPECT_DOUBLE_EQ(sequence.EvidenceAboveBoundaryAt(0), 1.0);
   const Interval cs = sequence.ConfidenceSequence(0.05);
   EXPECT_EQ(cs.lower, 0.0);
   EXPECT_TRUE(std::isinf(cs.upper));
@@ -51,7 +51,7 @@ TEST(RateRatioSequence, DoubledRateAcrossChangingTrafficSharesIsFound) {
       sequence.Add(canary(rng), canary_total, baseline(rng), baseline_total);
     }
   }
-  EXPECT_GT(sequence.EvidenceAbove(0), 1e6);
+  EXPECT_GT(sequence.EvidenceAboveBoundaryAt(0), 1e6);
   const Interval cs = sequence.ConfidenceSequence(0.05);
   EXPECT_LT(cs.lower, 2.0);
   EXPECT_GT(cs.upper, 2.0);

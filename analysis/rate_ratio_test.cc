@@ -28,7 +28,7 @@ RateRatioTest CompareRates(const EventCounts& counts, double confidence_level) {
   result.p_value = BinomialTwoSidedPValue(counts.canary_events, events, canary_share_of_traffic);
   result.rate_ratio = (static_cast<double>(counts.canary_events) / canary_total) /
                       (static_cast<double>(counts.baseline_events) / baseline_total);
-  const ProportionInterval share = ClopperPearson(counts.canary_events, events, confidence_level);
+  const Interval share = ClopperPearson(counts.canary_events, events, confidence_level);
   result.ci_lower = ShareToRatio(share.lower, exposure_ratio);
   result.ci_upper = ShareToRatio(share.upper, exposure_ratio);
   return result;

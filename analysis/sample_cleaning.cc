@@ -16,14 +16,20 @@ double SortedQuantile(std::span<const double> sorted, double probability) {
   return sorted[below] + (position - static_cast<double>(below)) * (sorted[above] - sorted[below]);
 }
 
+std::vector<double> FiniteValues(std::span<const double> raw, v1::NanStrategy nan_strategy) {
+  std::vector<double> finite;
+  finite.reserve(raw.size());
+  for (double value : raw) {
+    if (std::isnan(value) && nan_strategy == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) value = 0.0;
+    if (std::isfinite(value)) finite.push_back(value);
+  }
+  return finite;
+}
+
 CleanedSample CleanSample(std::span<const double> raw, v1::NanStrategy nan_strategy,
                           v1::OutlierStrategy outlier_strategy, double outlier_factor) {
   CleanedSample cleaned;
-  cleaned.sorted_values.reserve(raw.size());
-  for (double value : raw) {
-    if (std::isnan(value) && nan_strategy == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) value = 0.0;
-    if (std::isfinite(value)) cleaned.sorted_values.push_back(value);
-  }
+  cleaned.sorted_values = FiniteValues(raw, nan_strategy);
   SortAscending(cleaned.sorted_values);
   if (outlier_strategy == v1::OUTLIER_STRATEGY_REMOVE_TUKEY && !cleaned.sorted_values.empty()) {
     const double factor = outlier_factor > 0 ? outlier_factor : 3.0;

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "analysis/direction.h"
 #include "analysis/mean_shift_sequence.h"
 #include "analysis/rate_ratio_sequence.h"
+#include "analysis/sample_cleaning.h"
 
 namespace kanarya::analysis {
 namespace {
@@ -22,10 +23,8 @@ class Bookkeeping {
   Bookkeeping(const v1::MetricSpec& spec, double alpha)
       : spec_(spec),
         alpha_(alpha),
-        increase_bad_(spec.direction() == v1::DIRECTION_INCREASE ||
-                      spec.direction() == v1::DIRECTION_EITHER),
-        decrease_bad_(spec.direction() == v1::DIRECTION_DECREASE ||
-                      spec.direction() == v1::DIRECTION_EITHER) {}
+        increase_bad_(IncreaseIsBad(spec.direction())),
+        decrease_bad_(DecreaseIsBad(spec.direction())) {}
 
   bool increase_bad() const { return increase_bad_; }
   bool decrease_bad() const { return decrease_bad_; }
@@ -85,19 +84,29 @@ class Bookkeeping {
   Interval cs_{-kInfinity, kInfinity};
 };
 
+// The continuous test's default mixing spread, in units of the per-tick
+// long-run standard deviation of the difference: fixed before the data, and
+// near the tightest boundary around tick 20 for alpha 0.025 by the rule of
+// Waudby-Smith et al. (2024), rho^2 = (2 log(1/alpha) + log(1 + 2 log(1/alpha))) / 20.
+constexpr double kDefaultMixingSdInNoiseUnits = 0.7;
+
 class ContinuousMetric final : public SequentialMetric {
  public:
-  ContinuousMetric(const v1::MetricSpec& spec, double alpha) : spec_(spec), book_(spec, alpha) {}
+  ContinuousMetric(const v1::MetricSpec& spec, double alpha)
+      : spec_(spec),
+        book_(spec, alpha),
+        mixing_(spec.mixing_sd() > 0 ? Mixing{spec.mixing_sd(), false}
+                                     : Mixing{kDefaultMixingSdInNoiseUnits, true}) {}
 
-  void Observe(const v1::Observation& observation) override {
-    sequence_.Add(Clean(observation.baseline()), Clean(observation.canary()));
-    if (!sequence_.ready()) return;
-    const double allowance = Allowance();
-    // The mixing spread is fixed at the first tick with data and kept.
-    if (!mixing_sd_) mixing_sd_ = DefaultMixingSd(allowance);
-    book_.Record(sequence_.EvidenceAbove(allowance, *mixing_sd_),
-                 sequence_.EvidenceBelow(-allowance, *mixing_sd_),
-                 sequence_.ConfidenceSequence(book_.alpha(), *mixing_sd_));
+  bool Observe(const v1::Observation& observation) override {
+    const bool paired =
+        sequence_.AddTick(Clean(observation.baseline()), Clean(observation.canary()));
+    if (sequence_.ready()) {
+      book_.Record(book_.increase_bad() ? Evidence(+1) : 0.0,
+                   book_.decrease_bad() ? Evidence(-1) : 0.0,
+                   sequence_.ConfidenceSequence(book_.alpha(), mixing_));
+    }
+    return paired;
   }
 
   v1::SequentialMetricResult Result() const override {
@@ -113,31 +122,45 @@ class ContinuousMetric final : public SequentialMetric {
 
  private:
   std::vector<double> Clean(const google::protobuf::RepeatedField<double>& values) const {
-    std::vector<double> finite;
-    for (double v : values) {
-      if (std::isnan(v) && spec_.nan_strategy() == v1::NAN_STRATEGY_REPLACE_WITH_ZERO) v = 0.0;
-      if (std::isfinite(v)) finite.push_back(v);
-    }
-    return finite;
+    return FiniteValues(AsSpan(values), spec_.nan_strategy());
   }
 
-  // max(tolerance x |baseline mean|, absolute_tolerance), from the data so far.
+  // max(tolerance x |baseline mean|, absolute_tolerance), from the data so
+  // far: what the confidence sequence is compared with and what is reported.
   double Allowance() const {
     return std::max(spec_.tolerance() * std::fabs(sequence_.baseline_mean()),
                     spec_.absolute_tolerance());
   }
 
-  double DefaultMixingSd(double allowance) const {
-    if (spec_.mixing_sd() > 0) return spec_.mixing_sd();
-    if (allowance > 0) return allowance;
-    const double level = std::fabs(sequence_.baseline_mean());
-    return level > 0 ? 0.1 * level : 1.0;
+  // Evidence against "within tolerance" on one side (sign +1: shift <=
+  // allowance; -1: shift >= -allowance). The null is a union of half-spaces,
+  // one per way the allowance can be the larger: mean(canary) against
+  // (1 +- tolerance) x mean(baseline), a positive or a negative level, and
+  // against mean(baseline) +- absolute_tolerance. Each edge's test is valid
+  // for its whole half-space, so the smallest evidence is valid for the union.
+  double Evidence(double sign) const {
+    const double tolerance = spec_.tolerance();
+    double evidence = kInfinity;
+    if (tolerance > 0) {
+      for (double factor : {1 + sign * tolerance, 1 - sign * tolerance}) {
+        evidence = std::min(evidence, Toward(sign, Edge{factor, 0.0}));
+      }
+    }
+    if (tolerance == 0 || spec_.absolute_tolerance() > 0) {
+      evidence = std::min(evidence, Toward(sign, Edge{1.0, sign * spec_.absolute_tolerance()}));
+    }
+    return evidence;
+  }
+
+  double Toward(double sign, Edge edge) const {
+    return sign > 0 ? sequence_.EvidenceAboveEdge(edge, mixing_)
+                    : sequence_.EvidenceBelowEdge(edge, mixing_);
   }
 
   const v1::MetricSpec spec_;
   Bookkeeping book_;
+  const Mixing mixing_;
   MeanShiftSequence sequence_;
-  std::optional<double> mixing_sd_;
 };
 
 class CountMetric final : public SequentialMetric {
@@ -150,11 +173,14 @@ class CountMetric final : public SequentialMetric {
         sequence_(spec.mixing_sd() > 0 ? spec.mixing_sd() : 1.0,
                   {upper_, lower_ > 0 ? lower_ : upper_}) {}
 
-  void Observe(const v1::Observation& o) override {
+  bool Observe(const v1::Observation& o) override {
     sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(), o.baseline_total());
-    if (!HasData()) return;
-    book_.Record(sequence_.EvidenceAbove(0), lower_ > 0 ? sequence_.EvidenceBelow(1) : 0.0,
-                 sequence_.ConfidenceSequence(book_.alpha()));
+    if (HasData()) {
+      book_.Record(sequence_.EvidenceAboveBoundaryAt(0),
+                   lower_ > 0 ? sequence_.EvidenceBelowBoundaryAt(1) : 0.0,
+                   sequence_.ConfidenceSequence(book_.alpha()));
+    }
+    return o.canary_total() > 0 && o.baseline_total() > 0;
   }
 
   v1::SequentialMetricResult Result() const override {

@@ -17,8 +17,10 @@ class SequentialMetric {
  public:
   virtual ~SequentialMetric() = default;
 
-  // The metric's observation for one tick (validated against its kind).
-  virtual void Observe(const v1::Observation& observation) = 0;
+  // The metric's observation for one tick (validated against its kind);
+  // returns whether it had usable data on both sides (finite samples, or
+  // traffic), which makes the tick count towards min_ticks.
+  virtual bool Observe(const v1::Observation& observation) = 0;
 
   // The state after the ticks observed so far.
   virtual v1::SequentialMetricResult Result() const = 0;

@@ -23,6 +23,15 @@ bool IsRegression(v1::Classification c) {
 
 }  // namespace
 
+double PassThreshold(const v1::JudgeRequest& request) {
+  return request.pass_threshold() > 0 ? request.pass_threshold() : kDefaultPassThreshold;
+}
+
+double MarginalThreshold(const v1::JudgeRequest& request) {
+  return request.marginal_threshold() > 0 ? request.marginal_threshold()
+                                          : kDefaultMarginalThreshold;
+}
+
 void DecideStep(const v1::JudgeRequest& request, v1::JudgeResponse& response) {
   std::map<std::string, GroupTally> groups;
   std::vector<std::string> critical_regressions;
@@ -56,10 +65,8 @@ void DecideStep(const v1::JudgeRequest& request, v1::JudgeResponse& response) {
   }
   const double score = total_weight > 0 ? 100.0 * passed / total_weight : 0.0;
   const double ceiling = total_weight > 0 ? 100.0 * (passed + undecided) / total_weight : 0.0;
-  const double pass =
-      request.pass_threshold() > 0 ? request.pass_threshold() : kDefaultPassThreshold;
-  const double marginal =
-      request.marginal_threshold() > 0 ? request.marginal_threshold() : kDefaultMarginalThreshold;
+  const double pass = PassThreshold(request);
+  const double marginal = MarginalThreshold(request);
   response.set_score(score);
   response.set_score_ceiling(ceiling);
 

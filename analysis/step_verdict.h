@@ -20,6 +20,11 @@ namespace kanarya::analysis {
 inline constexpr double kDefaultPassThreshold = 95.0;
 inline constexpr double kDefaultMarginalThreshold = 75.0;
 
+// The thresholds that apply to `request`: its own when set (> 0), else the
+// defaults above.
+double PassThreshold(const v1::JudgeRequest& request);
+double MarginalThreshold(const v1::JudgeRequest& request);
+
 // Fills verdict, score, score_ceiling and reason of `response` from its metrics.
 void DecideStep(const v1::JudgeRequest& request, v1::JudgeResponse& response);
 

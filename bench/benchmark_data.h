@@ -1,4 +1,4 @@
-// Deterministic benchmark samples that bench/compare_scipy.py reproduces bit
+// Deterministic benchmark samples that bench/scipy_mannwhitneyu.py reproduces bit
 // for bit: SplitMix64 outputs mapped to [0, 1) with 53 bits, then scaled.
 #ifndef KANARYA_BENCH_BENCHMARK_DATA_H_
 #define KANARYA_BENCH_BENCHMARK_DATA_H_

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "analysis/metric_judgement.h"
 #include "analysis/rank_sum_test.h"
 #include "analysis/shift_estimate.h"
 #include "analysis/sorting.h"
@@ -58,6 +59,21 @@ void BM_RankSumShiftInterval(benchmark::State& state) {
   });
 }
 
+// A count metric with totals near 2^52, the largest the judge accepts: the
+// exact binomial test and the Clopper-Pearson interval of the event share.
+void BM_JudgeHugeCounts(benchmark::State& state) {
+  v1::MetricInput metric;
+  metric.set_name("errors");
+  metric.set_kind(v1::METRIC_KIND_COUNT);
+  metric.set_direction(v1::DIRECTION_INCREASE);
+  metric.set_canary_total((int64_t{1} << 52) - 3);
+  metric.set_canary_events(int64_t{1} << 50);
+  metric.set_baseline_total(int64_t{1} << 52);
+  metric.set_baseline_events((int64_t{1} << 50) + (int64_t{1} << 26));
+  for (auto _ : state) benchmark::DoNotOptimize(analysis::JudgeMetric(metric, 0.95));
+}
+
+BENCHMARK(BM_JudgeHugeCounts)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SortPooled)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RankSumTest)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RankSumShiftInterval)

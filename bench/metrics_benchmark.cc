@@ -65,7 +65,7 @@ lab::PrometheusServer& Server() {
     std::string data = "# TYPE requests counter\n";
     const int64_t t0 = absl::ToUnixSeconds(absl::Now() - absl::Hours(3)) / 60 * 60;
     for (int s = 0; s < 50; ++s) {
-      for (int k = 0; k < 240; ++k) {
+      for (int64_t k = 0; k < 240; ++k) {
         absl::StrAppend(&data, "requests_total{pod=\"p", s, "\"} ", k * 10, " ", t0 + 15 * k, "\n");
       }
     }

@@ -232,6 +232,7 @@ int main(int argc, char** argv) {
     const Scenario& scenario = scenarios[k];
     std::mt19937_64 rng(1000 + k);
     std::vector<std::vector<TickData>> data;
+    data.reserve(runs);
     for (int r = 0; r < runs; ++r) data.push_back(SimulateRun(rng, scenario));
     // The oracle's horizon: the shortest with 95 % rejections.
     double oracle_seconds = NAN;
@@ -247,6 +248,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& [name, policy] : policies) {
       std::vector<int> at;
+      at.reserve(data.size());
       for (const auto& run : data) at.push_back(policy(run));
       const Summary s = Summarise(data, at);
       std::printf(

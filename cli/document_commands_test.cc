@@ -1,6 +1,7 @@
 #include "cli/document_commands.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,8 @@
 
 #include "cli/exit_codes.h"
 #include "cli/message_io.h"
+#include "kanarya/v1/analysis.pb.h"
+#include "kanarya/v1/judge.pb.h"
 
 namespace kanarya::cli {
 namespace {
@@ -39,7 +42,7 @@ TEST(JudgeCommand, ShippedExamplesGiveTheirVerdicts) {
   const auto bad_json = nlohmann::json::parse(bad.out);
   EXPECT_EQ(bad_json["verdict"], "VERDICT_FAIL");
   EXPECT_EQ(bad_json["metrics"][0]["classification"], "CLASSIFICATION_HIGH");
-  EXPECT_EQ(bad_json["metrics"][1]["canary_dropped"], "1");  // the .nan sample
+  EXPECT_EQ(bad_json["metrics"][1]["canaryDropped"], "1");  // the .nan sample
 
   const Outcome good = Judge(Example("judge-good-canary.yaml"));
   ASSERT_EQ(good.code, kExitOk) << good.err;
@@ -48,21 +51,32 @@ TEST(JudgeCommand, ShippedExamplesGiveTheirVerdicts) {
   EXPECT_EQ(good_json["score"], 100);
 }
 
-TEST(JudgeCommand, EveryResponseFieldIsPrinted) {
+// Every field that is printed when unset (all but singular messages and oneof
+// members) appears under its canonical JSON name, and not under its proto name.
+void ExpectEveryCanonicalField(const nlohmann::json& json,
+                               const google::protobuf::Descriptor& descriptor) {
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *descriptor.field(i);
+    if (field.containing_oneof() != nullptr) continue;
+    if (field.message_type() != nullptr && !field.is_repeated()) continue;
+    EXPECT_TRUE(json.contains(field.json_name())) << field.full_name();
+    if (field.json_name() != field.name()) {
+      EXPECT_FALSE(json.contains(field.name())) << field.full_name();
+    }
+  }
+}
+
+TEST(JudgeCommand, EveryResponseFieldIsPrintedWithItsCanonicalName) {
   const Outcome run = Judge(R"({"metrics": [{"name": "e", "kind": "METRIC_KIND_COUNT",
       "direction": "DIRECTION_INCREASE", "baselineEvents": 4, "baselineTotal": 1012,
       "canaryEvents": 1, "canaryTotal": 97}]})");
   ASSERT_EQ(run.code, kExitOk) << run.err;
   const auto json = nlohmann::json::parse(run.out);
-  for (const char* field :
-       {"verdict", "score", "score_ceiling", "metrics", "reason", "confidence_level"}) {
-    EXPECT_TRUE(json.contains(field)) << field;
-  }
-  for (const char* field :
-       {"name", "classification", "p_value", "u_statistic", "hodges_lehmann", "ci_lower",
-        "ci_upper", "rate_ratio", "baseline_count", "canary_count", "reason"}) {
-    EXPECT_TRUE(json["metrics"][0].contains(field)) << field;
-  }
+  ExpectEveryCanonicalField(json, *v1::JudgeResponse::descriptor());
+  ExpectEveryCanonicalField(json["metrics"][0], *v1::MetricResult::descriptor());
+  EXPECT_TRUE(json.contains("scoreCeiling"));
+  EXPECT_TRUE(json["metrics"][0].contains("pValue"));
+  EXPECT_FALSE(json["metrics"][0].contains("p_value"));
 }
 
 TEST(JudgeCommand, InvalidFieldExitsTwoNamingIt) {
@@ -134,17 +148,16 @@ TEST(ReplayCommand, TheDocumentedExampleParsesAndContinues) {
   ASSERT_EQ(run.code, kExitOk) << run.err;
   const auto json = nlohmann::json::parse(run.out);
   EXPECT_EQ(json["decision"], "DECISION_CONTINUE");
-  EXPECT_EQ(json["decided_at_tick"], 0);
+  EXPECT_EQ(json["decidedAtTick"], 0);
   EXPECT_EQ(json["metrics"][0]["name"], "errors");
-  for (const char* field : {"p_value", "estimate", "cs_lower", "cs_upper", "state"}) {
-    EXPECT_TRUE(json["metrics"][0].contains(field)) << field;
-  }
+  ExpectEveryCanonicalField(json, *v1::ReplayResponse::descriptor());
+  ExpectEveryCanonicalField(json["metrics"][0], *v1::SequentialMetricResult::descriptor());
 }
 
 TEST(ReplayCommand, ShippedTimelinesRollBackTheBadCanaryAndPromoteTheGoodOne) {
   const auto bad = nlohmann::json::parse(Replay(Example("replay-bad-canary.json")).out);
   EXPECT_EQ(bad["decision"], "DECISION_ROLLBACK");
-  EXPECT_LT(bad["decided_at_tick"], 40);  // within the 10 % step
+  EXPECT_LT(bad["decidedAtTick"], 40);  // within the 10 % step
   const auto good = nlohmann::json::parse(Replay(Example("replay-good-canary.json")).out);
   EXPECT_EQ(good["decision"], "DECISION_PROMOTE");
 }

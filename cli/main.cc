@@ -1,10 +1,14 @@
 // kanaryactl: the command-line client of Kanarya.
 #include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
 
 #include "cli/command_line.h"
 #include "cli/exit_codes.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int RunCommandLine(int argc, char** argv) {
   CLI::App app{"kanaryactl: canary analysis and rollout control for Kanarya"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the verb
@@ -25,4 +29,17 @@ int main(int argc, char** argv) {
     return code == 0 ? kanarya::cli::kExitOk : kanarya::cli::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Parsers contain their own exceptions; what remains (out of memory, a
+  // closed stdout) ends the run with a message rather than an abort.
+  try {
+    return RunCommandLine(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kanaryactl: " << e.what() << "\n";
+    return kanarya::cli::kExitFailure;
+  }
 }

@@ -24,8 +24,9 @@ absl::StatusOr<std::string> ReadInput(const std::string& path);
 // unknown fields are errors.
 absl::Status ParseDocument(const std::string& document, google::protobuf::Message& message);
 
-// The message as indented JSON with every field present, defaults included,
-// and proto field names (snake_case).
+// The message as indented JSON in the canonical proto3 JSON mapping, as
+// `buf curl` and grpcurl print it: lowerCamelCase field names, enums by name,
+// 64-bit integers as strings, every field present with defaults included.
 std::string PrintJson(const google::protobuf::Message& message);
 
 }  // namespace kanarya::cli

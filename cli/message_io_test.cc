@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "kanarya/v1/judge.pb.h"
 
@@ -11,6 +12,7 @@ namespace kanarya::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(ParseDocument, JsonWithBothFieldSpellingsAndSpecialDoubles) {
   v1::JudgeRequest request;
@@ -80,14 +82,28 @@ TEST(ParseDocument, MalformedDocumentsAreInvalidArgument) {
   EXPECT_THAT(ParseDocument("", request).message(), HasSubstr("must be a mapping"));
 }
 
-TEST(PrintJson, PrintsDefaultsWithProtoFieldNames) {
+TEST(PrintJson, PrintsDefaultsWithCanonicalFieldNames) {
   v1::MetricResult result;
   result.set_name("x");
   result.set_p_value(NAN);
   const std::string json = PrintJson(result);
-  EXPECT_THAT(json, HasSubstr("\"hodges_lehmann\": 0"));
+  EXPECT_THAT(json, HasSubstr("\"hodgesLehmann\": 0"));
   EXPECT_THAT(json, HasSubstr("\"classification\": \"CLASSIFICATION_UNSPECIFIED\""));
-  EXPECT_THAT(json, HasSubstr("\"p_value\": \"NaN\""));
+  EXPECT_THAT(json, HasSubstr("\"pValue\": \"NaN\""));
+  EXPECT_THAT(json, Not(HasSubstr("p_value")));
+  EXPECT_THAT(json, Not(HasSubstr("hodges_lehmann")));
+}
+
+TEST(PrintJson, Int64FieldsAreStringsAndTheOutputParsesBack) {
+  v1::MetricInput input;
+  input.set_name("errors");
+  input.set_canary_events(int64_t{1} << 40);
+  const std::string json = PrintJson(input);
+  EXPECT_THAT(json, HasSubstr("\"canaryEvents\": \"1099511627776\""));
+  v1::MetricInput parsed;
+  ASSERT_TRUE(ParseDocument(json, parsed).ok());
+  EXPECT_EQ(parsed.canary_events(), int64_t{1} << 40);
+  EXPECT_EQ(parsed.name(), "errors");
 }
 
 TEST(ReadInput, MissingFileIsNotFound) {

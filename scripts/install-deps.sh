@@ -4,6 +4,7 @@
 # only consulted when something is missing.
 #   scripts/install-deps.sh           build, tests and demo
 #   scripts/install-deps.sh --bench   also the comparison tools of bench/ (scipy)
+#   scripts/install-deps.sh --fixtures  also R and numpy, which regenerate tests/fixtures/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +14,11 @@ packages=(
   libabsl-dev prometheus-cpp-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev
-  libcpp-httplib-dev libssl-dev openssl prometheus
+  libcpp-httplib-dev libssl-dev openssl prometheus libboost-math-dev
   clang clang-format libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
+if [[ "${1:-}" == "--fixtures" ]]; then packages+=(r-base-core python3 python3-numpy); fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 

@@ -25,6 +25,7 @@ struct HttpClient::Transfer {
   bool too_large = false;
   size_t limit = 0;
   int attempts = 0;
+  bool idempotent = false;
   absl::Time deadline;
   absl::Time start_after;
   bool active = false;
@@ -45,13 +46,20 @@ size_t HttpClient::AppendBody(char* data, size_t size, size_t count, void* user)
 
 namespace {
 
-bool TransientStatus(long status) {  // NOLINT(google-runtime-int)
-  return status == 429 || status == 502 || status == 503 || status == 504;
+// Whether an attempt answered with `status` may be repeated. An idempotent
+// request may be sent again whatever happened to it; any other only when the
+// server refused it unprocessed (429).
+bool RetryableStatus(long status, bool idempotent) {  // NOLINT(google-runtime-int)
+  if (status == 429) return true;
+  return idempotent && (status == 502 || status == 503 || status == 504);
 }
 
-bool TransientCurlError(CURLcode code) {
+// A failure to get an answer over the network: Unavailable. Retried when
+// the request was never sent, or else when it is idempotent.
+bool ConnectionError(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
@@ -62,6 +70,15 @@ bool TransientCurlError(CURLcode code) {
     default:
       return false;
   }
+}
+
+bool NeverSent(CURLcode code) {
+  return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+bool IdempotentMethod(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
 }
 
 void InitializeCurlOnce() {
@@ -83,15 +100,11 @@ std::string UrlEncode(const std::string& value) {
   return result;
 }
 
-HttpClient::HttpClient(EndpointConfig config) : config_(std::move(config)) {
-  InitializeCurlOnce();
-  absl::MutexLock lock(&mutex_);
-  multi_ = curl_multi_init();
-}
+HttpClient::HttpClient(EndpointConfig config) : config_(std::move(config)) { InitializeCurlOnce(); }
 
 HttpClient::~HttpClient() {
   absl::MutexLock lock(&mutex_);
-  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+  for (void* multi : idle_multis_) curl_multi_cleanup(static_cast<CURLM*>(multi));
 }
 
 absl::StatusOr<std::string> HttpClient::BearerToken() {
@@ -113,22 +126,30 @@ absl::StatusOr<std::string> HttpClient::BearerToken() {
 
 std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
     std::span<const HttpRequest> requests) {
-  absl::MutexLock lock(&mutex_);
-  CURLM* multi = static_cast<CURLM*>(multi_);
   std::string authorization;
-  if (!config_.bearer_token_file.empty()) {
-    absl::StatusOr<std::string> token = BearerToken();
-    if (!token.ok()) {
-      return std::vector<absl::StatusOr<HttpResponse>>(requests.size(), token.status());
+  void* multi = nullptr;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!config_.bearer_token_file.empty()) {
+      absl::StatusOr<std::string> token = BearerToken();
+      if (!token.ok()) {
+        return std::vector<absl::StatusOr<HttpResponse>>(requests.size(), token.status());
+      }
+      authorization = absl::StrCat("Authorization: Bearer ", *token);
     }
-    authorization = absl::StrCat("Authorization: Bearer ", *token);
+    if (!idle_multis_.empty()) {
+      multi = idle_multis_.back();
+      idle_multis_.pop_back();
+    }
   }
+  if (multi == nullptr) multi = curl_multi_init();
 
   const absl::Time now = absl::Now();
   std::vector<Transfer> transfers(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     Transfer& t = transfers[i];
     t.request = &requests[i];
+    t.idempotent = requests[i].idempotent.value_or(IdempotentMethod(requests[i].method));
     t.limit = config_.max_response_bytes;
     t.deadline = now + requests[i].timeout;
     t.start_after = now;
@@ -142,6 +163,22 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
     if (!authorization.empty()) t.headers = curl_slist_append(t.headers, authorization.c_str());
   }
 
+  Run(multi, transfers);
+  {
+    absl::MutexLock lock(&mutex_);
+    idle_multis_.push_back(multi);
+  }
+  std::vector<absl::StatusOr<HttpResponse>> results;
+  for (Transfer& t : transfers) {
+    curl_slist_free_all(t.headers);
+    curl_easy_cleanup(t.easy);
+    results.push_back(std::move(t.result));
+  }
+  return results;
+}
+
+void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
+  CURLM* multi = static_cast<CURLM*>(multi_handle);
   absl::BitGen jitter;
   const auto finish = [&](Transfer& t, absl::StatusOr<HttpResponse> result, bool retryable,
                           absl::Duration retry_after = absl::ZeroDuration()) {
@@ -250,7 +287,7 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
         curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &content_type);
         if (content_type != nullptr) response.content_type = content_type;
         response.body = std::move(t->body);
-        const bool transient = TransientStatus(response.status);
+        const bool transient = RetryableStatus(response.status, t->idempotent);
         curl_off_t retry_after = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
         finish(*t, std::move(response), transient, absl::Seconds(retry_after));
@@ -267,8 +304,9 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
             *t,
             absl::FailedPreconditionError(absl::StrCat(url, ": TLS: ", curl_easy_strerror(code))),
             false);
-      } else if (TransientCurlError(code)) {
-        finish(*t, absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(code))), true);
+      } else if (ConnectionError(code)) {
+        finish(*t, absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(code))),
+               t->idempotent || NeverSent(code));
       } else {
         finish(*t, absl::InternalError(absl::StrCat(url, ": ", curl_easy_strerror(code))), false);
       }
@@ -285,14 +323,6 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
         std::clamp(next_start - absl::Now(), absl::Milliseconds(1), absl::Milliseconds(100));
     curl_multi_poll(multi, nullptr, 0, static_cast<int>(absl::ToInt64Milliseconds(wait)), nullptr);
   }
-
-  std::vector<absl::StatusOr<HttpResponse>> results;
-  for (Transfer& t : transfers) {
-    curl_slist_free_all(t.headers);
-    curl_easy_cleanup(t.easy);
-    results.push_back(std::move(t.result));
-  }
-  return results;
 }
 
 }  // namespace kanarya::http

@@ -1,15 +1,19 @@
 // HTTP for every outbound call of the daemon (Prometheus, Loki, the Kubernetes
 // API): libcurl's multi interface runs many requests at once on the calling
 // thread, reusing connections between calls, with per-request deadlines,
-// bounded jittered retries of transient failures only, a response size limit,
-// gzip, and the endpoint's authentication and TLS settings.
+// bounded jittered retries of transient failures only (and of requests that
+// are not idempotent only when the server cannot have acted on them), a
+// response size limit, gzip, and the endpoint's authentication and TLS
+// settings.
 //
-// Thread safety: Perform() may be called from several threads; calls are
-// serialised (the connection pool is shared).
+// Thread safety: Perform() may be called from several threads at once; the
+// calls proceed concurrently, each on a connection pool of its own that is
+// kept for later calls.
 #ifndef KANARYA_DAEMON_HTTP_HTTP_CLIENT_H_
 #define KANARYA_DAEMON_HTTP_HTTP_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -25,7 +29,11 @@ namespace kanarya::http {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, POST, PUT, PATCH
+  std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE, HEAD
+  // Whether sending the request twice has the effect of sending it once.
+  // Unset: by the method (RFC 9110: GET, HEAD, PUT, DELETE are; POST and
+  // PATCH are not). A read-only POST (a Prometheus query) sets it.
+  std::optional<bool> idempotent;
   std::string url;
   Headers headers;
   std::string body;  // sent with any method but GET
@@ -54,9 +62,11 @@ struct EndpointConfig {
   std::string client_key_pem;
   bool insecure_skip_tls_verify = false;  // tests only
   size_t max_response_bytes = 64 << 20;
-  // Attempts per request for transient failures (connection errors, HTTP 429,
-  // 502, 503, 504); other answers are returned as they are. A Retry-After
-  // header lengthens the wait before the next attempt.
+  // Attempts per request for transient failures; other answers are returned
+  // as they are. Idempotent requests are retried after connection errors and
+  // HTTP 429, 502, 503, 504; others only when the server cannot have acted on
+  // them: the connection was refused or the host not resolved, or HTTP 429.
+  // A Retry-After header lengthens the wait before the next attempt.
   int max_attempts = 3;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
@@ -90,13 +100,17 @@ class HttpClient {
   // curl's write callback: appends to the transfer's body up to its limit.
   static size_t AppendBody(char* data, size_t size, size_t count, void* transfer);
   absl::StatusOr<std::string> BearerToken() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Runs the transfers to completion on `multi`, without the lock.
+  void Run(void* multi, std::vector<Transfer>& transfers);
 
   // Constant after construction.
   const EndpointConfig config_;
 
   absl::Mutex mutex_;
   // State below is protected by mutex_.
-  void* multi_ ABSL_GUARDED_BY(mutex_);  // CURLM*, kept for its connection pool
+  // CURLM* handles not in use, each kept for its connection pool; a call
+  // takes one (or makes one) and gives it back when done.
+  std::vector<void*> idle_multis_ ABSL_GUARDED_BY(mutex_);
   std::string token_ ABSL_GUARDED_BY(mutex_);
   absl::Time token_modified_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
 };

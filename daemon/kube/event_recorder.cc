@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "daemon/http/http_status.h"
 
 namespace kanarya::kube {
 namespace {
@@ -31,7 +32,7 @@ EventRecorder::EventRecorder(KubeClient& client, std::string component, std::str
 void EventRecorder::Record(const EventSubject& subject, EventType type, const std::string& reason,
                            const std::string& message) {
   const std::string type_name = type == EventType::kWarning ? "Warning" : "Normal";
-  const std::string text = message.substr(0, kMaxMessageBytes);
+  const std::string text = http::Utf8Prefix(message, kMaxMessageBytes);
   const std::string key = absl::StrCat(subject.namespace_name, "/", subject.kind, "/", subject.name,
                                        "\n", type_name, "\n", reason, "\n", text);
   const absl::Time now = absl::Now();

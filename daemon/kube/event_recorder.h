@@ -38,7 +38,7 @@ class EventRecorder {
   EventRecorder(KubeClient& client, std::string component, std::string instance);
 
   // `reason` is UpperCamelCase ("TrafficShifted"); `message` is cut to 1024
-  // bytes.
+  // bytes on a character boundary, invalid UTF-8 replaced.
   void Record(const EventSubject& subject, EventType type, const std::string& reason,
               const std::string& message) ABSL_LOCKS_EXCLUDED(mutex_);
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/lab/kube_api_emulator.h"
 #include "tests/lab/kube_token_config.h"
 
@@ -75,7 +77,7 @@ TEST_F(EventRecorderTest, FailuresAreCountedNotRaised) {
   KubeClient client = Client("reader");  // may not write
   EventRecorder recorder(client, "kanaryad", "pod");
   recorder.Record(kRollout, EventType::kWarning, "RolledBack", "all traffic to stable");
-  api_.FailNext(3, 503);
+  api_.FailNext(1, 503);  // an Event is created once: no retry after a 503
   recorder.Record(kRollout, EventType::kWarning, "RolledBack", std::string(5000, 'x'));
   EXPECT_EQ(recorder.failures(), 2);
   EXPECT_TRUE(Events().empty());
@@ -85,6 +87,24 @@ TEST_F(EventRecorderTest, FailuresAreCountedNotRaised) {
   long_messages.Record(kRollout, EventType::kNormal, "Long", std::string(5000, 'x'));
   ASSERT_EQ(Events().size(), 1u);
   EXPECT_EQ(Events()[0]["message"].get<std::string>().size(), 1024u);
+}
+
+TEST_F(EventRecorderTest, MessagesAreCutOnCharacterBoundariesAndInvalidUtf8IsReplaced) {
+  KubeClient writer = Client("writer");
+  EventRecorder recorder(writer, "kanaryad", "pod");
+  // The euro sign straddles the 1024-byte limit: the cut goes before it.
+  recorder.Record(kRollout, EventType::kWarning, "Long",
+                  std::string(1022, 'x') + "\xE2\x82\xAC and more");
+  // A proxy's Latin-1 error page passed on as a message.
+  recorder.Record(kRollout, EventType::kWarning, "RollbackFailed",
+                  "HTTP 502: <h1>Zugriff f\xFCr kanarya verweigert</h1>");
+  std::map<std::string, std::string> messages;
+  for (const json& e : Events()) messages[e["reason"]] = e["message"];
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages["Long"], std::string(1022, 'x'));
+  EXPECT_EQ(messages["RollbackFailed"],
+            "HTTP 502: <h1>Zugriff f\xEF\xBF\xBDr kanarya verweigert</h1>");
+  EXPECT_EQ(recorder.failures(), 0);
 }
 
 }  // namespace

@@ -4,32 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "daemon/kube/api_status.h"
+#include "daemon/kube/json_fields.h"
 
 namespace kanarya::kube {
 namespace {
 
 using nlohmann::json;
 
-absl::Status FromStatusBody(long http_status, const std::string& body) {  // NOLINT
-  const json status = json::parse(body, nullptr, false);
-  const std::string reason = status.is_object() ? status.value("reason", "") : "";
-  const std::string message = status.is_object() ? status.value("message", body) : body;
-  const std::string text = absl::StrCat("Kubernetes ", http_status, " ", reason, ": ", message);
-  if (reason == "NotFound" || http_status == 404) return absl::NotFoundError(text);
-  if (reason == "AlreadyExists") return absl::AlreadyExistsError(text);
-  if (reason == "Conflict" || http_status == 409) return absl::AbortedError(text);
-  if (reason == "Invalid" || http_status == 422 || http_status == 400) {
-    return absl::InvalidArgumentError(text);
-  }
-  if (reason == "Forbidden" || http_status == 403) return absl::PermissionDeniedError(text);
-  if (reason == "Unauthorized" || http_status == 401) return absl::UnauthenticatedError(text);
-  if (reason == "TooManyRequests" || http_status == 429) return absl::ResourceExhaustedError(text);
-  if (reason == "Timeout" || reason == "ServerTimeout" || http_status == 504) {
-    return absl::DeadlineExceededError(text);
-  }
-  if (http_status >= 500) return absl::UnavailableError(text);
-  return absl::UnknownError(text);
-}
+constexpr char kJsonPatch[] = "application/json-patch+json";
 
 }  // namespace
 
@@ -58,10 +41,14 @@ absl::StatusOr<json> KubeClient::Send(const std::string& method, const std::stri
   absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) {
-    return FromStatusBody(response->status, response->body);
+    return StatusFromApiAnswer(response->status, response->body, content_type == kJsonPatch);
   }
   json object = json::parse(response->body, nullptr, false);
-  if (object.is_discarded()) return absl::DataLossError("Kubernetes answered with invalid JSON");
+  if (object.is_discarded() || !object.is_object()) {
+    return absl::DataLossError(absl::StrCat("Kubernetes answered HTTP ", response->status,
+                                            " with a body that is not a "
+                                            "JSON object"));
+  }
   return object;
 }
 
@@ -70,32 +57,43 @@ absl::StatusOr<json> KubeClient::Get(const ObjectRef& ref) {
 }
 
 absl::StatusOr<json> KubeClient::Create(const ObjectRef& ref, const json& object) {
-  return Send("POST", Path(ref, /*with_name=*/false), "application/json", object.dump());
+  return Send("POST", Path(ref, /*with_name=*/false), "application/json", Dump(object));
 }
 
 absl::StatusOr<json> KubeClient::Update(const ObjectRef& ref, const json& object) {
-  return Send("PUT", Path(ref), "application/json", object.dump());
+  return Send("PUT", Path(ref), "application/json", Dump(object));
 }
 
 absl::StatusOr<json> KubeClient::MergePatch(const ObjectRef& ref, const json& patch) {
-  return Send("PATCH", Path(ref), "application/merge-patch+json", patch.dump());
+  return Send("PATCH", Path(ref), "application/merge-patch+json", Dump(patch));
 }
 
 absl::StatusOr<json> KubeClient::JsonPatch(const ObjectRef& ref, const json& patch) {
-  return Send("PATCH", Path(ref), "application/json-patch+json", patch.dump());
+  return Send("PATCH", Path(ref), kJsonPatch, Dump(patch));
 }
 
 absl::StatusOr<std::vector<std::string>> KubeClient::ServedVersions(const std::string& group) {
   absl::StatusOr<json> api_group = Send("GET", absl::StrCat("/apis/", group), "", "");
   if (!api_group.ok()) return api_group.status();
+  return ServedVersionsOf(*api_group);
+}
+
+absl::StatusOr<std::vector<std::string>> ServedVersionsOf(const json& api_group) {
+  absl::StatusOr<json> preferred = ObjectField(api_group, "", "preferredVersion");
+  if (!preferred.ok()) return preferred.status();
+  absl::StatusOr<std::string> first = StringField(*preferred, "preferredVersion", "version");
+  if (!first.ok()) return first.status();
   std::vector<std::string> versions;
-  const json preferred = api_group->value("preferredVersion", json::object());
-  if (preferred.contains("version")) versions.push_back(preferred.value("version", ""));
-  for (const json& v : api_group->value("versions", json::array())) {
-    const std::string version = v.value("version", "");
-    if (!version.empty() &&
-        std::find(versions.begin(), versions.end(), version) == versions.end()) {
-      versions.push_back(version);
+  if (!first->empty()) versions.push_back(*first);
+  absl::StatusOr<json> served = ArrayField(api_group, "", "versions");
+  if (!served.ok()) return served.status();
+  for (size_t i = 0; i < served->size(); ++i) {
+    absl::StatusOr<std::string> version =
+        StringField((*served)[i], Element("versions", i), "version");
+    if (!version.ok()) return version.status();
+    if (!version->empty() &&
+        std::find(versions.begin(), versions.end(), *version) == versions.end()) {
+      versions.push_back(*version);
     }
   }
   return versions;

@@ -1,12 +1,11 @@
 // A small typed client of the Kubernetes API for the objects Kanarya edits
 // (VirtualServices, DestinationRules, Leases, Events): GET, create, update
-// (PUT with resourceVersion), merge patch and JSON patch, and group discovery. Errors come from the
-// server's Status bodies, by reason:
-//   NotFound -> NotFound, AlreadyExists -> AlreadyExists, Conflict -> Aborted
-//   (re-read and retry), Invalid and a failed JSON-patch test -> InvalidArgument,
-//   Forbidden -> PermissionDenied, Unauthorized -> Unauthenticated,
-//   TooManyRequests -> ResourceExhausted (after waiting as Retry-After says),
-//   Timeout / ServerTimeout -> DeadlineExceeded, other 5xx -> Unavailable.
+// (PUT with resourceVersion), merge patch and JSON patch, and group discovery.
+// Errors come from the server's Status bodies as StatusFromApiAnswer says
+// (api_status.h): Conflict and a failed JSON-patch test are Aborted (re-read
+// and retry), a validation rejection is InvalidArgument with the server's
+// message and causes. An answer that is not a JSON object is DataLoss.
+// Objects sent are serialised with invalid UTF-8 replaced, never throwing.
 // Thread-safe.
 #ifndef KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
 #define KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
@@ -57,6 +56,10 @@ class KubeClient {
   const absl::Duration request_timeout_;
   http::HttpClient http_;
 };
+
+// The versions an APIGroup discovery document lists, the preferred one
+// first; InvalidArgument naming the field when the document is malformed.
+absl::StatusOr<std::vector<std::string>> ServedVersionsOf(const nlohmann::json& api_group);
 
 }  // namespace kanarya::kube
 

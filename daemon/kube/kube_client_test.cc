@@ -65,12 +65,18 @@ TEST_F(KubeClientTest, CreateGetUpdateAndPatch) {
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_THAT(stale.status().message(), HasSubstr("the object has been modified"));
 
-  // A JSON patch guarded by a resourceVersion test: 422 when it is stale.
+  // A JSON patch guarded by a resourceVersion test: the server answers 422
+  // when it is stale, which means the object changed (Aborted), not that the
+  // request was invalid.
   const json guarded =
       json::array({{{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", rv}},
                    {{"op", "replace"}, {"path", "/spec/http/0/route/1/weight"}, {"value", 50}}});
-  EXPECT_EQ(client.JsonPatch(kReviews, guarded).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  const auto failed_test = client.JsonPatch(kReviews, guarded);
+  EXPECT_EQ(failed_test.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(failed_test.status().message(),
+              HasSubstr("a test failed: the object changed since it was read): Kubernetes 422 "
+                        "Invalid: the server rejected our request due to an error in our "
+                        "request"));
   json fresh = guarded;
   fresh[0]["value"] = (*updated)["metadata"]["resourceVersion"];
   auto patched = client.JsonPatch(kReviews, fresh);
@@ -94,6 +100,84 @@ TEST_F(KubeClientTest, StatusBodiesBecomeTypedErrors) {
   const auto other_version = Client("reader").Get(v1beta1);
   ASSERT_TRUE(other_version.ok()) << other_version.status();
   EXPECT_EQ((*other_version)["apiVersion"], "networking.istio.io/v1beta1");
+}
+
+TEST_F(KubeClientTest, AValidationRejectionIsInvalidArgumentWithTheServersCauses) {
+  KubeClient client = Client("writer");
+  ASSERT_TRUE(client.Create(kReviews, VirtualService()).ok());
+  api_.RejectNextUpdates(1, "spec.http[0].route[1].weight", "10: frozen by policy");
+  const json patch =
+      json::array({{{"op", "replace"}, {"path", "/spec/http/0/route/1/weight"}, {"value", 10}}});
+  const auto rejected = client.JsonPatch(kReviews, patch);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(rejected.status().message(),
+              HasSubstr("VirtualService.networking.istio.io \"reviews\" is invalid: "
+                        "spec.http[0].route[1].weight: Invalid value: 10: frozen by policy"));
+}
+
+// A server whose every answer is `status` with `body`, as a proxy or a
+// broken server might send.
+struct OddServer {
+  explicit OddServer(int status, std::string body)
+      : server([status, body](const lab::ScriptedRequest&) {
+          return lab::ScriptedAnswer{.status = status, .body = body};
+        }) {}
+  KubeClient Client() {
+    KubeConfig config;
+    config.server = server.url();
+    config.endpoint.max_attempts = 1;
+    return KubeClient(config);
+  }
+  lab::ScriptedHttpServer server;
+};
+
+TEST(KubeClientMalformedAnswers, StatusBodiesOfAnyShapeAreStatuses) {
+  const std::string html_page = "<html><body>502 Bad Gateway: f\xFCr " + std::string(5000, 'x') +
+                                " \xE2\x82\xAC</body></html>";
+  const struct {
+    int http_status;
+    std::string body;
+    absl::StatusCode code;
+  } cases[] = {
+      {500, R"({"kind": "Status", "message": 42, "reason": ["InternalError"]})",
+       absl::StatusCode::kUnavailable},
+      {404, R"({"kind": "Status", "message": "gone", "details": "none"})",
+       absl::StatusCode::kNotFound},
+      {422, R"({"kind": "Status", "reason": "Invalid", "details": {"causes": "many"}})",
+       absl::StatusCode::kInvalidArgument},
+      {422, R"({"kind": "Status", "reason": "Invalid", "details": {"causes": [7, {"field": 1}]}})",
+       absl::StatusCode::kInvalidArgument},
+      {409, R"([1, 2, 3])", absl::StatusCode::kAborted},
+      {403, R"("forbidden")", absl::StatusCode::kPermissionDenied},
+      {502, html_page, absl::StatusCode::kUnavailable},
+      {200, R"([{"not": "an object"}])", absl::StatusCode::kDataLoss},
+      {200, "\xFF\xFE", absl::StatusCode::kDataLoss},
+  };
+  for (const auto& c : cases) {
+    OddServer odd(c.http_status, c.body);
+    const absl::StatusOr<json> got = odd.Client().Get(kReviews);
+    EXPECT_EQ(got.status().code(), c.code) << c.body.substr(0, 80);
+    // The message can travel in JSON (an Event) as it is.
+    EXPECT_NO_THROW(json(std::string(got.status().message())).dump()) << c.body.substr(0, 80);
+    EXPECT_LE(got.status().message().size(), 2200u);
+  }
+  OddServer proxy(502, html_page);
+  EXPECT_THAT(proxy.Client().Get(kReviews).status().message(),
+              HasSubstr("Kubernetes HTTP 502: <html><body>502 Bad Gateway: f\xEF\xBF\xBDr xxx"));
+}
+
+TEST(KubeClientMalformedAnswers, DiscoveryDocumentsOfAnyShapeAreStatuses) {
+  for (const std::string body :
+       {R"({"versions": [1, 2]})", R"({"versions": {"v1": true}})", R"({"preferredVersion": "v1"})",
+        R"({"preferredVersion": {"version": 1}})", R"({"versions": [{"version": ["v1"]}]})"}) {
+    OddServer odd(200, body);
+    const auto versions = odd.Client().ServedVersions("networking.istio.io");
+    EXPECT_EQ(versions.status().code(), absl::StatusCode::kInvalidArgument) << body;
+  }
+  OddServer good(200, R"({"preferredVersion": {"version": "v1"}, "versions": [null,
+                          {"version": "v1beta1"}, {"version": "v1"}]})");
+  EXPECT_EQ(*good.Client().ServedVersions("networking.istio.io"),
+            (std::vector<std::string>{"v1", "v1beta1"}));
 }
 
 TEST_F(KubeClientTest, RotatedServiceAccountTokenIsPickedUp) {

@@ -20,17 +20,18 @@ std::string ReadFile(const std::string& path) {
   return contents.str();
 }
 
-// The entry of a kubeconfig list ("clusters", "users", "contexts") with this name.
-YAML::Node Named(const YAML::Node& list, const std::string& name) {
-  if (!list.IsSequence()) return YAML::Node();
-  for (const YAML::Node& entry : list) {
-    if (entry["name"] && entry["name"].as<std::string>() == name) return entry;
-  }
-  return YAML::Node();
+std::string Scalar(const YAML::Node& node, const char* key) {
+  return node && node.IsMap() && node[key] && node[key].IsScalar() ? node[key].as<std::string>()
+                                                                   : "";
 }
 
-std::string Scalar(const YAML::Node& node, const char* key) {
-  return node && node[key] && node[key].IsScalar() ? node[key].as<std::string>() : "";
+// The entry of a kubeconfig list ("clusters", "users", "contexts") with this name.
+YAML::Node Named(const YAML::Node& list, const std::string& name) {
+  if (!list || !list.IsSequence()) return YAML::Node();
+  for (const YAML::Node& entry : list) {
+    if (entry.IsMap() && Scalar(entry, "name") == name) return entry;
+  }
+  return YAML::Node();
 }
 
 // Decodes the base64 `key` of `node` into `out`; InvalidArgument naming
@@ -44,6 +45,10 @@ absl::Status DecodeData(const YAML::Node& node, const char* key, const std::stri
   }
   return absl::OkStatus();
 }
+
+// The configuration `root` describes for `context` (empty: current-context).
+// May throw YAML::Exception.
+absl::StatusOr<KubeConfig> Walk(const YAML::Node& root, const std::string& context);
 
 }  // namespace
 
@@ -73,12 +78,30 @@ absl::StatusOr<KubeConfig> InClusterConfig(const std::function<const char*(const
 }
 
 absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::string& context) {
-  YAML::Node root;
+  std::ifstream file(path);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return KubeconfigText(contents.str(), path, context);
+}
+
+absl::StatusOr<KubeConfig> KubeconfigText(const std::string& text, const std::string& origin,
+                                          const std::string& context) {
+  // yaml-cpp throws from every conversion and from subscripts of nodes of
+  // the wrong kind: the whole walk is inside the try.
   try {
-    root = YAML::LoadFile(path);
+    return Walk(YAML::Load(text), context);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", e.what()));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", e.what()));
   }
+}
+
+namespace {
+
+absl::StatusOr<KubeConfig> Walk(const YAML::Node& root, const std::string& context) {
+  if (!root.IsMap()) return absl::InvalidArgumentError("the document is not a YAML map");
   const std::string context_name = context.empty() ? Scalar(root, "current-context") : context;
   if (context_name.empty()) return absl::InvalidArgumentError("current-context: not set");
   const YAML::Node ctx = Named(root["contexts"], context_name)["context"];
@@ -89,6 +112,10 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   const YAML::Node cluster = Named(root["clusters"], cluster_name)["cluster"];
   if (!cluster) {
     return absl::InvalidArgumentError(absl::StrCat("clusters: no cluster \"", cluster_name, "\""));
+  }
+  if (!cluster.IsMap()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("clusters[", cluster_name, "].cluster: not a map"));
   }
   const YAML::Node user = Named(root["users"], Scalar(ctx, "user"))["user"];
 
@@ -109,6 +136,7 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   endpoint.insecure_skip_tls_verify = Scalar(cluster, "insecure-skip-tls-verify") == "true";
   if (!user) return config;
   const std::string user_field = absl::StrCat("users[", Scalar(ctx, "user"), "].");
+  if (!user.IsMap()) return absl::InvalidArgumentError(absl::StrCat(user_field, "user: not a map"));
   // Credential plugins run programs (cloud CLIs) that the daemon's image does
   // not have; say so rather than fail later with a bare 401.
   for (const char* plugin : {"exec", "auth-provider"}) {
@@ -149,5 +177,7 @@ absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::st
   }
   return config;
 }
+
+}  // namespace
 
 }  // namespace kanarya::kube

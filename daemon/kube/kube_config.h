@@ -32,9 +32,13 @@ absl::StatusOr<KubeConfig> InClusterConfig(
     const std::function<const char*(const char*)>& getenv,
     const std::string& service_account_directory = kServiceAccountDirectory);
 
-// InvalidArgument naming the kubeconfig field that is missing or wrong.
-// `context` empty means current-context.
+// InvalidArgument naming the kubeconfig field that is missing or wrong, or
+// what is wrong with the YAML; never throws. `context` empty means
+// current-context.
 absl::StatusOr<KubeConfig> KubeconfigFile(const std::string& path, const std::string& context = "");
+// The same from the file's text; `origin` names it in errors.
+absl::StatusOr<KubeConfig> KubeconfigText(const std::string& text, const std::string& origin,
+                                          const std::string& context = "");
 
 }  // namespace kanarya::kube
 

@@ -99,5 +99,39 @@ TEST(KubeconfigFile, NamesTheFieldOfBadCredentials) {
   EXPECT_EQ(both->endpoint.client_key_pem, "---K");
 }
 
+TEST(KubeconfigText, MalformedDocumentsAreErrorsNamingWhatIsWrong) {
+  const std::string tail =
+      "clusters: [{name: k, cluster: {server: https://k:6443}}]\n"
+      "users: [{name: u, user: {token: t}}]\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"just some text", "the document is not a YAML map"},
+      {"[1, 2, 3]", "the document is not a YAML map"},
+      {"current-context: [c]\n", "current-context: not set"},
+      {"current-context: c\ncontexts: [{name: {a: b}, context: {cluster: k}}]\n",
+       "contexts: no context \"c\""},
+      {"current-context: c\ncontexts: 5\n", "contexts: no context \"c\""},
+      {"current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+       "clusters: [{name: k, cluster: https://k}]\n",
+       "clusters[k].cluster: not a map"},
+      {"current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+       "clusters: [{name: k, cluster: {server: https://k}}]\nusers: [{name: u, user: [t]}]\n",
+       "users[u].user: not a map"},
+      {"current-context: c\ncontexts: [{name: c, context: [k]}]\n" + tail,
+       "clusters: no cluster \"\""},
+      {"current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+       "clusters: [{name: k, cluster: {server: {host: k}}}]\n",
+       "clusters[k].server: not set"},
+      {"a: [unclosed",
+       "<kubeconfig>: yaml-cpp: error at line 1, column 1: end of sequence flow not found"},
+  };
+  for (const auto& [text, message] : cases) {
+    const absl::StatusOr<KubeConfig> config = KubeconfigText(text, "<kubeconfig>");
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_EQ(std::string(config.status().message()), message) << text;
+  }
+  EXPECT_EQ(KubeconfigFile("/nonexistent/kubeconfig").status().message(),
+            "/nonexistent/kubeconfig: cannot be read");
+}
+
 }  // namespace
 }  // namespace kanarya::kube

@@ -5,6 +5,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "daemon/kube/json_fields.h"
 
 namespace kanarya::kube {
 namespace {
@@ -53,6 +54,31 @@ KubeConfig BoundedRequests(KubeConfig kube, absl::Duration bound) {
 
 }  // namespace
 
+absl::StatusOr<LeaseRecord> ParseLease(const json& lease) {
+  LeaseRecord record;
+  absl::StatusOr<json> spec = ObjectField(lease, "", "spec");
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<std::string> holder = StringField(*spec, "spec", "holderIdentity");
+  if (!holder.ok()) return holder.status();
+  absl::StatusOr<int64_t> duration = IntegerField(*spec, "spec", "leaseDurationSeconds");
+  if (!duration.ok()) return duration.status();
+  if (*duration < 0 || *duration > int64_t{1} << 31) {
+    return absl::InvalidArgumentError("spec.leaseDurationSeconds: out of range");
+  }
+  absl::StatusOr<std::string> acquired = StringField(*spec, "spec", "acquireTime");
+  if (!acquired.ok()) return acquired.status();
+  absl::StatusOr<int64_t> transitions = IntegerField(*spec, "spec", "leaseTransitions");
+  if (!transitions.ok()) return transitions.status();
+  if (*transitions < 0 || *transitions >= INT32_MAX) {
+    return absl::InvalidArgumentError("spec.leaseTransitions: out of range");
+  }
+  record.holder = *std::move(holder);
+  record.duration_seconds = *duration;
+  record.acquire_time = *std::move(acquired);
+  record.transitions = *transitions;
+  return record;
+}
+
 absl::StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(const KubeConfig& kube,
                                                                      LeaderElectionConfig config,
                                                                      LeaderCallbacks callbacks) {
@@ -90,7 +116,7 @@ bool LeaderElector::IsLeader() const {
 
 std::string LeaderElector::ObservedHolder() const {
   absl::MutexLock lock(&mutex_);
-  return observed_record_.is_object() ? observed_record_.value("holderIdentity", "") : "";
+  return StringField(observed_record_, "spec", "holderIdentity").value_or("");
 }
 
 bool LeaderElector::LeadingAt(absl::Time now) const {
@@ -144,29 +170,33 @@ void LeaderElector::TryAcquireOrRenew() {
     return;
   }
   if (!lease.ok()) return;
+  absl::StatusOr<LeaseRecord> current = ParseLease(*lease);
+  if (!current.ok()) return;  // malformed: never take over what cannot be read
+  const json spec = ObjectField(*lease, "", "spec").value_or(json::object());  // checked
 
-  const json current = lease->value("spec", json::object());
-  const std::string holder = current.value("holderIdentity", "");
+  const std::string& holder = current->holder;
   const bool rival = !holder.empty() && holder != config_.identity;
   bool new_rival_seen = false;
   bool rival_holds = false;
   {
     absl::MutexLock lock(&mutex_);
-    if (current != observed_record_) {
-      new_rival_seen = rival && holder != observed_record_.value("holderIdentity", "");
-      observed_record_ = current;
+    if (spec != observed_record_) {
+      new_rival_seen =
+          rival && holder != StringField(observed_record_, "spec", "holderIdentity").value_or("");
+      observed_record_ = spec;
       observed_time_ = absl::Now();
     }
-    const absl::Duration held_for = absl::Seconds(current.value("leaseDurationSeconds", 0));
+    const absl::Duration held_for = absl::Seconds(current->duration_seconds);
     rival_holds = rival && absl::Now() < observed_time_ + held_for;
   }
   if (new_rival_seen && callbacks_.new_leader) callbacks_.new_leader(holder);
   if (rival_holds) return;
   if (holder == config_.identity) {
-    record["acquireTime"] = current.value("acquireTime", MicroTime(start));
-    record["leaseTransitions"] = current.value("leaseTransitions", 0);
+    record["acquireTime"] =
+        current->acquire_time.empty() ? MicroTime(start) : current->acquire_time;
+    record["leaseTransitions"] = current->transitions;
   } else {
-    record["leaseTransitions"] = current.value("leaseTransitions", 0) + 1;
+    record["leaseTransitions"] = current->transitions + 1;
   }
   json updated = *lease;
   updated["spec"] = record;
@@ -184,15 +214,15 @@ void LeaderElector::Release() {
   const ObjectRef ref = LeaseOf(config_);
   absl::StatusOr<json> lease = client_.Get(ref);
   if (!lease.ok()) return;
-  const json current = lease->value("spec", json::object());
-  if (current.value("holderIdentity", "") != config_.identity) return;
+  absl::StatusOr<LeaseRecord> current = ParseLease(*lease);
+  if (!current.ok() || current->holder != config_.identity) return;
   const std::string now = MicroTime(absl::Now());
   json released = *lease;
   released["spec"] = {{"holderIdentity", ""},
                       {"leaseDurationSeconds", 1},
                       {"acquireTime", now},
                       {"renewTime", now},
-                      {"leaseTransitions", current.value("leaseTransitions", 0)}};
+                      {"leaseTransitions", current->transitions}};
   client_.Update(ref, released).status().IgnoreError();  // at worst the lease expires
 }
 

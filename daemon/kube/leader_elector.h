@@ -44,6 +44,18 @@ struct LeaderCallbacks {
   std::function<void(const std::string& holder)> new_leader;  // another holder seen
 };
 
+// The parts of a Lease's spec the election reads. ParseLease is
+// InvalidArgument naming the field when the object or its spec is malformed
+// (a field of the wrong type); the elector then leaves the lease alone that
+// round.
+struct LeaseRecord {
+  std::string holder;
+  int64_t duration_seconds = 0;
+  std::string acquire_time;
+  int64_t transitions = 0;
+};
+absl::StatusOr<LeaseRecord> ParseLease(const nlohmann::json& lease);
+
 class LeaderElector {
  public:
   // InvalidArgument naming the field unless the names are set and

@@ -74,6 +74,33 @@ class LeaderElectorTest : public ::testing::Test {
   lab::KubeApiEmulator api_;
 };
 
+TEST_F(LeaderElectorTest, AMalformedLeaseIsLeftAloneAndNeverStopsTheProcess) {
+  // Fields of the wrong type, as a broken tool might write them.
+  KubeClient writer(lab::KubeTokenConfig(api_.url(), "b"));
+  const ObjectRef lease{"coordination.k8s.io", "v1", "leases", "kanarya-system", "kanaryad"};
+  ASSERT_TRUE(
+      writer
+          .Create(lease, {{"metadata", {{"name", "kanaryad"}}},
+                          {"spec", {{"holderIdentity", 42}, {"leaseDurationSeconds", "2"}}}})
+          .ok());
+  auto a = Make("a");
+  a->elector->Start();
+  absl::SleepFor(kRetry * 4);  // several rounds over the malformed lease
+  EXPECT_FALSE(a->elector->IsLeader());
+  EXPECT_EQ(Lease()["spec"]["holderIdentity"], 42);  // not overwritten
+  for (const json& spec : {json("not an object"), json({{"leaseTransitions", -1}}),
+                           json({{"holderIdentity", "b"}, {"leaseDurationSeconds", 1e300}})}) {
+    ASSERT_TRUE(writer.MergePatch(lease, {{"spec", nullptr}}).ok());
+    ASSERT_TRUE(writer.MergePatch(lease, {{"spec", spec}}).ok());
+    absl::SleepFor(kRetry * 2);
+    EXPECT_FALSE(a->elector->IsLeader()) << spec;
+  }
+  // Once the lease is readable again, the election goes on.
+  ASSERT_TRUE(writer.MergePatch(lease, {{"spec", nullptr}}).ok());
+  ASSERT_TRUE(writer.MergePatch(lease, {{"spec", {{"holderIdentity", ""}}}}).ok());
+  EXPECT_TRUE(Eventually([&] { return a->elector->IsLeader(); }, kLease * 3));
+}
+
 TEST_F(LeaderElectorTest, ConfigurationErrorsNameTheField) {
   KubeConfig kube;
   kube.server = api_.url();

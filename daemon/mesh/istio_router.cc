@@ -1,6 +1,7 @@
 #include "daemon/mesh/istio_router.h"
 
 #include "absl/strings/str_cat.h"
+#include "daemon/mesh/istio_objects.h"
 
 namespace kanarya::mesh {
 namespace {
@@ -8,52 +9,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kMaxWriteAttempts = 5;
-
-// Where the weights live in a VirtualService: the route's index and the
-// indices of the stable and canary destinations within it.
-struct Location {
-  size_t route;
-  size_t stable;
-  size_t canary;
-  TrafficSplit split;
-};
-
-absl::StatusOr<Location> Locate(const json& vs, const IstioRouteConfig& c) {
-  const json& http = vs["spec"].value("http", json::array());
-  std::optional<size_t> route;
-  for (size_t i = 0; i < http.size(); ++i) {
-    if (c.route_name.empty() ? http.size() == 1 : http[i].value("name", "") == c.route_name) {
-      route = i;
-    }
-  }
-  if (!route) {
-    return absl::FailedPreconditionError(
-        c.route_name.empty() ? absl::StrCat("VirtualService ", c.virtual_service, " has ",
-                                            http.size(), " HTTP routes; name the one to shift")
-                             : absl::StrCat("VirtualService ", c.virtual_service,
-                                            " has no HTTP route \"", c.route_name, "\""));
-  }
-  const json& destinations = http[*route].value("route", json::array());
-  std::optional<size_t> stable, canary;
-  for (size_t i = 0; i < destinations.size(); ++i) {
-    const json& d = destinations[i].value("destination", json::object());
-    if (d.value("host", "") != c.host) continue;
-    if (d.value("subset", "") == c.stable_subset) stable = i;
-    if (d.value("subset", "") == c.canary_subset) canary = i;
-  }
-  for (const auto& [found, subset] :
-       {std::pair{stable, c.stable_subset}, std::pair{canary, c.canary_subset}}) {
-    if (!found) {
-      return absl::FailedPreconditionError(absl::StrCat("VirtualService ", c.virtual_service,
-                                                        " route ", *route, " has no destination ",
-                                                        c.host, " subset ", subset));
-    }
-  }
-  Location location{*route, *stable, *canary, {}};
-  location.split.stable_weight = destinations[*stable].value("weight", 0);
-  location.split.canary_weight = destinations[*canary].value("weight", 0);
-  return location;
-}
 
 kube::ObjectRef IstioObject(const IstioRouteConfig& c, const char* resource,
                             const std::string& name) {
@@ -74,24 +29,14 @@ absl::Status IstioRouter::Verify() {
   absl::StatusOr<json> rule =
       client_.Get(IstioObject(config_, "destinationrules", config_.destination_rule));
   if (!rule.ok()) return rule.status();
-  for (const std::string& subset : {config_.stable_subset, config_.canary_subset}) {
-    bool defined = false;
-    for (const json& s : (*rule)["spec"].value("subsets", json::array())) {
-      defined = defined || s.value("name", "") == subset;
-    }
-    if (!defined) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "DestinationRule ", config_.destination_rule, " has no subset \"", subset, "\""));
-    }
-  }
-  return absl::OkStatus();
+  return LocateSubsets(*rule, config_).status();
 }
 
 absl::StatusOr<TrafficSplit> IstioRouter::Read() {
   absl::StatusOr<json> vs =
       client_.Get(IstioObject(config_, "virtualservices", config_.virtual_service));
   if (!vs.ok()) return vs.status();
-  absl::StatusOr<Location> location = Locate(*vs, config_);
+  absl::StatusOr<RouteLocation> location = LocateRoute(*vs, config_);
   if (!location.ok()) return location.status();
   return location->split;
 }
@@ -115,31 +60,27 @@ absl::StatusOr<TrafficSplit> IstioRouter::PromoteCanary() {
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<json> rule = client_.Get(ref);
     if (!rule.ok()) return rule.status();
-    const json& subsets = (*rule)["spec"].value("subsets", json::array());
-    std::optional<size_t> stable, canary;
-    for (size_t i = 0; i < subsets.size(); ++i) {
-      if (subsets[i].value("name", "") == config_.stable_subset) stable = i;
-      if (subsets[i].value("name", "") == config_.canary_subset) canary = i;
-    }
-    if (!stable || !canary) {
-      return absl::FailedPreconditionError(absl::StrCat("DestinationRule ",
-                                                        config_.destination_rule,
-                                                        " lacks the stable or canary subset"));
-    }
-    const json labels = subsets[*canary].value("labels", json::object());
-    if (subsets[*stable].value("labels", json::object()) == labels) break;  // already swapped
-    const std::string stable_path = absl::StrCat("/spec/subsets/", *stable);
-    const json patch = json::array(
-        {{{"op", "test"}, {"path", stable_path}, {"value", subsets[*stable]}},
-         {{"op", "test"},
-          {"path", absl::StrCat("/spec/subsets/", *canary)},
-          {"value", subsets[*canary]}},
-         {{"op", "add"}, {"path", absl::StrCat(stable_path, "/labels")}, {"value", labels}}});
+    absl::StatusOr<SubsetLocation> s = LocateSubsets(*rule, config_);
+    if (!s.ok()) return s.status();
+    if (s->stable_labels == s->canary_labels) break;  // already swapped
+    // Both subsets are pinned as read: the stable one takes exactly the
+    // labels the canary had, or the write fails and is retried on a re-read.
+    const std::string stable_path = absl::StrCat("/spec/subsets/", s->stable);
+    const json patch =
+        json::array({{{"op", "test"}, {"path", stable_path}, {"value", s->stable_value}},
+                     {{"op", "test"},
+                      {"path", absl::StrCat("/spec/subsets/", s->canary)},
+                      {"value", s->canary_value}},
+                     {{"op", "add"},
+                      {"path", absl::StrCat(stable_path, "/labels")},
+                      {"value", s->canary_labels}}});
     absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
     if (written.ok()) break;
-    const bool conflict = written.status().code() == absl::StatusCode::kInvalidArgument ||
-                          written.status().code() == absl::StatusCode::kAborted;
-    if (!conflict || attempt + 1 == kMaxWriteAttempts) return written.status();
+    // Aborted: a failed test or a conflict, so read again; a rejection
+    // (InvalidArgument) or anything else is final.
+    if (written.status().code() != absl::StatusCode::kAborted || attempt + 1 == kMaxWriteAttempts) {
+      return written.status();
+    }
   }
   return Write(0, /*allow_drift=*/false);
 }
@@ -150,7 +91,7 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     absl::StatusOr<json> vs = client_.Get(ref);
     if (!vs.ok()) return vs.status();
-    absl::StatusOr<Location> l = Locate(*vs, config_);
+    absl::StatusOr<RouteLocation> l = LocateRoute(*vs, config_);
     if (!l.ok()) return l.status();
     if (in_doubt_ && l->split == *in_doubt_) last_written_ = in_doubt_;  // it landed
     in_doubt_.reset();
@@ -169,14 +110,13 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
     // nobody changed that route since, while edits elsewhere in the object
     // (labels, annotations, status, other routes) do not hold the shift up.
     const std::string route = absl::StrCat("/spec/http/", l->route);
-    const json patch =
-        json::array({{{"op", "test"}, {"path", route}, {"value", (*vs)["spec"]["http"][l->route]}},
-                     {{"op", "add"},
-                      {"path", absl::StrCat(route, "/route/", l->stable, "/weight")},
-                      {"value", wanted.stable_weight}},
-                     {{"op", "add"},
-                      {"path", absl::StrCat(route, "/route/", l->canary, "/weight")},
-                      {"value", wanted.canary_weight}}});
+    const json patch = json::array({{{"op", "test"}, {"path", route}, {"value", l->route_value}},
+                                    {{"op", "add"},
+                                     {"path", absl::StrCat(route, "/route/", l->stable, "/weight")},
+                                     {"value", wanted.stable_weight}},
+                                    {{"op", "add"},
+                                     {"path", absl::StrCat(route, "/route/", l->canary, "/weight")},
+                                     {"value", wanted.canary_weight}}});
     in_doubt_ = wanted;
     absl::StatusOr<json> written = client_.JsonPatch(ref, patch);
     if (written.ok()) {
@@ -184,14 +124,17 @@ absl::StatusOr<TrafficSplit> IstioRouter::Write(int canary_weight, bool allow_dr
       last_written_ = wanted;
       return wanted;
     }
-    // A failed test (422) or a conflict (409): someone changed the route in
-    // between; read again (drift is checked again) and retry. Any other
-    // failure may or may not have been applied: the write stays in doubt
-    // until the next read settles it.
-    if (written.status().code() != absl::StatusCode::kInvalidArgument &&
-        written.status().code() != absl::StatusCode::kAborted) {
+    // A failed test or a conflict (both Aborted): someone changed the route
+    // in between; read again (drift is checked again) and retry. A rejection
+    // (InvalidArgument: validation, admission) is final and reported with the
+    // server's own message. Any other failure may or may not have been
+    // applied: the write stays in doubt until the next read settles it.
+    if (written.status().code() == absl::StatusCode::kInvalidArgument ||
+        written.status().code() == absl::StatusCode::kPermissionDenied) {
+      in_doubt_.reset();  // refused, so not applied
       return written.status();
     }
+    if (written.status().code() != absl::StatusCode::kAborted) return written.status();
     last_error = written.status();
   }
   return absl::AbortedError(absl::StrCat("VirtualService ", config_.virtual_service,

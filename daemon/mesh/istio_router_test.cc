@@ -128,6 +128,7 @@ TEST_F(IstioRouterTest, EditsElsewhereInTheObjectNeverHoldUpAShiftOrARollback) {
   for (std::atomic<int>& l : last_label) l = -1;
   const auto label = [](int writer) { return std::string("w").append(std::to_string(writer)); };
   std::vector<std::thread> writers;
+  writers.reserve(4);
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
       kube::KubeClient writer(lab::KubeTokenConfig(api_.url(), "kanarya"));
@@ -192,6 +193,36 @@ TEST_F(IstioRouterTest, EditsOfTheSameRouteAreRetriedAndNeverLost) {
   EXPECT_EQ(live["spec"]["http"][1]["retries"]["attempts"], last_attempts.load());
   const TrafficSplit final_split = *router.Read();
   EXPECT_EQ(final_split.stable_weight + final_split.canary_weight, 100);
+}
+
+TEST_F(IstioRouterTest, AValidationRejectionIsReportedWithTheServersMessageNotRetried) {
+  IstioRouter router(client_, Route());
+  ASSERT_TRUE(router.SetCanaryWeight(10).ok());
+  api_.RejectNextUpdates(5, "spec.http[1].route[1].weight", "20: canary traffic is frozen");
+  const auto rejected = router.SetCanaryWeight(20);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument) << rejected.status();
+  EXPECT_THAT(rejected.status().message(),
+              HasSubstr("spec.http[1].route[1].weight: Invalid value: 20: canary traffic is "
+                        "frozen"));
+  EXPECT_EQ(*router.Read(), (TrafficSplit{90, 10}));
+  // One attempt was refused; the four other rejections are still pending.
+  api_.RejectNextUpdates(0, "", "");
+  EXPECT_EQ(*router.SetCanaryWeight(20), (TrafficSplit{80, 20}));
+}
+
+TEST_F(IstioRouterTest, AMalformedVirtualServiceIsAnErrorNamingTheField) {
+  const kube::ObjectRef other{"networking.istio.io", "v1", "virtualservices", "shop", "broken"};
+  ASSERT_TRUE(client_.Create(other, {{"metadata", {{"name", "broken"}}}}).ok());
+  IstioRouteConfig config = Route();
+  config.virtual_service = "broken";
+  IstioRouter router(client_, config);
+  EXPECT_EQ(router.Read().status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(client_.MergePatch(other, {{"spec", {{"http", "primary"}}}}).ok());
+  EXPECT_EQ(std::string(router.SetCanaryWeight(10).status().message()),
+            "VirtualService broken: spec.http: not an array");
+  ASSERT_TRUE(client_.MergePatch(kDr, {{"spec", {{"subsets", {{"stable", true}}}}}}).ok());
+  EXPECT_EQ(std::string(IstioRouter(client_, Route()).Verify().message()),
+            "DestinationRule reviews: spec.subsets: not an array");
 }
 
 TEST_F(IstioRouterTest, ServerErrorsFailTheShiftAndChangeNothing) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "daemon/http/http_status.h"
 #include "daemon/metrics/prometheus_response.h"
 
 namespace kanarya::metrics {
@@ -19,23 +20,31 @@ bool IsLogQuery(const std::string& expression) {
   return first != std::string::npos && expression[first] == '{';
 }
 
-// The step points of a range query: start, start + step, ..., up to end.
+// The step points of a range query (step > 0): start, start + step, ..., up
+// to end.
 std::vector<absl::Time> StepPoints(const Query& q) {
   std::vector<absl::Time> points;
   for (absl::Time t = q.start; t <= q.end; t += q.step) points.push_back(t);
   return points;
 }
 
-// Loki leaves out the steps where a metric query found nothing: put zeros there.
+// Loki evaluates a metric query at start + k * step and reports each point in
+// whole milliseconds (truncated), as Prometheus does.
+int64_t ReportedMillis(absl::Time t) { return absl::ToUnixMillis(t); }
+
+// Loki leaves out the steps where a metric query found nothing: put zeros
+// there. Steps and samples are matched at the milliseconds Loki reports, so a
+// start with sub-millisecond digits finds its samples.
 void FillMissingSteps(const Query& q, QueryResult& result) {
   const std::vector<absl::Time> points = StepPoints(q);
   for (Series& series : result.series) {
-    std::map<absl::Time, double> present;
-    for (const Sample& s : series.samples) present[s.time] = s.value;
+    std::map<int64_t, double> present;
+    for (const Sample& s : series.samples) present[ReportedMillis(s.time)] = s.value;
     series.samples.clear();
     for (absl::Time t : points) {
-      const auto it = present.find(t);
-      series.samples.push_back({t, it == present.end() ? 0.0 : it->second});
+      const auto it = present.find(ReportedMillis(t));
+      series.samples.push_back(
+          {absl::FromUnixMillis(ReportedMillis(t)), it == present.end() ? 0.0 : it->second});
     }
   }
 }
@@ -58,19 +67,6 @@ void CountLinesPerStep(const Query& q, QueryResult& result) {
   result.type = q.start == q.end ? ResultType::kVector : ResultType::kMatrix;
 }
 
-absl::Status PlainTextError(long status, const std::string& body) {  // NOLINT
-  const std::string text =
-      absl::StrCat("Loki HTTP ", status, ": ", absl::StripAsciiWhitespace(body));
-  if (status == 400) return absl::InvalidArgumentError(text);
-  if (status == 401) return absl::UnauthenticatedError(text);
-  if (status == 403) return absl::PermissionDeniedError(text);
-  if (status == 404) return absl::NotFoundError(text);
-  if (status == 429) return absl::ResourceExhaustedError(text);
-  if (status == 504) return absl::DeadlineExceededError(text);
-  if (status >= 500) return absl::UnavailableError(text);
-  return absl::UnknownError(text);
-}
-
 }  // namespace
 
 LokiProvider::LokiProvider(const std::string& base_url, std::string tenant,
@@ -81,8 +77,18 @@ LokiProvider::LokiProvider(const std::string& base_url, std::string tenant,
       http_(std::move(endpoint)) {}
 
 std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query> queries) {
+  std::vector<absl::StatusOr<QueryResult>> results(queries.size(),
+                                                   absl::UnknownError("not performed"));
   std::vector<http::HttpRequest> requests;
-  for (const Query& q : queries) {
+  std::vector<size_t> sent;  // the query of each request
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const Query& q = queries[i];
+    if (q.start != q.end && q.step <= absl::ZeroDuration()) {
+      results[i] = absl::InvalidArgumentError(absl::StrCat(
+          "step: must be positive for a range query, got ", absl::FormatDuration(q.step)));
+      continue;
+    }
+    sent.push_back(i);
     http::HttpRequest request;
     request.timeout = q.timeout;
     if (!tenant_.empty()) request.headers = {{"X-Scope-OrgID", tenant_}};
@@ -104,9 +110,8 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
     requests.push_back(std::move(request));
   }
   std::vector<absl::StatusOr<http::HttpResponse>> responses = http_.Perform(requests);
-  std::vector<absl::StatusOr<QueryResult>> results;
-  for (size_t i = 0; i < queries.size(); ++i) {
-    results.push_back(Interpret(queries[i], std::move(responses[i])));
+  for (size_t r = 0; r < sent.size(); ++r) {
+    results[sent[r]] = Interpret(queries[sent[r]], std::move(responses[r]));
   }
   return results;
 }
@@ -114,7 +119,9 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
 absl::StatusOr<QueryResult> LokiProvider::Interpret(
     const Query& query, absl::StatusOr<http::HttpResponse> response) const {
   if (!response.ok()) return response.status();
-  if (response->status != 200) return PlainTextError(response->status, response->body);
+  if (response->status != 200) {
+    return http::StatusFromHttp("Loki", response->status, response->body);
+  }
   absl::StatusOr<QueryResult> result = ParsePrometheusResponse(response->body, response->status);
   if (!result.ok()) return result;
   if (result->type == ResultType::kStreams) {
@@ -138,7 +145,9 @@ absl::Status LokiProvider::Health() {
   request.timeout = absl::Seconds(5);
   absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
-  if (response->status != 200) return PlainTextError(response->status, response->body);
+  if (response->status != 200) {
+    return http::StatusFromHttp("Loki", response->status, response->body);
+  }
   return absl::OkStatus();
 }
 

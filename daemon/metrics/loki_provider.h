@@ -1,10 +1,11 @@
 // MetricProvider for Loki's HTTP API: GET /loki/api/v1/query and
-// /query_range, tenant in X-Scope-OrgID, plain-text error bodies mapped to
-// statuses. Metric queries (count_over_time, rate, sum by) come back as
-// matrices whose missing steps mean zero, and are filled in; log queries come
-// back as streams and are counted per step, each step counting the lines in
-// (t - step, t]. A log query that reaches the line limit is an error
-// (ResourceExhausted), never an undercount. Health from /ready. Thread-safe.
+// /query_range, tenant in X-Scope-OrgID. Metric queries (count_over_time, rate, sum by) come back
+// as matrices whose missing steps mean zero, and are filled in; log queries come back as streams
+// and are counted per step, each step counting the lines in (t - step, t]. Metric steps are
+// reported at whole milliseconds, as Loki reports them; log steps at the query's own times. A range
+// query needs a positive step (InvalidArgument otherwise). A log query that reaches the line limit
+// is an error (ResourceExhausted), never an undercount. Error answers map as http::StatusFromHttp
+// says. Health from /ready. Thread-safe.
 #ifndef KANARYA_DAEMON_METRICS_LOKI_PROVIDER_H_
 #define KANARYA_DAEMON_METRICS_LOKI_PROVIDER_H_
 

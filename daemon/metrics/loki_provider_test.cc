@@ -40,7 +40,7 @@ class LokiProviderTest : public ::testing::Test {
             .step = absl::Minutes(1)};
   }
 
-  const absl::Time t0_ = absl::FromUnixSeconds(1'700'000'000 / 60 * 60);
+  const absl::Time t0_ = absl::FromUnixSeconds(int64_t{1'700'000'000} / 60 * 60);
   lab::LokiEmulator loki_{/*multi_tenant=*/true};
   LokiProvider provider_{loki_.url(), "tenant-a", {}};
 };
@@ -91,6 +91,51 @@ TEST_F(LokiProviderTest, LogQueryIsCountedPerStepWithZeros) {
   // Same windows as count_over_time: the first step counts the minute before
   // the range's start.
   EXPECT_THAT(Values(result->series[0]), ::testing::ElementsAre(1, 2, 3, 0, 5, 6));
+}
+
+TEST_F(LokiProviderTest, StartTimesWithSubMillisecondDigitsFindTheirSamples) {
+  // absl::Now() is never rounded; Loki reports steps in whole milliseconds.
+  for (const absl::Duration offset :
+       {absl::Nanoseconds(1), absl::Microseconds(123) + absl::Nanoseconds(456),
+        absl::Milliseconds(7) + absl::Nanoseconds(999'999)}) {
+    Query query =
+        Range(R"(sum by (version) (count_over_time({app="segmentation"} |= "error" [1m])))");
+    query.start += offset;
+    query.end += offset;
+    const auto result = provider_.Run(query);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->series.size(), 2u);
+    EXPECT_THAT(Values(result->series[1]), ::testing::ElementsAre(1, 2, 3, 0, 5, 6)) << offset;
+    EXPECT_EQ(result->series[1].samples[0].time,
+              absl::FromUnixMillis(absl::ToUnixMillis(query.start)));
+    const auto lines =
+        provider_.Run(Query{.expression = R"({app="segmentation", version="canary"} |= "error")",
+                            .start = query.start,
+                            .end = query.end});
+    ASSERT_TRUE(lines.ok()) << lines.status();
+    EXPECT_THAT(Values(lines->series[0]), ::testing::ElementsAre(1, 2, 3, 0, 5, 6)) << offset;
+  }
+}
+
+TEST_F(LokiProviderTest, ARangeQueryNeedsAPositiveStep) {
+  for (const absl::Duration step : {absl::ZeroDuration(), absl::Seconds(-60)}) {
+    for (const char* expression :
+         {R"({app="segmentation"})", R"(count_over_time({app="segmentation"}[1m]))"}) {
+      Query query = Range(expression);
+      query.step = step;
+      const auto result = provider_.Run(query);
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << expression;
+      EXPECT_THAT(result.status().message(), HasSubstr("step: must be positive")) << expression;
+    }
+  }
+  // The other queries of the batch are answered.
+  Query bad = Range(R"({app="segmentation"})");
+  bad.step = absl::ZeroDuration();
+  const std::vector<Query> batch = {bad, Range(R"({app="segmentation", version="canary"})")};
+  const auto results = provider_.Run(batch);
+  EXPECT_FALSE(results[0].ok());
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_EQ(results[1]->series.size(), 1u);
 }
 
 TEST_F(LokiProviderTest, TenancyParseErrorsAndLineLimits) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "daemon/http/http_status.h"
 #include "daemon/metrics/prometheus_response.h"
 
 namespace kanarya::metrics {
@@ -35,6 +36,7 @@ std::vector<absl::StatusOr<QueryResult>> PrometheusProvider::Run(std::span<const
   for (const Query& q : queries) {
     http::HttpRequest request;
     request.method = "POST";
+    request.idempotent = true;  // a query changes nothing
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
     request.timeout = q.timeout;
     // Let Prometheus give up a little before we do, so that its own timeout
@@ -73,7 +75,7 @@ absl::Status PrometheusProvider::Health() {
   absl::StatusOr<http::HttpResponse> response = http_.Perform(request);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
-    return absl::UnavailableError(absl::StrCat("Prometheus not ready: HTTP ", response->status));
+    return http::StatusFromHttp("Prometheus /-/ready", response->status, response->body);
   }
   return absl::OkStatus();
 }

@@ -201,6 +201,7 @@ TEST_F(PrometheusProviderTest, PrometheusStoppedMidQueryIsUnavailable) {
 TEST_F(PrometheusProviderTest, ManyQueriesInFlightAllAnswer) {
   PrometheusProvider provider = Provider();
   std::vector<Query> queries;
+  queries.reserve(40);
   for (int k = 0; k < 40; ++k) {
     queries.push_back(
         Instant(R"(http_requests_total{version="baseline",code="200"})", data_->At(k)));

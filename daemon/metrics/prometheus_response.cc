@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/http/http_status.h"
 
 namespace kanarya::metrics {
 namespace {
@@ -192,10 +193,15 @@ absl::Status ErrorStatus(std::string_view type, std::string_view message) {
 
 absl::StatusOr<QueryResult> ParsePrometheusResponse(std::string_view body,
                                                     long http_status) {  // NOLINT
+  // An answer that is not the API's (a proxy's page, a load balancer's 503):
+  // an error code says what failed; a success code with such a body is
+  // corrupt data.
   const auto not_prometheus = [&](const std::string& why) -> absl::Status {
-    const std::string text = absl::StrCat("HTTP ", http_status, " with ", why);
-    if (http_status >= 500) return absl::UnavailableError(text);
-    return absl::DataLossError(text);
+    if (http_status >= 300) {
+      return http::StatusFromHttp("Prometheus", http_status,
+                                  absl::string_view(body.data(), body.size()));
+    }
+    return absl::DataLossError(absl::StrCat("HTTP ", http_status, " with ", why));
   };
   od::parser parser;
   const simdjson::padded_string padded(body);

@@ -85,6 +85,14 @@ TEST(PrometheusResponse, TruncatedMalformedAndForeignBodiesNeverGiveValues) {
   }
   EXPECT_EQ(ParsePrometheusResponse("<html>bad gateway</html>", 502).status().code(),
             absl::StatusCode::kUnavailable);
+  // A proxy's page in front of Prometheus says what failed by its code, as
+  // every other client of a server maps it (http::StatusFromHttp).
+  const auto denied = ParsePrometheusResponse("<html>Anmeldung n\xF6tig</html>", 401);
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(std::string(denied.status().message()),
+            "Prometheus HTTP 401: <html>Anmeldung n\xEF\xBF\xBDtig</html>");
+  EXPECT_EQ(ParsePrometheusResponse("no such path", 404).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(ParsePrometheusResponse("{\"status\":\"success\"}", 200).status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(

@@ -72,6 +72,23 @@ void Fail(httplib::Response& response, int code, const std::string& reason,
         {"code", code}});
 }
 
+// A validation failure as kube-apiserver reports it (apimachinery's
+// NewInvalid): 422 Invalid, the message naming the object and the field, and
+// the field in details.causes (clients such as kubectl print the causes).
+void Invalid(httplib::Response& response, const std::string& kind, const std::string& group,
+             const std::string& name, const std::string& field, const std::string& cause_reason,
+             const std::string& detail) {
+  json details = {
+      {"name", name},
+      {"kind", kind},
+      {"causes", json::array({{{"reason", cause_reason}, {"message", detail}, {"field", field}}})}};
+  if (!group.empty()) details["group"] = group;
+  Fail(response, 422, "Invalid",
+       absl::StrCat(kind, group.empty() ? "" : ".", group, " \"", name, "\" is invalid: ", field,
+                    ": ", detail),
+       details);
+}
+
 json ResourceList(const Types& types, const std::string& group, const std::string& version) {
   json resources = json::array();
   for (const ResourceType& t : types) {
@@ -231,8 +248,9 @@ void KubeApiEmulator::Serve() {
                      [discovery](const httplib::Request& rq, httplib::Response& rs) {
                        discovery([&](const Types& types) {
                          json group = Group(types, rq.matches[1]);
-                         if (!group.is_null())
+                         if (!group.is_null()) {
                            group.update({{"kind", "APIGroup"}, {"apiVersion", "v1"}});
+                         }
                          return group;
                        })(rq, rs);
                      });
@@ -304,16 +322,16 @@ void KubeApiEmulator::Serve() {
       }
       const std::string new_name = object["metadata"].value("name", "");
       if (new_name.empty()) {
-        return Fail(rs, 422, "Invalid",
-                    absl::StrCat(type->kind, " \"\" is invalid: metadata.name: Required value"));
+        return Invalid(rs, type->kind, group, "", "metadata.name", "FieldValueRequired",
+                       "Required value: name or generateName is required");
       }
       const std::string subject_namespace =
           object.value("involvedObject", json::object()).value("namespace", ns);
       if (resource == "events" && subject_namespace != ns) {
-        return Fail(rs, 422, "Invalid",
-                    absl::StrCat("Event \"", new_name,
-                                 "\" is invalid: involvedObject.namespace: Invalid value: \"",
-                                 subject_namespace, "\": does not match event.namespace"));
+        return Invalid(rs, type->kind, group, new_name, "involvedObject.namespace",
+                       "FieldValueInvalid",
+                       absl::StrCat("Invalid value: \"", subject_namespace,
+                                    "\": does not match event.namespace"));
       }
       const Key new_key{group, resource, ns, new_name};
       if (objects_.contains(new_key)) {
@@ -360,10 +378,12 @@ void KubeApiEmulator::Serve() {
       } else if (content_type.rfind("application/json-patch+json", 0) == 0) {
         try {
           updated = stored.patch(patch);
-        } catch (const json::exception& e) {
+        } catch (const json::exception&) {
+          // What kube-apiserver answers when a patch cannot be applied (a
+          // failed `test`, a missing path): 422 Invalid with a generic
+          // message and no causes (apimachinery's NewGenericServerResponse).
           return Fail(rs, 422, "Invalid",
-                      "the server rejected our request due to an error in our request: a "
-                      "JSON patch operation failed");
+                      "the server rejected our request due to an error in our request");
         }
       } else {
         return Fail(rs, 415, "UnsupportedMediaType",
@@ -373,6 +393,11 @@ void KubeApiEmulator::Serve() {
       }
     } else {
       return Fail(rs, 405, "MethodNotAllowed", "the server does not allow this method");
+    }
+    if (rejections_left_ > 0) {
+      --rejections_left_;
+      return Invalid(rs, type->kind, group, name, rejected_field_, "FieldValueInvalid",
+                     "Invalid value: " + rejection_detail_);
     }
     const std::string current = stored["metadata"].value("resourceVersion", "");
     const std::string claimed = updated["metadata"].value("resourceVersion", "");
@@ -432,6 +457,14 @@ void KubeApiEmulator::FailNext(int count, int http_status) {
   absl::MutexLock lock(&mutex_);
   failures_left_ = count;
   failure_status_ = http_status;
+}
+
+void KubeApiEmulator::RejectNextUpdates(int count, const std::string& field,
+                                        const std::string& detail) {
+  absl::MutexLock lock(&mutex_);
+  rejections_left_ = count;
+  rejected_field_ = field;
+  rejection_detail_ = detail;
 }
 
 void KubeApiEmulator::DelayNextWriteAnswers(int count, absl::Duration delay) {

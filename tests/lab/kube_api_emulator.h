@@ -3,7 +3,8 @@
 // VirtualServices and DestinationRules (networking.istio.io v1 and v1beta1),
 // Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST, POST, PUT,
 // merge-patch and JSON-patch, DELETE; resourceVersion semantics (409 on a
-// stale update, 422 when a JSON-patch test fails); Status error bodies; bearer
+// stale update; 422 Invalid without causes, as kube-apiserver answers, when a
+// JSON patch cannot be applied); Status error bodies; bearer
 // tokens and client certificates (401 unknown, 403 read-only on writes). Every
 // namespace exists; there is no OpenAPI document (kubectl apply needs
 // --validate=false). Tests can inject faults: error answers, answers held back
@@ -48,6 +49,10 @@ class KubeApiEmulator {
   // Faults. The next `count` requests get this HTTP status and a Status body
   // without being served.
   void FailNext(int count, int http_status);
+  // The next `count` updates (PUT, PATCH) of existing objects are refused as
+  // a validation failure (a schema or an admission policy) refuses them: 422
+  // Invalid naming `field`, with details.causes.
+  void RejectNextUpdates(int count, const std::string& field, const std::string& detail);
   // The next `count` writes take effect, but their answers are held back for
   // `delay` (a client that gives up first cannot know its write landed).
   void DelayNextWriteAnswers(int count, absl::Duration delay);
@@ -80,6 +85,9 @@ class KubeApiEmulator {
   int failures_left_ ABSL_GUARDED_BY(mutex_) = 0;
   int failure_status_ ABSL_GUARDED_BY(mutex_) = 0;
   int delays_left_ ABSL_GUARDED_BY(mutex_) = 0;
+  int rejections_left_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::string rejected_field_ ABSL_GUARDED_BY(mutex_);
+  std::string rejection_detail_ ABSL_GUARDED_BY(mutex_);
   absl::Duration answer_delay_ ABSL_GUARDED_BY(mutex_);
   std::map<Key, nlohmann::json> objects_ ABSL_GUARDED_BY(mutex_);
   int64_t resource_version_ ABSL_GUARDED_BY(mutex_) = 1000;

@@ -41,7 +41,7 @@ class PrometheusServer {
   pid_t pid_ = -1;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago; 0 when none was given.
 int FreeLoopbackPort();
 
 }  // namespace kanarya::lab

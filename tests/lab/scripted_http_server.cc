@@ -20,14 +20,38 @@ ScriptedHttpServer::ScriptedHttpServer(std::function<ScriptedAnswer(const Script
   Serve(std::move(script));
 }
 
+ScriptedHttpServer::~ScriptedHttpServer() { Release(); }
+
+bool ScriptedHttpServer::AwaitHeld(int count) {
+  absl::MutexLock lock(&mutex_);
+  const auto enough = [this, count]()
+                          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return held_ >= count; };
+  return mutex_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+}
+
+void ScriptedHttpServer::Release() {
+  absl::MutexLock lock(&mutex_);
+  released_ = true;
+}
+
+void ScriptedHttpServer::Hold() {
+  absl::MutexLock lock(&mutex_);
+  ++held_;
+  const auto released = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return released_; };
+  mutex_.AwaitWithTimeout(absl::Condition(&released), absl::Seconds(10));
+  --held_;
+}
+
 void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedRequest&)> script) {
-  const auto handler = [this, script](const httplib::Request& request,
-                                      httplib::Response& response) {
+  const auto handler = [this, script = std::move(script)](const httplib::Request& request,
+                                                          httplib::Response& response) {
     ScriptedRequest scripted{requests_++, request.method, request.path, {}, request.body};
     for (const auto& [name, value] : request.headers) scripted.headers.emplace(name, value);
     const ScriptedAnswer answer = script(scripted);
-    if (answer.delay_ms > 0)
+    if (answer.delay_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(answer.delay_ms));
+    }
+    if (answer.hold) Hold();
     if (!answer.forward_to.empty()) {
       httplib::Client upstream(answer.forward_to);
       httplib::Headers headers;
@@ -64,6 +88,9 @@ void ScriptedHttpServer::Serve(std::function<ScriptedAnswer(const ScriptedReques
   };
   server_.http().Get(".*", handler);
   server_.http().Post(".*", handler);
+  server_.http().Put(".*", handler);
+  server_.http().Patch(".*", handler);
+  server_.http().Delete(".*", handler);
   server_.Start();
 }
 
