@@ -2,39 +2,25 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-#include <string>
 
-#include "cli/document_commands.h"
+#include "cli/command_line.h"
 #include "cli/exit_codes.h"
-#include "cli/message_io.h"
 
 namespace {
-
-using DocumentCommand = int (*)(const std::string&, std::ostream&, std::ostream&);
-
-int RunOnFile(const std::string& name, const std::string& path, DocumentCommand command) {
-  absl::StatusOr<std::string> document = kanarya::cli::ReadInput(path);
-  if (!document.ok()) {
-    std::cerr << "kanaryactl " << name << ": " << document.status().message() << "\n";
-    return kanarya::cli::kExitUsage;
-  }
-  return command(*document, std::cout, std::cerr);
-}
 
 int RunCommandLine(int argc, char** argv) {
   CLI::App app{"kanaryactl: canary analysis and rollout control for Kanarya"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the verb
 
-  std::string judge_file;
-  CLI::App* judge = app.add_subcommand(
-      "judge", "Compare a canary with its baseline once: JudgeRequest (JSON or YAML) in, JSON out");
-  judge->add_option("-f,--file", judge_file, "Request file, or - for standard input")->required();
-
-  std::string replay_file;
-  CLI::App* replay = app.add_subcommand(
-      "replay",
-      "Backtest an analysis on a recorded timeline: ReplayRequest (JSON or YAML) in, JSON out");
-  replay->add_option("-f,--file", replay_file, "Request file, or - for standard input")->required();
+  kanarya::cli::GlobalFlags flags;
+  kanarya::cli::AddGlobalFlags(app, flags);
+  int exit_code = kanarya::cli::kExitUsage;
+  kanarya::cli::AddDocumentCommands(app, exit_code);
+  kanarya::cli::AddRolloutCommands(app, flags, exit_code);
+  kanarya::cli::AddWatchCommands(app, flags, exit_code);
+  kanarya::cli::AddActionCommands(app, flags, exit_code);
+  kanarya::cli::AddCheckCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
@@ -42,9 +28,7 @@ int RunCommandLine(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kanarya::cli::kExitOk : kanarya::cli::kExitUsage;
   }
-  if (judge->parsed()) return RunOnFile("judge", judge_file, &kanarya::cli::RunJudge);
-  if (replay->parsed()) return RunOnFile("replay", replay_file, &kanarya::cli::RunReplay);
-  return kanarya::cli::kExitUsage;
+  return exit_code;
 }
 
 }  // namespace

@@ -1,0 +1,61 @@
+// kanarya.v1.RolloutService over gRPC: each RPC checks the call is still
+// alive, calls the RolloutController, and returns its Status with the same
+// code and message. WatchRollout sends the current state, then every event,
+// waiting in bounded slices so a cancelled or expired stream frees its
+// thread within a slice. Thread-safe; the controller must outlive it.
+#ifndef KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
+#define KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/engine/rollout_controller.h"
+#include "kanarya/v1/rollout_service.grpc.pb.h"
+
+namespace kanarya::api {
+
+class RolloutService final : public v1::RolloutService::Service {
+ public:
+  // `watch_slice`: the longest a watch waits for events before it checks
+  // whether its client is still there.
+  explicit RolloutService(engine::RolloutController& controller,
+                          absl::Duration watch_slice = absl::Seconds(1));
+
+  grpc::Status CreateRollout(grpc::ServerContext* context, const v1::CreateRolloutRequest* request,
+                             v1::CreateRolloutResponse* response) override;
+  grpc::Status GetRollout(grpc::ServerContext* context, const v1::GetRolloutRequest* request,
+                          v1::GetRolloutResponse* response) override;
+  grpc::Status ListRollouts(grpc::ServerContext* context, const v1::ListRolloutsRequest* request,
+                            v1::ListRolloutsResponse* response) override;
+  grpc::Status WatchRollout(grpc::ServerContext* context, const v1::WatchRolloutRequest* request,
+                            grpc::ServerWriter<v1::WatchRolloutResponse>* writer) override;
+  grpc::Status PauseRollout(grpc::ServerContext* context, const v1::PauseRolloutRequest* request,
+                            v1::PauseRolloutResponse* response) override;
+  grpc::Status ResumeRollout(grpc::ServerContext* context, const v1::ResumeRolloutRequest* request,
+                             v1::ResumeRolloutResponse* response) override;
+  grpc::Status PromoteRollout(grpc::ServerContext* context,
+                              const v1::PromoteRolloutRequest* request,
+                              v1::PromoteRolloutResponse* response) override;
+  grpc::Status AbortRollout(grpc::ServerContext* context, const v1::AbortRolloutRequest* request,
+                            v1::AbortRolloutResponse* response) override;
+  grpc::Status ApproveRollout(grpc::ServerContext* context,
+                              const v1::ApproveRolloutRequest* request,
+                              v1::ApproveRolloutResponse* response) override;
+  grpc::Status RetryRollout(grpc::ServerContext* context, const v1::RetryRolloutRequest* request,
+                            v1::RetryRolloutResponse* response) override;
+
+ private:
+  absl::StatusOr<v1::Rollout> CurrentState(const std::string& name);
+
+  engine::RolloutController& controller_;
+  const absl::Duration watch_slice_;
+};
+
+// SUCCEEDED, ROLLED_BACK, ABORTED, FAILED: nothing happens without an
+// operator's call (a retry), so a watch ends there.
+bool IsFinalPhase(v1::Phase phase);
+
+}  // namespace kanarya::api
+
+#endif  // KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_

@@ -1,0 +1,52 @@
+#include "daemon/api/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace kanarya::api {
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const std::string& address, const std::vector<NamedService>& services) {
+  static absl::once_flag reflection_once;
+  absl::call_once(reflection_once,
+                  [] { grpc::reflection::InitProtoReflectionServerBuilderPlugin(); });
+
+  std::set<std::string> names;
+  for (const NamedService& named : services) names.insert(named.name);
+  auto health = std::make_unique<HealthService>(std::move(names));
+
+  grpc::ServerBuilder builder;
+  // Without this a second daemon could bind the same port and share calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  for (const NamedService& named : services) builder.RegisterService(named.service);
+  builder.RegisterService(health.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("grpc_address: cannot listen on \"", address, "\""));
+  }
+  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(health), std::move(server), port));
+}
+
+GrpcServer::GrpcServer(std::unique_ptr<HealthService> health, std::unique_ptr<grpc::Server> server,
+                       int port)
+    : health_(std::move(health)), server_(std::move(server)), port_(port) {}
+
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  health_->SetServing(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+}
+
+}  // namespace kanarya::api

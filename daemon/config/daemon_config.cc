@@ -1,0 +1,266 @@
+#include "daemon/config/daemon_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace kanarya::config {
+namespace {
+
+// Walks the document, collecting every problem with its field path.
+class Reader {
+ public:
+  // The keys of `node` (a mapping, or absent) under `path`, each checked
+  // against `known`. False when `node` is present but not a mapping.
+  bool Mapping(const YAML::Node& node, const std::string& path,
+               const std::set<std::string>& known) {
+    if (!node.IsDefined() || node.IsNull()) return false;
+    if (!node.IsMap()) {
+      Problem(path, "must be a mapping");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      if (!known.contains(key)) Problem(Join(path, key), "unknown field");
+    }
+    return true;
+  }
+
+  std::string String(const YAML::Node& map, const std::string& path, const std::string& key) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return "";
+    if (!node.IsScalar()) {
+      Problem(Join(path, key), "must be a string");
+      return "";
+    }
+    return node.Scalar();
+  }
+
+  bool Bool(const YAML::Node& map, const std::string& path, const std::string& key) {
+    const std::string text = String(map, path, key);
+    if (text.empty() || text == "false") return false;
+    if (text == "true") return true;
+    Problem(Join(path, key), absl::StrCat("must be true or false, got \"", text, "\""));
+    return false;
+  }
+
+  absl::Duration Duration(const YAML::Node& map, const std::string& path, const std::string& key,
+                          absl::Duration fallback) {
+    const std::string text = String(map, path, key);
+    if (text.empty()) return fallback;
+    absl::Duration duration;
+    if (!absl::ParseDuration(text, &duration) || duration <= absl::ZeroDuration()) {
+      Problem(Join(path, key),
+              absl::StrCat("must be a positive duration such as \"10s\", got \"", text, "\""));
+      return fallback;
+    }
+    return duration;
+  }
+
+  // The contents of the file named by map[key], for secrets kept out of the
+  // configuration itself; trailing whitespace removed.
+  std::string FileContents(const YAML::Node& map, const std::string& path, const std::string& key) {
+    const std::string file = String(map, path, key);
+    if (file.empty()) return "";
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      Problem(Join(path, key), absl::StrCat("cannot read \"", file, "\""));
+      return "";
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    return std::string(absl::StripTrailingAsciiWhitespace(contents.str()));
+  }
+
+  void Problem(const std::string& path, const std::string& reason) {
+    problems_.push_back(absl::StrCat(path, ": ", reason));
+  }
+
+  absl::Status Result() const {
+    if (problems_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(problems_, "; "));
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : absl::StrCat(path, ".", key);
+  }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+bool IsProviderName(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+metrics::ProviderConfig ReadProvider(Reader& reader, const YAML::Node& node,
+                                     const std::string& path) {
+  metrics::ProviderConfig provider;
+  if (!node.IsMap()) {
+    reader.Problem(path, "must be a mapping with type and url");
+    return provider;
+  }
+  reader.Mapping(node, path, {"type", "url", "tenant", "auth", "tls", "headers"});
+  provider.type = reader.String(node, path, "type");
+  if (provider.type != "prometheus" && provider.type != "loki") {
+    reader.Problem(Reader::Join(path, "type"),
+                   absl::StrCat("must be \"prometheus\" or \"loki\", got \"", provider.type, "\""));
+  }
+  provider.url = reader.String(node, path, "url");
+  if (!absl::StartsWith(provider.url, "http://") && !absl::StartsWith(provider.url, "https://")) {
+    reader.Problem(Reader::Join(path, "url"),
+                   absl::StrCat("must start with http:// or https://, got \"", provider.url, "\""));
+  }
+  provider.tenant = reader.String(node, path, "tenant");
+
+  const std::string auth_path = Reader::Join(path, "auth");
+  if (const YAML::Node auth = node["auth"]; reader.Mapping(
+          auth, auth_path, {"bearer_token_file", "basic_auth_user", "basic_auth_password_file"})) {
+    provider.endpoint.bearer_token_file = reader.String(auth, auth_path, "bearer_token_file");
+    provider.endpoint.basic_auth_user = reader.String(auth, auth_path, "basic_auth_user");
+    provider.endpoint.basic_auth_password =
+        reader.FileContents(auth, auth_path, "basic_auth_password_file");
+  }
+  const std::string tls_path = Reader::Join(path, "tls");
+  if (const YAML::Node tls = node["tls"]; reader.Mapping(
+          tls, tls_path,
+          {"ca_file", "client_certificate_file", "client_key_file", "insecure_skip_tls_verify"})) {
+    provider.endpoint.ca_file = reader.String(tls, tls_path, "ca_file");
+    provider.endpoint.client_certificate_file =
+        reader.String(tls, tls_path, "client_certificate_file");
+    provider.endpoint.client_key_file = reader.String(tls, tls_path, "client_key_file");
+    provider.endpoint.insecure_skip_tls_verify =
+        reader.Bool(tls, tls_path, "insecure_skip_tls_verify");
+  }
+  const std::string headers_path = Reader::Join(path, "headers");
+  if (const YAML::Node headers = node["headers"]; headers.IsDefined() && !headers.IsNull()) {
+    if (!headers.IsMap()) {
+      reader.Problem(headers_path, "must be a mapping of header names to values");
+    } else {
+      for (const auto& entry : headers) {
+        const std::string name = entry.first.Scalar();
+        provider.endpoint.extra_headers.emplace_back(name,
+                                                     reader.String(headers, headers_path, name));
+      }
+    }
+  }
+  return provider;
+}
+
+void ReadKubernetes(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
+  if (!reader.Mapping(node, "kubernetes",
+                      {"in_cluster", "kubeconfig", "context", "request_timeout"})) {
+    return;
+  }
+  KubernetesSettings settings;
+  settings.in_cluster = reader.Bool(node, "kubernetes", "in_cluster");
+  settings.kubeconfig = reader.String(node, "kubernetes", "kubeconfig");
+  settings.context = reader.String(node, "kubernetes", "context");
+  settings.request_timeout =
+      reader.Duration(node, "kubernetes", "request_timeout", settings.request_timeout);
+  if (settings.in_cluster && !settings.kubeconfig.empty()) {
+    reader.Problem("kubernetes.kubeconfig", "must be empty when in_cluster is true");
+  } else if (!settings.in_cluster && settings.kubeconfig.empty()) {
+    reader.Problem("kubernetes", "set in_cluster: true or a kubeconfig file");
+  }
+  if (settings.in_cluster && !settings.context.empty()) {
+    reader.Problem("kubernetes.context", "only applies to a kubeconfig");
+  }
+  config.kubernetes = std::move(settings);
+}
+
+absl::StatusOr<DaemonConfig> ParseRoot(const YAML::Node& root) {
+  DaemonConfig config;
+  Reader reader;
+  if (!root.IsDefined() || root.IsNull()) return config;
+  if (!root.IsMap()) return absl::InvalidArgumentError("config: must be a mapping");
+  reader.Mapping(root, "", {"providers", "kubernetes", "defaults"});
+  if (const YAML::Node providers = root["providers"];
+      providers.IsDefined() && !providers.IsNull()) {
+    if (!providers.IsMap()) {
+      reader.Problem("providers", "must be a mapping of provider names to providers");
+    } else {
+      for (const auto& entry : providers) {
+        const std::string name = entry.first.Scalar();
+        const std::string path = absl::StrCat("providers.", name);
+        if (!IsProviderName(name)) {
+          reader.Problem(path, "the name must be letters, digits, '-' or '_'");
+        }
+        config.providers[name] = ReadProvider(reader, entry.second, path);
+      }
+    }
+  }
+  ReadKubernetes(reader, root["kubernetes"], config);
+  if (const YAML::Node defaults = root["defaults"];
+      reader.Mapping(defaults, "defaults", {"istio_api_version"})) {
+    config.defaults.istio_api_version = reader.String(defaults, "defaults", "istio_api_version");
+  }
+  if (absl::Status status = reader.Result(); !status.ok()) return status;
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::string& yaml) {
+  try {
+    return ParseRoot(YAML::Load(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config: invalid YAML: ", e.what()));
+  }
+}
+
+absl::StatusOr<DaemonConfig> LoadDaemonConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("config: ", path, " cannot be read"));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(contents.str());
+  if (!config.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+absl::StatusOr<std::map<std::string, metrics::MetricProviderPtr>> MakeProviders(
+    const DaemonConfig& config) {
+  std::map<std::string, metrics::MetricProviderPtr> providers;
+  for (const auto& [name, provider_config] : config.providers) {
+    absl::StatusOr<metrics::MetricProviderPtr> provider =
+        metrics::MakeMetricProvider(provider_config);
+    if (!provider.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("providers.", name, ".", provider.status().message()));
+    }
+    providers[name] = *std::move(provider);
+  }
+  return providers;
+}
+
+absl::StatusOr<kube::KubeConfig> ResolveKubeConfig(const KubernetesSettings& settings) {
+  absl::StatusOr<kube::KubeConfig> resolved =
+      settings.in_cluster
+          ? kube::InClusterConfig([](const char* name) { return std::getenv(name); })
+          : kube::KubeconfigFile(settings.kubeconfig, settings.context);
+  if (!resolved.ok()) {
+    return absl::Status(resolved.status().code(),
+                        absl::StrCat("kubernetes: ", resolved.status().message()));
+  }
+  resolved->request_timeout = settings.request_timeout;
+  return resolved;
+}
+
+}  // namespace kanarya::config

@@ -1,0 +1,172 @@
+#include "daemon/config/daemon_config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kanarya::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string WriteTempFile(const std::string& name, const std::string& contents) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << contents;
+  return path;
+}
+
+TEST(DaemonConfigTest, EmptyDocumentIsTheEmptyConfiguration) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig("");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->providers.empty());
+  EXPECT_FALSE(config->kubernetes.has_value());
+}
+
+TEST(DaemonConfigTest, ReadsProvidersKubernetesAndDefaults) {
+  const std::string password = WriteTempFile("loki-password", "s3cret\n");
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
+providers:
+  prom:
+    type: prometheus
+    url: http://127.0.0.1:9090
+    auth: {bearer_token_file: /var/run/token}
+    headers: {X-Team: shop}
+  logs:
+    type: loki
+    url: https://loki.example:3100
+    tenant: team-a
+    auth: {basic_auth_user: kanarya, basic_auth_password_file: )" +
+                                                          password + R"(}
+    tls: {ca_file: /etc/ca.pem, insecure_skip_tls_verify: false}
+kubernetes:
+  kubeconfig: /home/sre/.kube/config
+  context: staging
+  request_timeout: 5s
+defaults:
+  istio_api_version: v1beta1
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->providers.size(), 2u);
+  const metrics::ProviderConfig& prom = config->providers.at("prom");
+  EXPECT_EQ(prom.type, "prometheus");
+  EXPECT_EQ(prom.url, "http://127.0.0.1:9090");
+  EXPECT_EQ(prom.endpoint.bearer_token_file, "/var/run/token");
+  ASSERT_EQ(prom.endpoint.extra_headers.size(), 1u);
+  EXPECT_EQ(prom.endpoint.extra_headers[0].first, "X-Team");
+  EXPECT_EQ(prom.endpoint.extra_headers[0].second, "shop");
+  const metrics::ProviderConfig& logs = config->providers.at("logs");
+  EXPECT_EQ(logs.tenant, "team-a");
+  EXPECT_EQ(logs.endpoint.basic_auth_user, "kanarya");
+  EXPECT_EQ(logs.endpoint.basic_auth_password, "s3cret");
+  EXPECT_EQ(logs.endpoint.ca_file, "/etc/ca.pem");
+  ASSERT_TRUE(config->kubernetes.has_value());
+  EXPECT_FALSE(config->kubernetes->in_cluster);
+  EXPECT_EQ(config->kubernetes->kubeconfig, "/home/sre/.kube/config");
+  EXPECT_EQ(config->kubernetes->context, "staging");
+  EXPECT_EQ(config->kubernetes->request_timeout, absl::Seconds(5));
+  EXPECT_EQ(config->defaults.istio_api_version, "v1beta1");
+}
+
+TEST(DaemonConfigTest, EveryBadFieldIsNamedByItsPath) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
+providers:
+  prom:
+    type: graphite
+    url: ftp://x
+    tls: {insecure_skip_tls_verify: maybe}
+    colour: blue
+kubernetes:
+  in_cluster: true
+  kubeconfig: /x
+  request_timeout: soon
+logging: verbose
+)");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("providers.prom.type: must be \"prometheus\" or \"loki\", got "
+                                 "\"graphite\""));
+  EXPECT_THAT(message, HasSubstr("providers.prom.url: must start with http:// or https://"));
+  EXPECT_THAT(message, HasSubstr("providers.prom.tls.insecure_skip_tls_verify: must be true or "
+                                 "false, got \"maybe\""));
+  EXPECT_THAT(message, HasSubstr("providers.prom.colour: unknown field"));
+  EXPECT_THAT(message, HasSubstr("kubernetes.kubeconfig: must be empty when in_cluster is true"));
+  EXPECT_THAT(message, HasSubstr("kubernetes.request_timeout: must be a positive duration"));
+  EXPECT_THAT(message, HasSubstr("logging: unknown field"));
+}
+
+TEST(DaemonConfigTest, WrongShapesAreErrorsNotExceptions) {
+  for (const char* document :
+       {"providers: [a, b]", "providers: {p: 3}", "kubernetes: yes", "- a\n- b",
+        "providers: {p: {type: [1], url: {a: b}}}", "defaults: {istio_api_version: [v1]}",
+        "{unclosed",
+        "providers: {p: {type: loki, url: 'http://x', auth: {basic_auth_password_file: "
+        "/nonexistent/pw}}}"}) {
+    absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(document);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << document;
+  }
+  EXPECT_THAT(std::string(ParseDaemonConfig("kubernetes: {}").status().message()),
+              HasSubstr("kubernetes: set in_cluster: true or a kubeconfig file"));
+  EXPECT_THAT(std::string(ParseDaemonConfig("{unclosed").status().message()),
+              HasSubstr("config: invalid YAML"));
+}
+
+TEST(DaemonConfigTest, LoadNamesTheFile) {
+  const std::string path = WriteTempFile("bad.yaml", "providers: {p: {type: x, url: http://a}}");
+  absl::StatusOr<DaemonConfig> config = LoadDaemonConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr(path + ": providers.p.type: must be"));
+  EXPECT_EQ(LoadDaemonConfig("/nonexistent/kanaryad.yaml").status().message(),
+            "config: /nonexistent/kanaryad.yaml cannot be read");
+}
+
+TEST(DaemonConfigTest, MakeProvidersBuildsEachByName) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(
+      "providers: {prom: {type: prometheus, url: 'http://127.0.0.1:1'}, logs: {type: loki, url: "
+      "'http://127.0.0.1:2'}}");
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto providers = MakeProviders(*config);
+  ASSERT_TRUE(providers.ok()) << providers.status();
+  EXPECT_EQ(providers->size(), 2u);
+  EXPECT_NE(providers->at("prom"), nullptr);
+  EXPECT_NE(providers->at("logs"), nullptr);
+}
+
+TEST(DaemonConfigTest, ResolveKubeConfigPrefixesErrorsWithKubernetes) {
+  KubernetesSettings settings;
+  settings.kubeconfig = "/nonexistent/kubeconfig";
+  absl::StatusOr<kube::KubeConfig> resolved = ResolveKubeConfig(settings);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_THAT(std::string(resolved.status().message()), HasSubstr("kubernetes: "));
+}
+
+TEST(DaemonConfigTest, ResolveKubeConfigReadsTheKubeconfig) {
+  const std::string path = WriteTempFile("kubeconfig", R"(
+apiVersion: v1
+kind: Config
+current-context: lab
+contexts:
+- name: lab
+  context: {cluster: lab, user: sre, namespace: shop}
+clusters:
+- name: lab
+  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true}
+users:
+- name: sre
+  user: {token: abc}
+)");
+  KubernetesSettings settings;
+  settings.kubeconfig = path;
+  settings.request_timeout = absl::Seconds(3);
+  absl::StatusOr<kube::KubeConfig> resolved = ResolveKubeConfig(settings);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->server, "https://127.0.0.1:6443");
+  EXPECT_EQ(resolved->request_timeout, absl::Seconds(3));
+}
+
+}  // namespace
+}  // namespace kanarya::config
