@@ -37,6 +37,10 @@ constexpr int kExitServingFailed = 1;
 constexpr int kExitBadConfiguration = 2;
 // The runner re-checks for shutdown at least this often.
 constexpr absl::Duration kRunnerWakeup = absl::Seconds(1);
+// Ticks falling due within this of each other share one engine pass and its
+// batched commits (one sync to disk), at the cost of running up to this late;
+// their windows do not move (bench/README.md, engine_scale_benchmark).
+constexpr absl::Duration kPassSpacing = absl::Milliseconds(250);
 // Calls in flight (watches included) get this long to finish on shutdown.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
@@ -121,7 +125,8 @@ int Serve(const Flags& flags) {
         auto it = providers->find(name);
         return it == providers->end() ? nullptr : it->second.get();
       },
-      kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults));
+      kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
+      {.pass_spacing = kPassSpacing});
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     std::cerr << "kanaryad: recovering the stored rollouts: " << recovered.message() << "\n";
     return kExitServingFailed;
