@@ -168,5 +168,16 @@ users:
   EXPECT_EQ(resolved->request_timeout, absl::Seconds(3));
 }
 
+TEST(DaemonConfigTest, TheShippedExampleIsValid) {
+  absl::StatusOr<DaemonConfig> config =
+      LoadDaemonConfig(std::string(KANARYA_SOURCE_DIR) + "/examples/kanaryad.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->providers.at("prometheus").type, "prometheus");
+  EXPECT_EQ(config->providers.at("loki").tenant, "platform");
+  ASSERT_TRUE(config->kubernetes.has_value());
+  EXPECT_TRUE(config->kubernetes->in_cluster);
+  EXPECT_TRUE(MakeProviders(*config).ok());
+}
+
 }  // namespace
 }  // namespace kanarya::config
