@@ -183,19 +183,20 @@ TEST(EngineHistoryTest, AFailedOrEmptyHistoryIsAWarningAndTheAnalysisRunsWithout
 }
 
 // A restart rebuilds the analysis from the stored history and ticks: the
-// metrics' evidence right after recovery is what it was before.
+// metrics' evidence after recovery is what it is in an engine that never
+// stopped (without the history the evidence at tick 12 is 1.2, with it 3.3).
 TEST(EngineHistoryTest, RecoveryRebuildsTheAnalysisWithTheStoredHistory) {
   const CanaryTraffic traffic = NoisyLatency(0.025);
   EngineHarness h(traffic);
   const std::string name = *h.Start(LatencySpec());
-  h.RunUntil(name, [](const v1::Rollout& r) { return r.status().ticks() == 5; });
+  h.RunUntil(name, [](const v1::Rollout& r) { return r.status().ticks() == 8; });
   h.Restart();
   ASSERT_TRUE(h.engine->Recover().ok());
-  h.RunUntil(name, [](const v1::Rollout& r) { return r.status().ticks() == 6; });
+  h.RunUntil(name, [](const v1::Rollout& r) { return r.status().ticks() == 12; });
   // An engine that never stopped, on the same data.
   EngineHarness reference(traffic);
   const std::string same = *reference.Start(LatencySpec());
-  reference.RunUntil(same, [](const v1::Rollout& r) { return r.status().ticks() == 6; });
+  reference.RunUntil(same, [](const v1::Rollout& r) { return r.status().ticks() == 12; });
 
   const std::optional<v1::RolloutEvent> after = LastAnalysis(h, name);
   const std::optional<v1::RolloutEvent> expected = LastAnalysis(reference, same);
@@ -203,8 +204,7 @@ TEST(EngineHistoryTest, RecoveryRebuildsTheAnalysisWithTheStoredHistory) {
   ASSERT_EQ(after->metrics_size(), 2);
   ASSERT_EQ(expected->metrics_size(), 2);
   for (int i = 0; i < after->metrics_size(); ++i) {
-    EXPECT_EQ(after->metrics(i).SerializeAsString(), expected->metrics(i).SerializeAsString())
-        << after->metrics(i).DebugString() << expected->metrics(i).DebugString();
+    EXPECT_EQ(after->metrics(i).DebugString(), expected->metrics(i).DebugString());
   }
 }
 
