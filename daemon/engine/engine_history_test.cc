@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -50,13 +51,13 @@ class RangeQueries {
  public:
   RangeQueries(EngineHarness& h, const CanaryTraffic& traffic,
                std::optional<absl::StatusOr<metrics::QueryResult>> answer = std::nullopt) {
-    h.prometheus.set_responder(
-        [this, inner = testing::MakeResponder(traffic), answer](const metrics::Query& q) {
-          if (q.start == q.end) return inner(q);
-          absl::MutexLock lock(&mutex_);
-          seen_.push_back(q);
-          return answer.has_value() ? *answer : inner(q);
-        });
+    h.prometheus.set_responder([this, inner = testing::MakeResponder(traffic),
+                                answer = std::move(answer)](const metrics::Query& q) {
+      if (q.start == q.end) return inner(q);
+      absl::MutexLock lock(&mutex_);
+      seen_.push_back(q);
+      return answer.has_value() ? *answer : inner(q);
+    });
   }
   std::vector<metrics::Query> seen() const {
     absl::MutexLock lock(&mutex_);

@@ -205,8 +205,7 @@ TEST(TickQueriesLabTest, TheHistoryHoldsWhatEachTicksInstantQueryGives) {
   const absl::Time last = t0 + absl::Seconds(30 * 24);
   const std::vector<TickQuery> queries = plan->BaselineHistoryQueries(first, last);
   ASSERT_EQ(queries.size(), 1u);  // the example's only continuous metric
-  std::vector<metrics::Query> sent;
-  for (const TickQuery& query : queries) sent.push_back(query.query);
+  const std::vector<metrics::Query> sent = {queries[0].query};
   const BaselineHistory history = plan->AssembleHistory(queries, prometheus.Run(sent));
   ASSERT_TRUE(history.error.ok()) << history.error;
 

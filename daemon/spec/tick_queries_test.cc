@@ -246,7 +246,7 @@ TEST_F(TickQueriesTest, MakeNamesTheFieldOfABadTemplate) {
 }
 
 // A range answer: one series per pod, its samples at the given tick ends.
-metrics::QueryResult Matrix(std::vector<std::vector<std::pair<absl::Time, double>>> pods) {
+metrics::QueryResult Matrix(const std::vector<std::vector<std::pair<absl::Time, double>>>& pods) {
   metrics::QueryResult result{.type = metrics::ResultType::kMatrix};
   int pod = 0;
   for (const auto& samples : pods) {
