@@ -60,21 +60,32 @@ struct Outcome {
   std::vector<int64_t> tick_times;  // the stored observations, in order
   std::vector<int> weight_events;   // stored WEIGHT_CHANGED weights, in order
   std::vector<int> live_weights;    // the canary weights the cluster went through
+  int history_ticks;                // stored ticks of the baseline's history
+  // Every tick's analysis as its event records it: each metric's state.
+  std::vector<std::string> analyses;
   bool operator==(const Outcome&) const = default;
   friend void PrintTo(const Outcome& o, std::ostream* out) {
     *out << v1::Phase_Name(o.phase) << " " << v1::Decision_Name(o.decision) << " ticks at "
          << ::testing::PrintToString(o.tick_times) << " weights stored "
          << ::testing::PrintToString(o.weight_events) << " live "
-         << ::testing::PrintToString(o.live_weights);
+         << ::testing::PrintToString(o.live_weights) << " history " << o.history_ticks
+         << " analyses " << o.analyses.size();
   }
 };
 
 Outcome Observe(EngineHarness& h, const std::string& name) {
   const v1::Rollout r = h.Current(name);
-  Outcome o{r.status().phase(), r.status().decision(), {}, {}, {}};
-  for (const v1::Tick& tick : h.Ticks(name)) o.tick_times.push_back(tick.time().seconds());
+  Outcome o{r.status().phase(), r.status().decision(), {}, {}, {}, 0, {}};
+  for (const v1::Tick& tick : h.Ticks(name)) {
+    o.tick_times.push_back(tick.time().seconds());
+    o.history_ticks += tick.baseline_history() ? 1 : 0;
+  }
   for (const v1::RolloutEvent& e : h.Events(name)) {
     if (e.type() == v1::EVENT_TYPE_WEIGHT_CHANGED) o.weight_events.push_back(e.canary_weight());
+    if (e.type() != v1::EVENT_TYPE_ANALYSIS) continue;
+    std::string analysis;
+    for (const v1::SequentialMetricResult& metric : e.metrics()) analysis += metric.DebugString();
+    o.analyses.push_back(std::move(analysis));
   }
   for (const testing::RouterCall& call : h.mesh.writes()) {
     if (call.virtual_service != r.spec().target().virtual_service()) continue;
@@ -141,6 +152,14 @@ void CheckRestarts(Storage storage, const CanaryTraffic& traffic,
   ended.reserve(expected.size());
   for (const Outcome& outcome : expected) ended.push_back(outcome.phase);
   ASSERT_EQ(ended, phases);
+  // The baseline's history is read for continuous metrics only.
+  for (size_t i = 0; i < specs.size(); ++i) {
+    bool continuous = false;
+    for (const v1::MetricSpec& metric : specs[i].analysis().metrics()) {
+      continuous = continuous || metric.kind() == v1::METRIC_KIND_CONTINUOUS;
+    }
+    EXPECT_EQ(expected[i].history_ticks, continuous ? 120 : 0);
+  }
   // Each pass batches its rollouts' commits.
   if (specs.size() > 1) {
     EXPECT_LT(reference.store.transaction_count(), reference.store.commit_count());
@@ -207,6 +226,22 @@ TEST(EngineRestartTest, BadCanaryKilledAtRandomCommitsRollsBackTheSame) {
   CanaryTraffic bad;
   bad.canary_error_rate = 0.02;
   CheckRestarts(Storage::kMemory, bad, {RestartSpec()}, {v1::PHASE_ROLLED_BACK}, 30, 7);
+}
+
+// A continuous metric whose analysis starts from the baseline's history
+// (stored at preflight): a restart at any mutation, before or after the
+// history was stored, ends with the same analysis tick by tick.
+TEST(EngineRestartTest, SlowerCanaryWithHistoryKilledAtRandomCommitsRollsBackTheSame) {
+  CanaryTraffic slower;
+  slower.latency_sd = 0.01;
+  slower.canary_latency = 0.125;
+  v1::RolloutSpec spec = RestartSpec();
+  testing::WithLatencyGuardrail(spec, /*failure_limit=*/1);
+  spec.mutable_analysis()->mutable_metrics(1)->set_tolerance(0.1);
+  spec.mutable_analysis()->mutable_metrics(1)->set_absolute_tolerance(0);
+  spec.mutable_analysis()->mutable_metrics(1)->set_critical(true);
+  CheckRestarts(Storage::kMemory, slower, {spec}, {v1::PHASE_ROLLED_BACK}, 30, 11);
+  CheckRestarts(Storage::kSqlite, slower, {spec}, {v1::PHASE_ROLLED_BACK}, 6, 12);
 }
 
 const std::vector<v1::Phase> kFleetEnds = {v1::PHASE_SUCCEEDED, v1::PHASE_ROLLED_BACK,

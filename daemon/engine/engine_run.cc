@@ -55,6 +55,9 @@ struct RolloutEngine::DueWork {
   absl::Time tick_end;
   std::vector<spec::TickQuery> queries;
   std::vector<absl::StatusOr<metrics::QueryResult>> results;
+  // A preflight's: the baseline's history, sent in the same batches.
+  std::vector<spec::TickQuery> history_queries;
+  std::vector<absl::StatusOr<metrics::QueryResult>> history_results;
 };
 
 // A transition of one rollout waiting for its pass's batch commit.
@@ -62,6 +65,7 @@ struct RolloutEngine::Staged {
   RolloutRuntime* runtime;
   Transition transition;
   std::optional<v1::Tick> tick;
+  std::vector<v1::Tick> history;  // stored before `tick`
 };
 
 // Holds the op locks of the rollouts a pass works on. RunDue is the only
@@ -117,6 +121,25 @@ absl::Time RolloutEngine::RunDue() {
   return next <= now ? next : std::max(next, now + options_.pass_spacing);
 }
 
+// The preflight's baseline queries at `now` and the history's over the
+// history_ticks tick ends up to `now`.
+RolloutEngine::DueWork RolloutEngine::PreflightWork(const RuntimePtr& runtime, absl::Time now) {
+  const RolloutRuntime& r = *runtime;
+  std::vector<spec::TickQuery> history;
+  if (options_.history_ticks > 0) {
+    history = r.queries->BaselineHistoryQueries(
+        now - (options_.history_ticks - 1) * r.plan.tick_interval, now);
+  }
+  return {runtime,
+          DueWork::Kind::kPreflight,
+          r.rollout.status().attempt(),
+          now,
+          r.queries->QueriesAt(now),
+          {},
+          std::move(history),
+          {}};
+}
+
 void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
                             std::vector<RuntimePtr>& pending, std::vector<DueWork>& work) {
   RolloutRuntime& r = *runtime;
@@ -132,23 +155,26 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
     return;
   }
   if (s.phase() == v1::PHASE_INITIALIZING) {
-    if (now >= r.retry_at) {
-      work.push_back(
-          {runtime, DueWork::Kind::kPreflight, s.attempt(), now, r.queries->QueriesAt(now), {}});
-    }
+    if (now >= r.retry_at) work.push_back(PreflightWork(runtime, now));
     return;
   }
   if (s.phase() == v1::PHASE_PROGRESSING && s.has_deadline_time() &&
       FromProto(s.deadline_time()) <= now) {
-    work.push_back({runtime, DueWork::Kind::kDeadline, s.attempt(), now, {}, {}});
+    work.push_back({runtime, DueWork::Kind::kDeadline, s.attempt(), now, {}, {}, {}, {}});
     return;
   }
   const absl::Time tick_end = FromProto(s.last_tick_time()) + r.plan.tick_interval;
   if (Ticking(s.phase()) && tick_end <= now) {
-    work.push_back(
-        {runtime, DueWork::Kind::kTick, s.attempt(), tick_end, r.queries->QueriesAt(tick_end), {}});
+    work.push_back({runtime,
+                    DueWork::Kind::kTick,
+                    s.attempt(),
+                    tick_end,
+                    r.queries->QueriesAt(tick_end),
+                    {},
+                    {},
+                    {}});
   } else if (!s.intent_applied() && Acting(s.phase()) && now >= r.retry_at) {
-    work.push_back({runtime, DueWork::Kind::kAct, s.attempt(), now, {}, {}});
+    work.push_back({runtime, DueWork::Kind::kAct, s.attempt(), now, {}, {}, {}, {}});
   }
 }
 
@@ -161,37 +187,42 @@ void RolloutEngine::StartPending(std::vector<RuntimePtr>& pending, absl::Time no
   for (const RuntimePtr& r : pending) {
     locks.Add(r->op);
     if (!r->stale && r->rollout.status().phase() == v1::PHASE_PENDING) {
-      starts.push_back({r.get(), StartPreflight(r->rollout, now), std::nullopt});
+      starts.push_back({r.get(), StartPreflight(r->rollout, now), std::nullopt, {}});
     }
   }
   CommitStaged(starts);
   for (const RuntimePtr& r : pending) {
     const v1::RolloutStatus& s = r->rollout.status();
     if (!r->stale && s.phase() == v1::PHASE_INITIALIZING && now >= r->retry_at) {
-      work.push_back(
-          {r, DueWork::Kind::kPreflight, s.attempt(), now, r->queries->QueriesAt(now), {}});
+      work.push_back(PreflightWork(r, now));
     }
   }
 }
 
 void RolloutEngine::RunQueries(std::vector<DueWork>& work) {
-  std::map<std::string, std::vector<std::pair<size_t, size_t>>> routes;
+  // Where each answer goes: a result vector and its index.
+  using Slot = std::pair<std::vector<absl::StatusOr<metrics::QueryResult>>*, size_t>;
+  std::map<std::string, std::vector<Slot>> routes;
   std::map<std::string, std::vector<metrics::Query>> batches;
-  for (size_t i = 0; i < work.size(); ++i) {
-    work[i].results.assign(work[i].queries.size(), absl::InternalError("query not run"));
-    for (size_t j = 0; j < work[i].queries.size(); ++j) {
-      const spec::TickQuery& q = work[i].queries[j];
-      routes[q.provider].emplace_back(i, j);
-      batches[q.provider].push_back(q.query);
+  const auto route = [&](const std::vector<spec::TickQuery>& queries,
+                         std::vector<absl::StatusOr<metrics::QueryResult>>& results) {
+    results.assign(queries.size(), absl::InternalError("query not run"));
+    for (size_t j = 0; j < queries.size(); ++j) {
+      routes[queries[j].provider].emplace_back(&results, j);
+      batches[queries[j].provider].push_back(queries[j].query);
     }
+  };
+  for (DueWork& w : work) {
+    route(w.queries, w.results);
+    route(w.history_queries, w.history_results);
   }
   for (auto& [provider, queries] : batches) {
     metrics::MetricProvider* source = providers_(provider);
     std::vector<absl::StatusOr<metrics::QueryResult>> results;
     if (source != nullptr) results = source->Run(queries);
-    const std::vector<std::pair<size_t, size_t>>& where = routes[provider];
+    const std::vector<Slot>& where = routes[provider];
     for (size_t k = 0; k < where.size(); ++k) {
-      work[where[k].first].results[where[k].second] =
+      (*where[k].first)[where[k].second] =
           k < results.size()
               ? std::move(results[k])
               : absl::UnavailableError(absl::StrCat("no answer from provider \"", provider, "\""));
@@ -229,7 +260,7 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
     if (r.stale || !(decided_action[i] || retry)) continue;
     absl::Status ignored;  // the outcome is stored
     if (std::optional<Transition> t = Perform(r, /*fresh_router=*/false, &ignored)) {
-      outcomes.push_back({&r, *std::move(t), std::nullopt});
+      outcomes.push_back({&r, *std::move(t), std::nullopt, {}});
     }
   }
   CommitStaged(outcomes);
@@ -247,7 +278,7 @@ std::optional<RolloutEngine::Staged> RolloutEngine::Decide(DueWork& w, absl::Tim
           FromProto(s.deadline_time()) > now) {
         return std::nullopt;
       }
-      return Staged{&r, DeadlineExceeded(r.rollout, r.plan, now), std::nullopt};
+      return Staged{&r, DeadlineExceeded(r.rollout, r.plan, now), std::nullopt, {}};
     case DueWork::Kind::kPreflight:
       return FinishPreflight(r, w);
     case DueWork::Kind::kTick:
@@ -261,8 +292,8 @@ void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
   std::vector<store::Mutation> mutations;
   mutations.reserve(staged.size());
   for (Staged& s : staged) {
-    mutations.push_back(
-        {std::move(s.transition.rollout), std::move(s.transition.events), std::move(s.tick)});
+    mutations.push_back({std::move(s.transition.rollout), std::move(s.transition.events),
+                         std::move(s.tick), std::move(s.history)});
   }
   absl::StatusOr<std::vector<int64_t>> sequences = store_.CommitBatch(mutations);
   for (size_t i = 0; i < staged.size(); ++i) {
@@ -300,12 +331,32 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRunti
           absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
     }
   }
-  if (problem.ok()) return Staged{&r, PreflightPassed(r.rollout, r.plan, now), std::nullopt};
+  if (problem.ok()) return PassPreflight(r, w, now);
   if (Transient(problem) && ++r.preflight_failures <= r.plan.query_error_limit) {
     r.retry_at = now + r.plan.tick_interval;
     return std::nullopt;
   }
-  return Staged{&r, PreflightFailed(r.rollout, problem.ToString(), now), std::nullopt};
+  return Staged{&r, PreflightFailed(r.rollout, problem.ToString(), now), std::nullopt, {}};
+}
+
+// The preflight passed: the analysis starts afresh with the baseline's
+// history, stored with the transition (marked, before the attempt's ticks)
+// so that a restart rebuilds the same analysis. Without a history the
+// analysis runs as it would without one, and a warning says so.
+RolloutEngine::Staged RolloutEngine::PassPreflight(RolloutRuntime& r, DueWork& w, absl::Time now) {
+  spec::BaselineHistory history = r.queries->AssembleHistory(w.history_queries, w.history_results);
+  std::string warning;
+  if (!history.error.ok()) {
+    warning = absl::StrCat("the baseline's history could not be read (", history.error.ToString(),
+                           "); the analysis runs without it for the metrics it lacks");
+  } else if (!w.history_queries.empty() && history.ticks.empty()) {
+    warning = absl::StrCat("the baseline's history of the last ", options_.history_ticks,
+                           " ticks has no data; the analysis runs without it");
+  }
+  for (v1::Tick& tick : history.ticks) tick.set_baseline_history(true);
+  r.session = std::make_unique<analysis::AnalysisSession>(r.plan.analysis, history.ticks);
+  return Staged{&r, PreflightPassed(r.rollout, r.plan, now, warning), std::nullopt,
+                std::move(history.ticks)};
 }
 
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
@@ -328,7 +379,7 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r
                       .holding = std::move(e.holding),
                       .failure = e.failure,
                       .failure_reason = std::move(e.failure_reason)};
-  return Staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick)};
+  return Staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
 }
 
 absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {

@@ -40,6 +40,10 @@ struct EngineOptions {
   // run up to this late; their windows do not move. Zero: every action at
   // its time (tests, backtests).
   absl::Duration pass_spacing = absl::ZeroDuration();
+  // Ticks of the baseline's history read at preflight (the continuous
+  // metrics' per-tick values up to the preflight, docs/sequential.md): the
+  // analysis learns their persistence from it. 0: none read.
+  int history_ticks = 120;
 };
 
 class RolloutEngine final : public RolloutController {
@@ -124,6 +128,9 @@ class RolloutEngine final : public RolloutController {
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
   std::optional<Staged> FinishPreflight(RolloutRuntime& r, DueWork& work)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  Staged PassPreflight(RolloutRuntime& r, DueWork& work, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  DueWork PreflightWork(const RuntimePtr& runtime, absl::Time now);
   std::optional<Staged> FinishTick(RolloutRuntime& r, DueWork& work)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   // Commits every staged transition in one batch and publishes them; when the

@@ -275,8 +275,11 @@ Transition StartPreflight(const v1::Rollout& rollout, absl::Time now) {
 }
 
 Transition PreflightPassed(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
-                           absl::Time now) {
+                           absl::Time now, const std::string& warning) {
   Transition t = Begin(rollout, now);
+  if (!warning.empty()) {
+    t.events.push_back(NewEvent(t.rollout, v1::EVENT_TYPE_WARNING, now, warning));
+  }
   v1::RolloutStatus& s = *t.rollout.mutable_status();
   *s.mutable_start_time() = ToProto(now);
   if (plan.progress_deadline != absl::InfiniteDuration()) {

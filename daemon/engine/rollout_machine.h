@@ -70,8 +70,10 @@ absl::StatusOr<Transition> ApplyOperator(const v1::Rollout& rollout, const spec:
 // PENDING → INITIALIZING.
 Transition StartPreflight(const v1::Rollout& rollout, absl::Time now);
 // INITIALIZING → the first step (or its gate); FAILED with the reason.
+// `warning`, when not empty, goes first as a WARNING event (a preflight
+// problem the rollout proceeds despite).
 Transition PreflightPassed(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
-                           absl::Time now);
+                           absl::Time now, const std::string& warning = "");
 Transition PreflightFailed(const v1::Rollout& rollout, const std::string& reason, absl::Time now);
 
 // Records the tick's analysis and decides: roll back or pause on a

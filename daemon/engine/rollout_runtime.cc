@@ -1,16 +1,25 @@
 #include "daemon/engine/rollout_runtime.h"
 
+#include <algorithm>
+#include <span>
+
 namespace kanarya::engine {
 namespace {
 
 absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> Rebuild(const v1::Rollout& rollout,
                                                                    const spec::RolloutPlan& plan,
                                                                    store::StateStore& store) {
-  auto session = std::make_unique<analysis::AnalysisSession>(plan.analysis);
   absl::StatusOr<std::vector<v1::Tick>> ticks =
       store.ListTicks(rollout.name(), rollout.status().attempt());
   if (!ticks.ok()) return ticks.status();
-  for (const v1::Tick& tick : *ticks) session->Observe(tick);
+  // The history is stored first, with the preflight's outcome.
+  const auto history_end = std::find_if(
+      ticks->begin(), ticks->end(), [](const v1::Tick& tick) { return !tick.baseline_history(); });
+  auto session = std::make_unique<analysis::AnalysisSession>(
+      plan.analysis, std::span<const v1::Tick>(ticks->begin(), history_end));
+  for (auto it = history_end; it != ticks->end(); ++it) {
+    if (!it->baseline_history()) session->Observe(*it);
+  }
   return session;
 }
 

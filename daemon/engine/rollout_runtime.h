@@ -1,6 +1,7 @@
 // What the engine keeps in memory for one rollout that is not finished: the
 // stored rollout, its plan and compiled queries, the analysis rebuilt from
-// the stored ticks of the current attempt, and its traffic router.
+// the stored ticks of the current attempt (its baseline history first), and
+// its traffic router.
 // Thread safety: `op` serializes every change and every I/O of the rollout;
 // `rollout` is written holding both `op` and the engine's mutex, so either
 // suffices to read it. The rest is guarded by `op`.

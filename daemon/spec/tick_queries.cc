@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -236,6 +237,69 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
                                                    : AssembleValues(values);
   }
   return outcomes;
+}
+
+std::vector<TickQuery> TickQueryPlan::BaselineHistoryQueries(absl::Time first_tick_end,
+                                                             absl::Time last_tick_end) const {
+  std::vector<TickQuery> queries;
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    if (metrics_[i].kind == v1::METRIC_KIND_COUNT) continue;
+    for (const RenderedQuery& rendered : metrics_[i].queries) {
+      if (rendered.side != Side::kBaseline || rendered.role != QueryRole::kValue) continue;
+      queries.push_back({.metric_index = static_cast<int>(i),
+                         .provider = metrics_[i].provider,
+                         .side = rendered.side,
+                         .role = rendered.role,
+                         .query = {.expression = rendered.expression,
+                                   .start = first_tick_end,
+                                   .end = last_tick_end,
+                                   .step = tick_interval_,
+                                   .timeout = kMaxQueryTimeout}});
+    }
+  }
+  return queries;
+}
+
+BaselineHistory TickQueryPlan::AssembleHistory(
+    std::span<const TickQuery> queries,
+    std::span<const absl::StatusOr<metrics::QueryResult>> results) const {
+  BaselineHistory history;
+  std::map<absl::Time, v1::Tick> by_time;
+  for (size_t i = 0; i < queries.size() && i < results.size(); ++i) {
+    const TickQuery& q = queries[i];
+    if (q.metric_index < 0 || static_cast<size_t>(q.metric_index) >= metrics_.size() ||
+        q.side != Side::kBaseline || q.role != QueryRole::kValue) {
+      continue;
+    }
+    const CompiledMetric& metric = metrics_[q.metric_index];
+    if (metric.kind == v1::METRIC_KIND_COUNT) continue;
+    absl::Status failure = results[i].status();
+    if (failure.ok() && results[i]->type == metrics::ResultType::kStreams) {
+      failure = absl::InvalidArgumentError(
+          "the query returns log lines, not numbers; wrap it in count_over_time(...)");
+    }
+    if (!failure.ok()) {
+      history.error.Update(absl::Status(
+          failure.code(),
+          absl::StrCat("metric \"", metric.name, "\", baseline history: ", failure.message())));
+      continue;
+    }
+    for (const metrics::Series& series : results[i]->series) {
+      for (const metrics::Sample& sample : series.samples) {
+        if (std::isnan(sample.value)) continue;
+        (*by_time[sample.time].mutable_metrics())[metric.name].add_baseline(sample.value);
+      }
+    }
+  }
+  history.ticks.reserve(by_time.size());
+  for (auto& [time, tick] : by_time) {
+    const int64_t seconds = absl::ToUnixSeconds(time);
+    tick.mutable_time()->set_seconds(seconds);
+    tick.mutable_time()->set_nanos(
+        static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+    history.ticks.push_back(std::move(tick));
+  }
+  return history;
 }
 
 }  // namespace kanarya::spec

@@ -1,8 +1,10 @@
 // A rollout's metric queries: templates compiled and rendered for the
 // baseline's and the canary's scope once per rollout ({{window}} is the tick
 // interval at every tick), stamped with each tick's end, and the providers'
-// answers assembled into one Observation per metric. Missing data is never a
-// value and a failure is never data. Immutable after Make; thread-safe.
+// answers assembled into one Observation per metric; before a rollout, the
+// baseline's recent per-tick values as a history of ticks. Missing data is
+// never a value and a failure is never data. Immutable after Make;
+// thread-safe.
 #ifndef KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
 #define KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
 
@@ -39,6 +41,16 @@ struct MetricTickResult {
   std::optional<double> canary_value;          // for the guardrail: mean of values / events÷total
 };
 
+// The baseline's per-tick values from before a rollout: ticks holding only
+// the continuous metrics' baseline samples, oldest first, one per tick end
+// with data (count metrics have none: their test does not use a history).
+struct BaselineHistory {
+  std::vector<v1::Tick> ticks;
+  // The first failure (naming its metric); that metric is missing from the
+  // ticks, the others' samples are kept.
+  absl::Status error;
+};
+
 class TickQueryPlan {
  public:
   // InvalidArgument naming the field
@@ -57,6 +69,20 @@ class TickQueryPlan {
   // every series is one sample, NaN dropped; none left is no data. Any failed
   // query of a metric makes its result an error, never data.
   std::vector<MetricTickResult> Assemble(
+      std::span<const TickQuery> queries,
+      std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
+
+  // Every continuous metric's baseline value query as one range query over
+  // the tick ends first_tick_end, first_tick_end + tick interval, ...,
+  // last_tick_end: each sample of its answer is the value the instant query
+  // of QueriesAt(that tick end) gives.
+  std::vector<TickQuery> BaselineHistoryQueries(absl::Time first_tick_end,
+                                                absl::Time last_tick_end) const;
+
+  // results[i] answers queries[i] (from BaselineHistoryQueries). Every
+  // series' sample at a tick end is one baseline sample of that tick, NaN
+  // dropped; a tick end where no metric has a sample is not a tick.
+  BaselineHistory AssembleHistory(
       std::span<const TickQuery> queries,
       std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
 

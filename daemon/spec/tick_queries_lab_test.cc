@@ -4,8 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -165,6 +167,81 @@ TEST(TickQueriesLabTest, TheExampleLogQueryCountsEachScopesLines) {
   EXPECT_EQ(logs.observation->baseline_total(), 10);
   EXPECT_EQ(logs.observation->canary_events(), 3);
   EXPECT_EQ(logs.observation->canary_total(), 4);
+}
+
+// The baseline's request durations, 100 a scrape, a varying share of them
+// within 50 ms (the rest within 100 ms), so its p95 differs from tick to tick.
+std::string VaryingLatency(absl::Time t0) {
+  std::string text = "# TYPE istio_request_duration_milliseconds histogram\n";
+  for (const char* le : {"50", "100", "+Inf"}) {
+    int64_t count = 0;
+    for (int k = 0; k < kSamples; ++k) {
+      if (k > 0) count += std::string(le) == "50" ? 80 + (7 * k) % 15 : 100;
+      absl::StrAppend(&text, "istio_request_duration_milliseconds_bucket{reporter=\"destination\",",
+                      "destination_workload_namespace=\"api-gateway\",destination_workload=\"",
+                      kBaseline.name, "\",le=\"", le, "\"} ", count, " ",
+                      absl::ToUnixSeconds(t0 + absl::Seconds(15 * k)), "\n");
+    }
+  }
+  return text + "# EOF\n";
+}
+
+TEST(TickQueriesLabTest, TheHistoryHoldsWhatEachTicksInstantQueryGives) {
+  const absl::Time t0 =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(3)) / 60 * 60);
+  absl::StatusOr<std::unique_ptr<lab::PrometheusServer>> server =
+      lab::PrometheusServer::Start(VaryingLatency(t0));
+  ASSERT_TRUE(server.ok()) << server.status();
+  metrics::PrometheusProvider prometheus((*server)->url(), {});
+  absl::StatusOr<v1::RolloutSpec> spec = ExampleSpec();
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  absl::StatusOr<TickQueryPlan> plan = TickQueryPlan::Make(*spec);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+
+  // Ten minutes of 30 s ticks; the first tick end has no rate yet, the last
+  // ones run past the data (Prometheus looks back 5 minutes for a sample,
+  // but a rate needs two in its window), so both ends are covered.
+  const absl::Time first = t0;
+  const absl::Time last = t0 + absl::Seconds(30 * 24);
+  const std::vector<TickQuery> queries = plan->BaselineHistoryQueries(first, last);
+  ASSERT_EQ(queries.size(), 1u);  // the example's only continuous metric
+  const std::vector<metrics::Query> sent = {queries[0].query};
+  const BaselineHistory history = plan->AssembleHistory(queries, prometheus.Run(sent));
+  ASSERT_TRUE(history.error.ok()) << history.error;
+
+  std::map<int64_t, double> from_history;
+  for (const v1::Tick& tick : history.ticks) {
+    ASSERT_EQ(tick.metrics().size(), 1u);
+    const v1::Observation& latency = tick.metrics().at("latency_p95_ms");
+    ASSERT_EQ(latency.baseline_size(), 1);
+    EXPECT_TRUE(latency.canary().empty());
+    from_history[tick.time().seconds()] = latency.baseline(0);
+  }
+  std::map<int64_t, double> from_instants;
+  std::set<double> distinct;
+  for (absl::Time tick_end = first; tick_end <= last; tick_end += absl::Seconds(30)) {
+    const std::vector<TickQuery> all = plan->QueriesAt(tick_end);
+    std::vector<TickQuery> latency;
+    std::vector<metrics::Query> batch;
+    for (const TickQuery& query : all) {
+      if (query.metric_index != 1 || query.side != Side::kBaseline) continue;
+      latency.push_back(query);
+      batch.push_back(query.query);
+    }
+    std::vector<absl::StatusOr<metrics::QueryResult>> answers = prometheus.Run(batch);
+    ASSERT_TRUE(answers[0].ok()) << answers[0].status();
+    for (const metrics::Series& series : answers[0]->series) {
+      for (const metrics::Sample& sample : series.samples) {
+        if (std::isnan(sample.value)) continue;
+        from_instants[absl::ToUnixSeconds(tick_end)] = sample.value;
+        distinct.insert(sample.value);
+      }
+    }
+  }
+  // Every 30 s tick end from the second scrape to the data's end has a p95.
+  EXPECT_GE(from_instants.size(), 19u);
+  EXPECT_GE(distinct.size(), 5u);  // the values vary: a shifted tick would differ
+  EXPECT_EQ(from_history, from_instants);
 }
 
 }  // namespace

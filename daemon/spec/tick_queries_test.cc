@@ -245,5 +245,67 @@ TEST_F(TickQueriesTest, MakeNamesTheFieldOfABadTemplate) {
             "analysis.metrics[0].source.total_query: unclosed {{ at offset 2");
 }
 
+// A range answer: one series per pod, its samples at the given tick ends.
+metrics::QueryResult Matrix(const std::vector<std::vector<std::pair<absl::Time, double>>>& pods) {
+  metrics::QueryResult result{.type = metrics::ResultType::kMatrix};
+  int pod = 0;
+  for (const auto& samples : pods) {
+    metrics::Series& series = result.series.emplace_back();
+    series.labels = {{"pod", absl::StrCat("p", pod++)}};
+    for (const auto& [time, value] : samples) series.samples.push_back({time, value});
+  }
+  return result;
+}
+
+TEST_F(TickQueriesTest, TheHistoryIsTheBaselineValueQueryOverTheTickEnds) {
+  const absl::Time first = kTickEnd - absl::Seconds(15 * 119);
+  const std::vector<TickQuery> history = plan_->BaselineHistoryQueries(first, kTickEnd);
+  // The count metric has no history query; the latency's baseline has one.
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].metric_index, 1);
+  EXPECT_EQ(history[0].side, Side::kBaseline);
+  EXPECT_EQ(history[0].role, QueryRole::kValue);
+  EXPECT_EQ(history[0].provider, "prometheus");
+  EXPECT_EQ(history[0].query.expression, queries_[4].query.expression);
+  EXPECT_EQ(history[0].query.start, first);
+  EXPECT_EQ(history[0].query.end, kTickEnd);
+  EXPECT_EQ(history[0].query.step, absl::Seconds(15));
+}
+
+TEST_F(TickQueriesTest, TheHistoryHasOneBaselineOnlyTickPerTickEndInTimeOrder) {
+  const absl::Time t1 = kTickEnd - absl::Seconds(30);
+  const absl::Time t2 = kTickEnd - absl::Seconds(15);
+  const std::vector<TickQuery> queries = plan_->BaselineHistoryQueries(t1, kTickEnd);
+  // Pod p1 appeared at t2; p0's NaN at t2 is dropped; nothing at kTickEnd.
+  const std::vector<absl::StatusOr<metrics::QueryResult>> results = {
+      Matrix({{{t1, 0.5}, {t2, NAN}}, {{t2, 0.75}}})};
+  const BaselineHistory history = plan_->AssembleHistory(queries, results);
+  ASSERT_TRUE(history.error.ok()) << history.error;
+  ASSERT_EQ(history.ticks.size(), 2u);
+  EXPECT_EQ(history.ticks[0].time().seconds(), absl::ToUnixSeconds(t1));
+  EXPECT_EQ(history.ticks[1].time().seconds(), absl::ToUnixSeconds(t2));
+  EXPECT_EQ(history.ticks[0].canary_weight(), 0);
+  ASSERT_EQ(history.ticks[0].metrics().size(), 1u);
+  const v1::Observation& first = history.ticks[0].metrics().at("latency");
+  EXPECT_THAT(first.baseline(), ElementsAre(0.5));
+  EXPECT_TRUE(first.canary().empty());
+  EXPECT_THAT(history.ticks[1].metrics().at("latency").baseline(), ElementsAre(0.75));
+}
+
+TEST_F(TickQueriesTest, AFailedHistoryQueryIsAnErrorNamingItsMetric) {
+  const std::vector<TickQuery> queries = plan_->BaselineHistoryQueries(kTickEnd, kTickEnd);
+  const std::vector<absl::StatusOr<metrics::QueryResult>> failed = {
+      absl::UnavailableError("connection refused")};
+  BaselineHistory history = plan_->AssembleHistory(queries, failed);
+  EXPECT_EQ(history.error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(history.error.message(), HasSubstr("metric \"latency\""));
+  EXPECT_TRUE(history.ticks.empty());
+
+  const std::vector<absl::StatusOr<metrics::QueryResult>> logs = {
+      metrics::QueryResult{.type = metrics::ResultType::kStreams}};
+  history = plan_->AssembleHistory(queries, logs);
+  EXPECT_EQ(history.error.code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace kanarya::spec

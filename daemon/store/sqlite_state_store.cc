@@ -232,8 +232,12 @@ absl::StatusOr<int64_t> SqliteStateStore::WriteLocked(const Mutation& mutation, 
     }
   }
 
-  if (mutation.tick.has_value()) {
-    const std::string bytes = mutation.tick->SerializeAsString();
+  std::vector<const v1::Tick*> ticks;
+  ticks.reserve(mutation.history.size() + 1);
+  for (const v1::Tick& tick : mutation.history) ticks.push_back(&tick);
+  if (mutation.tick.has_value()) ticks.push_back(&*mutation.tick);
+  for (const v1::Tick* tick : ticks) {
+    const std::string bytes = tick->SerializeAsString();
     absl::StatusOr<SqliteStatement*> insert = writer_->Cached(kInsertTick);
     if (!insert.ok()) return insert.status();
     ResetOnExit reset(**insert);

@@ -28,6 +28,9 @@ struct Mutation {
   std::vector<v1::RolloutEvent> events;
   // Appended to the observations of the rollout's current attempt.
   std::optional<v1::Tick> tick;
+  // Appended to the observations of the rollout's current attempt before
+  // `tick`, in order (the baseline's history, read before the rollout).
+  std::vector<v1::Tick> history;
 };
 
 struct RolloutFilter {

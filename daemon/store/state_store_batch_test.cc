@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/store/sqlite_state_store.h"
@@ -117,9 +118,31 @@ TYPED_TEST(StateStoreBatchTest, StoresEveryUpdateInOrderWithGlobalSequences) {
   EXPECT_EQ(this->store().ListTicks("b", 0)->size(), 1u);
 }
 
+// The baseline's history goes in with the mutation, before its tick, in order.
+TYPED_TEST(StateStoreBatchTest, HistoryTicksAreStoredBeforeTheTickInOrder) {
+  Mutation started = Update("a", 10, {"a started"}, /*with_tick=*/true);
+  for (const double weight : {1.0, 2.0, 3.0}) {
+    started.history.push_back(MakeTick(weight));
+    started.history.back().set_baseline_history(true);
+  }
+  ASSERT_TRUE(this->store().CommitBatch({&started, 1}).ok());
+  ASSERT_TRUE(this->store().Commit(Update("a", 20, {}, /*with_tick=*/true), false).ok());
+  this->implementation_.Reopen();
+  const absl::StatusOr<std::vector<v1::Tick>> stored = this->store().ListTicks("a", 0);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  std::vector<std::pair<double, bool>> ticks;
+  for (const v1::Tick& tick : *stored) {
+    ticks.emplace_back(tick.canary_weight(), tick.baseline_history());
+  }
+  EXPECT_THAT(ticks, ElementsAre(std::pair{1.0, true}, std::pair{2.0, true}, std::pair{3.0, true},
+                                 std::pair{10.0, false}, std::pair{20.0, false}));
+}
+
 TYPED_TEST(StateStoreBatchTest, AFailingUpdateInTheMiddleStoresNothingOfTheBatch) {
+  Mutation started = Update("a", 10, {"a ticked"}, /*with_tick=*/true);
+  started.history = {MakeTick(1), MakeTick(2)};
   const std::vector<Mutation> batch = {
-      Update("a", 10, {"a ticked"}, /*with_tick=*/true),
+      started,
       Update("nobody", 10, {"lost"}),
       Update("b", 10, {"b ticked"}, /*with_tick=*/true),
   };

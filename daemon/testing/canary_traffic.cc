@@ -67,31 +67,56 @@ void WithLatencyGuardrail(v1::RolloutSpec& spec, int failure_limit) {
   latency.mutable_guardrail()->set_failure_limit(failure_limit);
 }
 
+namespace {
+
+// The instant query's answer at `at`.
+metrics::QueryResult InstantAnswer(const CanaryTraffic& traffic, const std::string& expression,
+                                   absl::Time at) {
+  const std::string version = VersionOf(expression);
+  const bool canary = version != "v1";
+  if (canary && traffic.canary_no_data(at)) return VectorResult({}, at);
+  // One generator per (tick, side): the events and total queries agree.
+  const auto other = traffic.other_canary_error_rates.find(version);
+  const bool other_version = canary && other != traffic.other_canary_error_rates.end();
+  std::vector<int64_t> seeds = {absl::ToUnixSeconds(at), int64_t{canary}};
+  if (other_version) seeds.push_back(1);  // its own data; v2's stays as it always was
+  std::seed_seq seed(seeds.begin(), seeds.end());
+  std::mt19937_64 random(seed);
+  if (absl::StartsWith(expression, "latency")) {
+    const double mean = canary ? traffic.canary_latency : 0.1;
+    const double noise = traffic.latency_sd > 0
+                             ? std::normal_distribution<double>(0, traffic.latency_sd)(random)
+                             : 0;
+    return VectorResult({mean + noise}, at);
+  }
+  const double mean = canary ? traffic.canary_requests(at) : traffic.baseline_requests(at);
+  const int64_t total = mean > 0 ? std::poisson_distribution<int64_t>(mean)(random) : 0;
+  const double error_rate = other_version ? other->second
+                            : canary      ? traffic.canary_error_rate
+                                          : traffic.baseline_error_rate;
+  const int64_t events = std::binomial_distribution<int64_t>(total, error_rate)(random);
+  const bool wants_events = absl::StartsWith(expression, "errors");
+  return VectorResult({static_cast<double>(wants_events ? events : total)}, at);
+}
+
+}  // namespace
+
 Responder MakeResponder(const CanaryTraffic& traffic) {
   return [traffic](const metrics::Query& query) -> absl::StatusOr<metrics::QueryResult> {
-    const absl::Time at = query.end;
-    if (absl::Status s = traffic.outage(at); !s.ok()) return s;
-    const std::string version = VersionOf(query.expression);
-    const bool canary = version != "v1";
-    if (canary && traffic.canary_no_data(at)) return VectorResult({}, at);
-    if (absl::StartsWith(query.expression, "latency")) {
-      return VectorResult({canary ? traffic.canary_latency : 0.1}, at);
+    // An outage fails what is asked while it lasts, whatever time it asks about.
+    if (absl::Status s = traffic.outage(query.end); !s.ok()) return s;
+    if (query.start >= query.end) return InstantAnswer(traffic, query.expression, query.end);
+    metrics::QueryResult range{.type = metrics::ResultType::kMatrix};
+    for (absl::Time at = query.start; at <= query.end; at += query.step) {
+      metrics::QueryResult instant = InstantAnswer(traffic, query.expression, at);
+      for (size_t i = 0; i < instant.series.size(); ++i) {
+        if (range.series.size() <= i) range.series.push_back({instant.series[i].labels, {}});
+        for (const metrics::Sample& sample : instant.series[i].samples) {
+          range.series[i].samples.push_back(sample);
+        }
+      }
     }
-    // One generator per (tick, side): the events and total queries agree.
-    const auto other = traffic.other_canary_error_rates.find(version);
-    const bool other_version = canary && other != traffic.other_canary_error_rates.end();
-    std::vector<int64_t> seeds = {absl::ToUnixSeconds(at), int64_t{canary}};
-    if (other_version) seeds.push_back(1);  // its own data; v2's stays as it always was
-    std::seed_seq seed(seeds.begin(), seeds.end());
-    std::mt19937_64 random(seed);
-    const double mean = canary ? traffic.canary_requests(at) : traffic.baseline_requests(at);
-    const int64_t total = mean > 0 ? std::poisson_distribution<int64_t>(mean)(random) : 0;
-    const double error_rate = other_version ? other->second
-                              : canary      ? traffic.canary_error_rate
-                                            : traffic.baseline_error_rate;
-    const int64_t events = std::binomial_distribution<int64_t>(total, error_rate)(random);
-    const bool wants_events = absl::StartsWith(query.expression, "errors");
-    return VectorResult({static_cast<double>(wants_events ? events : total)}, at);
+    return range;
   };
 }
 

@@ -2,7 +2,8 @@
 // Prometheus behind it. Every answer is a pure function of the query (side,
 // metric, time), so a tick asked twice — after a restart, say — gets the same
 // data, and a run is repeatable. Counts per tick are Poisson requests with
-// binomial errors from a generator seeded by (time, side, version).
+// binomial errors from a generator seeded by (time, side, version). A range
+// query gets, at each step, what the instant query at that time gets.
 #ifndef KANARYA_DAEMON_TESTING_CANARY_TRAFFIC_H_
 #define KANARYA_DAEMON_TESTING_CANARY_TRAFFIC_H_
 
@@ -37,8 +38,12 @@ struct CanaryTraffic {
   std::function<bool(absl::Time)> canary_no_data = [](absl::Time) { return false; };
   // Ticks whose queries fail with this status (OK: none).
   std::function<absl::Status(absl::Time)> outage = [](absl::Time) { return absl::OkStatus(); };
-  // The canary's value of a second metric "latency" (see WithLatencyGuardrail).
+  // The canary's value of a second metric "latency" (see WithLatencyGuardrail);
+  // the baseline's is 0.1.
   double canary_latency = 0.1;
+  // The per-tick noise of both sides' latency: normal with this standard
+  // deviation around their values, seeded by (tick, side).
+  double latency_sd = 0;
 };
 
 Responder MakeResponder(const CanaryTraffic& traffic);

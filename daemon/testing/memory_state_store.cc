@@ -45,7 +45,9 @@ int64_t MemoryStateStore::Apply(const store::Mutation& mutation) {
     last = appended.sequence();
   }
   rollout.mutable_status()->set_event_sequence(last);
-  if (mutation.tick) ticks_[{name, rollout.status().attempt()}].push_back(*mutation.tick);
+  std::vector<v1::Tick>& ticks = ticks_[{name, rollout.status().attempt()}];
+  ticks.insert(ticks.end(), mutation.history.begin(), mutation.history.end());
+  if (mutation.tick) ticks.push_back(*mutation.tick);
   rollouts_[name] = std::move(rollout);
   return last;
 }
