@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -83,17 +84,21 @@ TEST(HttpClient, RequestsRunConcurrentlyOnOneThread) {
 
 TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
   // A completed transfer must be noticed when it completes, not on the
-  // 100 ms poll timer: paced, ten requests would take at least 1 s.
+  // 100 ms poll timer: paced, every request would take at least 100 ms. Only
+  // the fastest of twenty must beat half of that, so a loaded machine that
+  // slows down some of them does not fail the test.
   lab::ScriptedHttpServer server(
       [](const lab::ScriptedRequest&) { return lab::ScriptedAnswer{.body = "x"}; });
   HttpClient client(EndpointConfig{});
   HttpRequest get{.url = server.url()};
   HttpRequest post{.method = "POST", .url = server.url(), .body = "query=up"};
-  const absl::Time start = absl::Now();
-  for (int i = 0; i < 10; ++i) {
+  absl::Duration fastest = absl::InfiniteDuration();
+  for (int i = 0; i < 20; ++i) {
+    const absl::Time start = absl::Now();
     EXPECT_TRUE(client.Perform({i % 2 ? &post : &get, 1})[0].ok());
+    fastest = std::min(fastest, absl::Now() - start);
   }
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(900));
+  EXPECT_LT(fastest, absl::Milliseconds(50));
 }
 
 TEST(HttpClient, TlsIsVerifiedWithTheConfiguredCaFile) {

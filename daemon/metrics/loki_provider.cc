@@ -11,6 +11,10 @@
 namespace kanarya::metrics {
 namespace {
 
+// Loki refuses a range query with more points per series than this, as
+// Prometheus does; checked before the step grid is built or a request sent.
+constexpr int64_t kMaxPointsPerSeries = 11000;
+
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
 
 // A LogQL log query starts with its stream selector; a metric query with a
@@ -20,8 +24,30 @@ bool IsLogQuery(const std::string& expression) {
   return first != std::string::npos && expression[first] == '{';
 }
 
-// The step points of a range query (step > 0): start, start + step, ..., up
-// to end.
+// A range query's step must be positive and give at most
+// kMaxPointsPerSeries points. A metric query's step is sent to Loki and must
+// be whole milliseconds: its grid must be the one StepPoints builds here.
+absl::Status CheckStep(const Query& q) {
+  if (q.step <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("step: must be positive for a range query, got ",
+                                                   absl::FormatDuration(q.step)));
+  }
+  absl::Duration remainder;
+  const int64_t intervals = absl::IDivDuration(q.end - q.start, q.step, &remainder);
+  if (intervals >= kMaxPointsPerSeries) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "step: ", absl::FormatDuration(q.step), " gives ", static_cast<uint64_t>(intervals) + 1,
+        " points from start to end, more than the ", kMaxPointsPerSeries, " allowed per series"));
+  }
+  if (!IsLogQuery(q.expression) && q.step % absl::Milliseconds(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "step: must be whole milliseconds for a metric query, got ", absl::FormatDuration(q.step)));
+  }
+  return absl::OkStatus();
+}
+
+// The step points of a range query that passed CheckStep: start, start +
+// step, ..., up to end.
 std::vector<absl::Time> StepPoints(const Query& q) {
   std::vector<absl::Time> points;
   for (absl::Time t = q.start; t <= q.end; t += q.step) points.push_back(t);
@@ -83,10 +109,11 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
   std::vector<size_t> sent;  // the query of each request
   for (size_t i = 0; i < queries.size(); ++i) {
     const Query& q = queries[i];
-    if (q.start != q.end && q.step <= absl::ZeroDuration()) {
-      results[i] = absl::InvalidArgumentError(absl::StrCat(
-          "step: must be positive for a range query, got ", absl::FormatDuration(q.step)));
-      continue;
+    if (q.start != q.end) {
+      if (absl::Status step = CheckStep(q); !step.ok()) {
+        results[i] = std::move(step);
+        continue;
+      }
     }
     sent.push_back(i);
     http::HttpRequest request;
@@ -103,9 +130,11 @@ std::vector<absl::StatusOr<QueryResult>> LokiProvider::Run(std::span<const Query
       request.url = absl::StrCat(base_url_, "/loki/api/v1/query_range?", common,
                                  "&start=", Nanos(q.start - q.step) + 1, "&end=", Nanos(q.end) + 1);
     } else {
+      // A duration in whole milliseconds is exact; a float number of seconds
+      // may lose digits in print or in Loki's parse, moving its grid off ours.
       request.url =
           absl::StrCat(base_url_, "/loki/api/v1/query_range?", common, "&start=", Nanos(q.start),
-                       "&end=", Nanos(q.end), "&step=", absl::ToDoubleSeconds(q.step));
+                       "&end=", Nanos(q.end), "&step=", absl::ToInt64Milliseconds(q.step), "ms");
     }
     requests.push_back(std::move(request));
   }

@@ -3,7 +3,8 @@
 // as matrices whose missing steps mean zero, and are filled in; log queries come back as streams
 // and are counted per step, each step counting the lines in (t - step, t]. Metric steps are
 // reported at whole milliseconds, as Loki reports them; log steps at the query's own times. A range
-// query needs a positive step (InvalidArgument otherwise). A log query that reaches the line limit
+// query needs a positive step giving at most 11000 points, and a metric query a step of whole
+// milliseconds (InvalidArgument otherwise, nothing sent). A log query that reaches the line limit
 // is an error (ResourceExhausted), never an undercount. Error answers map as http::StatusFromHttp
 // says. Health from /ready. Thread-safe.
 #ifndef KANARYA_DAEMON_METRICS_LOKI_PROVIDER_H_

@@ -138,6 +138,66 @@ TEST_F(LokiProviderTest, ARangeQueryNeedsAPositiveStep) {
   EXPECT_EQ(results[1]->series.size(), 1u);
 }
 
+TEST_F(LokiProviderTest, AStepWithMillisecondDigitsFindsItsSamples) {
+  // One error a second before each step point: Loki must evaluate at exactly
+  // these points. A step sent as 1234.57 s would move point k by 3k ms, and
+  // every point after the first would come back empty (0, not 1).
+  const absl::Duration step = absl::Milliseconds(1'234'567);
+  const absl::Time start = t0_ + absl::Minutes(1);
+  for (int k = 0; k < 4; ++k) {
+    loki_.Push("tenant-a", {{"app", "grid"}}, start + k * step - absl::Seconds(1), "error");
+  }
+  const auto result =
+      provider_.Run(Query{.expression = R"(sum(count_over_time({app="grid"} [1m])))",
+                          .start = start,
+                          .end = start + 3 * step,
+                          .step = step});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->series.size(), 1u);
+  EXPECT_THAT(Values(result->series[0]), ::testing::ElementsAre(1, 1, 1, 1));
+  EXPECT_EQ(result->series[0].samples[3].time, start + 3 * step);
+}
+
+TEST_F(LokiProviderTest, AMetricStepMustBeWholeMilliseconds) {
+  Query query = Range(R"(count_over_time({app="segmentation"}[1m]))");
+  query.step = absl::Microseconds(1'234'567'800);
+  const auto result = provider_.Run(query);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("step: must be whole milliseconds"));
+  // A log query's step is not sent: its lines are counted here at any step.
+  Query lines = Range(R"({app="segmentation", version="canary"} |= "error")");
+  lines.step = absl::Minutes(1) + absl::Nanoseconds(1);
+  lines.end = lines.start + 5 * lines.step;
+  const auto counted = provider_.Run(lines);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  EXPECT_THAT(Values(counted->series[0]), ::testing::ElementsAre(1, 2, 3, 0, 5, 6));
+}
+
+TEST_F(LokiProviderTest, ARangeQueryHasAtMost11000Points) {
+  for (const char* expression :
+       {R"({app="segmentation"})", R"(count_over_time({app="segmentation"}[1m]))"}) {
+    // A nanosecond step over an hour: refused before any grid is built.
+    Query query = Range(expression);
+    query.end = query.start + absl::Hours(1);
+    query.step = absl::Nanoseconds(1);
+    const auto result = provider_.Run(query);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << expression;
+    EXPECT_THAT(result.status().message(), HasSubstr("step: 1ns gives 3600000000001 points"))
+        << expression;
+    // 11001 points are refused, 11000 answered.
+    query.step = absl::Milliseconds(1);
+    query.end = query.start + absl::Milliseconds(11'000);
+    EXPECT_THAT(provider_.Run(query).status().message(),
+                HasSubstr("11001 points from start to end, more than the 11000 allowed"))
+        << expression;
+    query.end -= absl::Milliseconds(1);
+    const auto answered = provider_.Run(query);
+    ASSERT_TRUE(answered.ok()) << answered.status();
+    ASSERT_FALSE(answered->series.empty()) << expression;
+    EXPECT_EQ(answered->series[0].samples.size(), 11'000u) << expression;
+  }
+}
+
 TEST_F(LokiProviderTest, TenancyParseErrorsAndLineLimits) {
   LokiProvider anonymous(loki_.url(), "", {});
   EXPECT_EQ(anonymous.Run(Range(R"({app="segmentation"})")).status().code(),
