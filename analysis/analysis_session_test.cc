@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -192,6 +194,47 @@ TEST(Replay, BadInputNamesTheField) {
                       "} ticks { metrics { key: 'errors' value { canary: 1 } } }"));
   EXPECT_EQ(samples.status().message(),
             "ticks[0].metrics[\"errors\"].canary: must be empty for a count metric");
+}
+
+// 2100 ticks of 2^52 requests a side (each tick valid on its own): the
+// running totals pass 2^62 at the 1025th tick.
+v1::Tick HugeCountTick() {
+  constexpr int64_t kPerTick = int64_t{1} << 52;
+  v1::Tick tick;
+  v1::Observation& o = (*tick.mutable_metrics())["errors"];
+  o.set_baseline_total(kPerTick);
+  o.set_baseline_events(kPerTick / 100);
+  o.set_canary_total(kPerTick);
+  o.set_canary_events(kPerTick / 100);
+  return tick;
+}
+
+TEST(Replay, CumulativeTotalsBeyondRangeAreRejected) {
+  v1::ReplayRequest request;
+  *request.mutable_analysis() = Spec(kErrorsSpec);
+  for (int t = 0; t < 2100; ++t) *request.add_ticks() = HugeCountTick();
+  const auto response = Replay(request);
+  // 1025 x 2^52 = 4616189618054758400 > 2^62.
+  EXPECT_EQ(response.status().message(),
+            "ticks[1024].metrics[\"errors\"].baseline_total: cumulative total exceeds 2^62 "
+            "(4616189618054758400) over the timeline so far");
+  request.mutable_ticks()->DeleteSubrange(1024, 2100 - 1024);
+  EXPECT_TRUE(Replay(request).ok());
+}
+
+TEST(AnalysisSession, CountsPastTheirRangeAreLeftOutNotWrapped) {
+  // Fed directly, as the engine does: the running totals stay in range
+  // (with UBSan, no signed overflow) and the metric keeps its data.
+  AnalysisSession session(Spec(kErrorsSpec));
+  for (int t = 0; t < 2100; ++t) session.Observe(HugeCountTick());
+  v1::Tick extreme = HugeCountTick();
+  (*extreme.mutable_metrics())["errors"].set_baseline_total(std::numeric_limits<int64_t>::max());
+  session.Observe(extreme);
+  const v1::SequentialMetricResult result = session.Results().at(0);
+  EXPECT_EQ(result.baseline_count(), 1024 * (int64_t{1} << 52));
+  EXPECT_EQ(result.canary_count(), 1024 * (int64_t{1} << 52));
+  EXPECT_NE(result.state(), v1::METRIC_STATE_NODATA);
+  EXPECT_NEAR(result.estimate(), 1.0, 1e-12);
 }
 
 TEST(Replay, AHistoryOfTheBaselineIsValidatedAndSpeedsUpDetection) {

@@ -188,7 +188,11 @@ class CountMetric final : public SequentialMetric {
                   {upper_, lower_ > 0 ? lower_ : upper_}) {}
 
   bool Observe(const v1::Observation& o) override {
-    sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(), o.baseline_total());
+    // A tick the sequence refuses (counts past its range) is left out whole.
+    if (!sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(),
+                       o.baseline_total())) {
+      return false;
+    }
     if (HasData()) {
       book_.Record(sequence_.EvidenceAboveBoundaryAt(0),
                    lower_ > 0 ? sequence_.EvidenceBelowBoundaryAt(1) : 0.0,
