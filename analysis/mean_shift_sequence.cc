@@ -111,13 +111,14 @@ double MeanShiftSequence::EvidenceBelowEdge(Edge edge, Mixing mixing) const {
   return std::exp(LogEvidenceAbove(CalibratedExcess(edge.shift - d.mean, d, scales), scales));
 }
 
-Interval MeanShiftSequence::ConfidenceSequence(double alpha, Mixing mixing) const {
+Interval MeanShiftSequence::ConfidenceSequence(double alpha, Mixing mixing,
+                                               double baseline_factor) const {
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
   if (!ready()) return {-kInfinity, kInfinity};
   // The two-sided mixture sqrt(v/(v+t)) exp(d^2 t / (2 v (v+t))) stays below
   // 1/alpha exactly for |d| / sqrt(v) below this normal-scale z, and the
   // studentised shift below its Student equivalent.
-  const Moments d = Differences(1.0);
+  const Moments d = Differences(baseline_factor);
   const Scales scales = ScalesOf(d, mixing);
   const double v = scales.mean_variance;
   const double t = scales.mixing_variance;

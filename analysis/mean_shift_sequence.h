@@ -79,10 +79,14 @@ class MeanShiftSequence {
   double EvidenceAboveEdge(Edge edge, Mixing mixing) const;
   double EvidenceBelowEdge(Edge edge, Mixing mixing) const;
 
-  // The shifts canary - baseline not rejected at level alpha by the two-sided
-  // mixture test: a confidence sequence, valid simultaneously over time.
+  // The values of mean(canary) - baseline_factor x mean(baseline) not
+  // rejected at level alpha by the two-sided mixture test on
+  // d_t = c_t - baseline_factor x b_t with d's own variance: a confidence
+  // sequence, valid simultaneously over time. With factor 1 it bounds the
+  // shift canary - baseline; with 1 + tolerance, the excess over a relative
+  // allowance without taking the baseline's estimated level as exact.
   // (-inf, inf) until ready().
-  Interval ConfidenceSequence(double alpha, Mixing mixing) const;
+  Interval ConfidenceSequence(double alpha, Mixing mixing, double baseline_factor = 1.0) const;
 
  private:
   // The mean of d under the edge, and the estimated long-run variance of d
