@@ -114,13 +114,15 @@ double RollbackRate(const v1::AnalysisSpec& spec, uint64_t seed, const MakeSourc
   return DecisionRate(spec, seed, make_source, history_ticks, kTicks, v1::DECISION_ROLLBACK);
 }
 
-// Independent samples: baseline from `draw`, canary from `factor` x `draw`.
-MakeSource Independent(const std::function<double(std::mt19937_64&)>& draw, double factor) {
+// Independent samples: baseline from `draw`, canary from `factor` x `draw`
+// + `offset`.
+MakeSource Independent(const std::function<double(std::mt19937_64&)>& draw, double factor,
+                       double offset = 0.0) {
   return [=](std::mt19937_64& rng) {
-    return [&rng, draw, factor](int, v1::Observation& o) {
+    return [&rng, draw, factor, offset](int, v1::Observation& o) {
       for (int i = 0; i < kSamplesPerTick; ++i) {
         o.add_baseline(draw(rng));
-        o.add_canary(factor * draw(rng));
+        o.add_canary(factor * draw(rng) + offset);
       }
     };
   };
@@ -225,6 +227,37 @@ TEST(SequentialCalibration, PromotionsAtTheToleranceEdgeStayBelowAlpha) {
   }
 }
 
+// The other edges a continuous metric has: an absolute allowance (5 units
+// on a mean of 100, tolerance 0) and a decrease by the whole relative
+// tolerance (10 %), canary exactly there; rollbacks over 300 ticks and, for
+// a critical metric, promotions over kPromotionTicks.
+TEST(SequentialCalibration, DecisionsAtTheAbsoluteAndDecreaseEdgesStayBelowAlpha) {
+  v1::AnalysisSpec absolute = LatencySpec(v1::DIRECTION_INCREASE, 0.0);
+  absolute.mutable_metrics(0)->set_absolute_tolerance(5);
+  const v1::AnalysisSpec decrease = LatencySpec(v1::DIRECTION_DECREASE, 0.1);
+  const struct {
+    std::string name;
+    v1::AnalysisSpec spec;
+    MakeSource source;
+  } cases[] = {
+      {"absolute", absolute, Independent(Normal, 1.0, 5.0)},
+      {"decrease", decrease, Independent(Normal, 0.9)},
+      {"decrease_lognormal", decrease, Independent(LogNormal, 0.9)},
+  };
+  uint64_t seed = 470;
+  for (const auto& c : cases) {
+    const double rollbacks = RollbackRate(c.spec, ++seed, c.source);
+    EXPECT_LE(rollbacks, Bound(kRuns)) << c.name;
+    RecordProperty("rollback_" + c.name, std::to_string(rollbacks));
+    v1::AnalysisSpec critical = c.spec;
+    critical.mutable_metrics(0)->set_critical(true);
+    const double promotions =
+        DecisionRate(critical, ++seed, c.source, 0, kPromotionTicks, v1::DECISION_PROMOTE);
+    EXPECT_LE(promotions, Bound(kRuns)) << c.name;
+    RecordProperty("promote_" + c.name, std::to_string(promotions));
+  }
+}
+
 TEST(SequentialCalibration, AutocorrelatedAaRollbacksStayBelowAlpha) {
   // Per-tick values that are AR(1) on each side (long-run variance 1.86x and
   // 4x the marginal one), looked at in both directions.
@@ -269,6 +302,22 @@ TEST(SequentialCalibration, AaCountRollbacksStayBelowAlphaWhenTheCanaryWeightSte
   });
   RecordProperty("stepped_counts", std::to_string(rate));
   EXPECT_LE(rate, Bound(kRuns));
+}
+
+TEST(SequentialCalibration, CountDecisionsAtTheToleranceEdgeStayBelowAlpha) {
+  // 20 % tolerance, the canary's error rate exactly 1.2x the baseline's.
+  v1::AnalysisSpec spec = ErrorsSpec();
+  spec.mutable_metrics(0)->set_tolerance(0.2);
+  const MakeTick at_edge = [](std::mt19937_64& rng, int) {
+    return testing::CountTick(rng, 1100, 0.1, 0.005, 1.2);
+  };
+  const double rollbacks = RollbackRate(spec, 13, kCountTicks, at_edge);
+  RecordProperty("rollback_counts_edge", std::to_string(rollbacks));
+  EXPECT_LE(rollbacks, Bound(kRuns));
+  const double promotions =
+      DecisionRate(spec, 14, kCountTicks, at_edge, nullptr, v1::DECISION_PROMOTE);
+  RecordProperty("promote_counts_edge", std::to_string(promotions));
+  EXPECT_LE(promotions, Bound(kRuns));
 }
 
 // With the baseline's history: 120 ticks (10 minutes at 5 s) of the same
