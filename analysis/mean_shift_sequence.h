@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "analysis/interval.h"
@@ -95,7 +96,10 @@ class MeanShiftSequence {
     double mean;
     LongRunVarianceEstimate per_tick;
   };
-  Moments Differences(double baseline_factor) const;
+  // Computed once per factor and tick: evidence and confidence sequences
+  // at the same factor share them.
+  const Moments& Differences(double baseline_factor) const;
+  Moments ComputeDifferences(double baseline_factor) const;
   // Variances of the mean and of the mixture, floored so that constant
   // samples stay finite.
   struct Scales {
@@ -115,6 +119,8 @@ class MeanShiftSequence {
   std::vector<double> canary_means_;
   int64_t baseline_count_ = 0;
   int64_t canary_count_ = 0;
+  // Differences by baseline factor for the ticks so far; cleared by AddTick.
+  mutable std::vector<std::pair<double, Moments>> differences_cache_;
 };
 
 }  // namespace kanarya::analysis
