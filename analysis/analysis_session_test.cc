@@ -7,7 +7,10 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -94,6 +97,35 @@ TEST(SequentialTolerance, AnIncreaseWithinToleranceDoesNotRollBack) {
   }
   EXPECT_EQ(session.decision(), v1::DECISION_PROMOTE);
   EXPECT_EQ(session.Results()[0].state(), v1::METRIC_STATE_WITHIN_TOLERANCE);
+}
+
+TEST(SequentialTolerance, AGoodCanaryIsPromotedPromptly) {
+  // The canary equals the baseline (mean 100, sd 10, 5 values a side a tick;
+  // 10 % tolerance): the per-edge test must still find it within tolerance
+  // quickly. Measured over 100 runs: median tick 12, slowest 27 (12 and 25
+  // when the estimated allowance decided); the bounds leave room for seeds.
+  const auto spec = Spec(R"(metrics { name: "latency" kind: METRIC_KIND_CONTINUOUS
+                            direction: DIRECTION_INCREASE tolerance: 0.1 critical: true })");
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> value(100, 10);
+  std::vector<int> promoted_at;
+  for (int run = 0; run < 100; ++run) {
+    AnalysisSession session(spec);
+    for (int t = 0; t < 300; ++t) {
+      v1::Tick tick;
+      v1::Observation& o = (*tick.mutable_metrics())["latency"];
+      for (int i = 0; i < 5; ++i) o.add_baseline(value(rng)), o.add_canary(value(rng));
+      session.Observe(tick);
+      if (session.decision() != v1::DECISION_CONTINUE) {
+        if (session.decision() == v1::DECISION_PROMOTE) promoted_at.push_back(t);
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(promoted_at.size(), 100u);
+  std::sort(promoted_at.begin(), promoted_at.end());
+  EXPECT_LE(promoted_at[50], 20);
+  EXPECT_LE(promoted_at[99], 60);
 }
 
 TEST(SequentialDegenerate, NoEventsForLongNeverPromotesACriticalCountMetric) {
@@ -192,6 +224,47 @@ TEST(Replay, BadInputNamesTheField) {
                       "} ticks { metrics { key: 'errors' value { canary: 1 } } }"));
   EXPECT_EQ(samples.status().message(),
             "ticks[0].metrics[\"errors\"].canary: must be empty for a count metric");
+}
+
+// 2100 ticks of 2^52 requests a side (each tick valid on its own): the
+// running totals pass 2^62 at the 1025th tick.
+v1::Tick HugeCountTick() {
+  constexpr int64_t kPerTick = int64_t{1} << 52;
+  v1::Tick tick;
+  v1::Observation& o = (*tick.mutable_metrics())["errors"];
+  o.set_baseline_total(kPerTick);
+  o.set_baseline_events(kPerTick / 100);
+  o.set_canary_total(kPerTick);
+  o.set_canary_events(kPerTick / 100);
+  return tick;
+}
+
+TEST(Replay, CumulativeTotalsBeyondRangeAreRejected) {
+  v1::ReplayRequest request;
+  *request.mutable_analysis() = Spec(kErrorsSpec);
+  for (int t = 0; t < 2100; ++t) *request.add_ticks() = HugeCountTick();
+  const auto response = Replay(request);
+  // 1025 x 2^52 = 4616189618054758400 > 2^62.
+  EXPECT_EQ(response.status().message(),
+            "ticks[1024].metrics[\"errors\"].baseline_total: cumulative total exceeds 2^62 "
+            "(4616189618054758400) over the timeline so far");
+  request.mutable_ticks()->DeleteSubrange(1024, 2100 - 1024);
+  EXPECT_TRUE(Replay(request).ok());
+}
+
+TEST(AnalysisSession, CountsPastTheirRangeAreLeftOutNotWrapped) {
+  // Fed directly, as the engine does: the running totals stay in range
+  // (with UBSan, no signed overflow) and the metric keeps its data.
+  AnalysisSession session(Spec(kErrorsSpec));
+  for (int t = 0; t < 2100; ++t) session.Observe(HugeCountTick());
+  v1::Tick extreme = HugeCountTick();
+  (*extreme.mutable_metrics())["errors"].set_baseline_total(std::numeric_limits<int64_t>::max());
+  session.Observe(extreme);
+  const v1::SequentialMetricResult result = session.Results().at(0);
+  EXPECT_EQ(result.baseline_count(), 1024 * (int64_t{1} << 52));
+  EXPECT_EQ(result.canary_count(), 1024 * (int64_t{1} << 52));
+  EXPECT_NE(result.state(), v1::METRIC_STATE_NODATA);
+  EXPECT_NEAR(result.estimate(), 1.0, 1e-12);
 }
 
 TEST(Replay, AHistoryOfTheBaselineIsValidatedAndSpeedsUpDetection) {

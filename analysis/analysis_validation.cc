@@ -1,11 +1,14 @@
 #include "analysis/analysis_validation.h"
 
 #include <cmath>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/field_checks.h"
+#include "analysis/rate_ratio_sequence.h"
 
 namespace kanarya::analysis {
 namespace {
@@ -81,6 +84,37 @@ absl::Status ValidateTick(const v1::Tick& tick, const v1::AnalysisSpec& spec,
     const v1::MetricSpec* metric = FindMetric(spec, name);
     if (metric == nullptr) return Invalid(at, "no metric of that name in the analysis");
     if (absl::Status s = ValidateObservation(at, observation, *metric); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTimeline(const google::protobuf::RepeatedPtrField<v1::Tick>& ticks,
+                              const v1::AnalysisSpec& spec, const std::string& field) {
+  struct Totals {
+    int64_t baseline = 0;
+    int64_t canary = 0;
+  };
+  std::map<std::string, Totals> running;
+  constexpr int64_t kBound = RateRatioSequence::kMaxCumulativeCount;
+  for (int i = 0; i < ticks.size(); ++i) {
+    const std::string path = absl::StrCat(field, "[", i, "]");
+    if (absl::Status s = ValidateTick(ticks[i], spec, path); !s.ok()) return s;
+    for (const auto& [name, observation] : ticks[i].metrics()) {
+      // Each tick's totals are <= 2^52 (CheckEventCounts) and the running
+      // ones <= 2^62 before it, so these sums cannot overflow; events are
+      // at most the totals, so they stay in range too.
+      Totals& totals = running[name];
+      for (const auto& [side, total, added] :
+           {std::tuple{"baseline_total", &totals.baseline, observation.baseline_total()},
+            std::tuple{"canary_total", &totals.canary, observation.canary_total()}}) {
+        *total += added;
+        if (*total > kBound) {
+          return Invalid(absl::StrCat(path, ".metrics[\"", name, "\"].", side),
+                         absl::StrCat("cumulative total exceeds 2^62 (", *total,
+                                      ") over the timeline so far"));
+        }
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -4,6 +4,8 @@
 #ifndef KANARYA_ANALYSIS_ANALYSIS_VALIDATION_H_
 #define KANARYA_ANALYSIS_ANALYSIS_VALIDATION_H_
 
+#include <google/protobuf/repeated_ptr_field.h>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -17,6 +19,12 @@ absl::Status ValidateAnalysisSpec(const v1::AnalysisSpec& spec, const std::strin
 // `path` names the tick ("ticks[3]"); the spec must be valid.
 absl::Status ValidateTick(const v1::Tick& tick, const v1::AnalysisSpec& spec,
                           const std::string& path);
+
+// Every tick of a rollout's timeline (`field` names it: "ticks"), plus what
+// only the whole timeline shows: each count metric's running baseline and
+// canary totals stay within RateRatioSequence::kMaxCumulativeCount.
+absl::Status ValidateTimeline(const google::protobuf::RepeatedPtrField<v1::Tick>& ticks,
+                              const v1::AnalysisSpec& spec, const std::string& field);
 
 }  // namespace kanarya::analysis
 

@@ -12,6 +12,10 @@
 namespace kanarya::analysis {
 namespace {
 
+// Metric and group weights are capped so that their sums in the score stay
+// finite whatever the request (two weights near DBL_MAX would add to inf).
+constexpr double kMaxWeight = 1e6;
+
 absl::Status ValidateCounts(const std::string& path, const v1::MetricInput& metric) {
   if (!metric.baseline().empty()) {
     return Invalid(path + ".baseline", "must be empty for a METRIC_KIND_COUNT metric");
@@ -53,6 +57,9 @@ absl::Status ValidateMetric(const std::string& path, const v1::MetricInput& metr
   }
   if (metric.has_weight()) {
     if (absl::Status s = CheckNonNegative(path + ".weight", metric.weight()); !s.ok()) return s;
+    if (metric.weight() > kMaxWeight) {
+      return Invalid(path + ".weight", absl::StrFormat("must be <= 1e6, got %g", metric.weight()));
+    }
   }
   if (!request.group_weights().empty()) {
     const std::string group = metric.group().empty() ? "default" : metric.group();
@@ -98,9 +105,9 @@ absl::Status ValidateJudgeRequest(const v1::JudgeRequest& request) {
   if (request.metrics().empty()) return Invalid("metrics", "must not be empty");
   if (absl::Status s = ValidateThresholds(request); !s.ok()) return s;
   for (const auto& [group, weight] : request.group_weights()) {
-    if (!std::isfinite(weight) || weight <= 0) {
+    if (!std::isfinite(weight) || weight <= 0 || weight > kMaxWeight) {
       return Invalid(absl::StrCat("group_weights[\"", group, "\"]"),
-                     absl::StrFormat("must be a finite number > 0, got %g", weight));
+                     absl::StrFormat("must be in (0, 1e6], got %g", weight));
     }
   }
   std::set<std::string> names;

@@ -264,7 +264,12 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{Metric("a", kPassing, "group: 'x'") + "group_weights { key: 'y' value: 1 }",
                     "metrics[0].group: \"x\" has no entry in group_weights"},
         InvalidCase{Metric("a", kPassing) + "group_weights { key: 'default' value: 0 }",
-                    "group_weights[\"default\"]: must be a finite number > 0, got 0"},
+                    "group_weights[\"default\"]: must be in (0, 1e6], got 0"},
+        InvalidCase{Metric("a", kPassing) + "group_weights { key: 'default' value: 1.7e308 }",
+                    "group_weights[\"default\"]: must be in (0, 1e6], got 1.7e+308"},
+        InvalidCase{
+            Metric("a", kPassing, "weight: 1.7e308") + Metric("b", kPassing, "weight: 1.7e308"),
+            "metrics[0].weight: must be <= 1e6, got 1.7e+308"},
         InvalidCase{Metric("a",
                            "kind: METRIC_KIND_CONTINUOUS direction: DIRECTION_INCREASE "
                            "baseline: [1, 2] canary: [3, -2e305]"),

@@ -36,6 +36,7 @@ MeanShiftSequence::MeanShiftSequence(std::span<const std::vector<double>> baseli
 
 bool MeanShiftSequence::AddTick(std::span<const double> baseline, std::span<const double> canary) {
   if (baseline.empty() || canary.empty()) return false;
+  differences_cache_.clear();
   baseline_means_.push_back(Mean(baseline));
   canary_means_.push_back(Mean(canary));
   baseline_count_ += static_cast<int64_t>(baseline.size());
@@ -51,7 +52,15 @@ double MeanShiftSequence::estimate() const {
   return canary_means_.empty() ? 0.0 : Mean(canary_means_) - baseline_mean();
 }
 
-MeanShiftSequence::Moments MeanShiftSequence::Differences(double baseline_factor) const {
+const MeanShiftSequence::Moments& MeanShiftSequence::Differences(double baseline_factor) const {
+  for (const auto& [factor, moments] : differences_cache_) {
+    if (factor == baseline_factor) return moments;
+  }
+  return differences_cache_.emplace_back(baseline_factor, ComputeDifferences(baseline_factor))
+      .second;
+}
+
+MeanShiftSequence::Moments MeanShiftSequence::ComputeDifferences(double baseline_factor) const {
   std::vector<double> d(canary_means_.size());
   for (size_t t = 0; t < d.size(); ++t) {
     d[t] = canary_means_[t] - baseline_factor * baseline_means_[t];
@@ -99,25 +108,26 @@ double MeanShiftSequence::LogEvidenceAbove(double excess, const Scales& scales) 
 
 double MeanShiftSequence::EvidenceAboveEdge(Edge edge, Mixing mixing) const {
   if (!ready()) return 1.0;
-  const Moments d = Differences(edge.baseline_factor);
+  const Moments& d = Differences(edge.baseline_factor);
   const Scales scales = ScalesOf(d, mixing);
   return std::exp(LogEvidenceAbove(CalibratedExcess(d.mean - edge.shift, d, scales), scales));
 }
 
 double MeanShiftSequence::EvidenceBelowEdge(Edge edge, Mixing mixing) const {
   if (!ready()) return 1.0;
-  const Moments d = Differences(edge.baseline_factor);
+  const Moments& d = Differences(edge.baseline_factor);
   const Scales scales = ScalesOf(d, mixing);
   return std::exp(LogEvidenceAbove(CalibratedExcess(edge.shift - d.mean, d, scales), scales));
 }
 
-Interval MeanShiftSequence::ConfidenceSequence(double alpha, Mixing mixing) const {
+Interval MeanShiftSequence::ConfidenceSequence(double alpha, Mixing mixing,
+                                               double baseline_factor) const {
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
   if (!ready()) return {-kInfinity, kInfinity};
   // The two-sided mixture sqrt(v/(v+t)) exp(d^2 t / (2 v (v+t))) stays below
   // 1/alpha exactly for |d| / sqrt(v) below this normal-scale z, and the
   // studentised shift below its Student equivalent.
-  const Moments d = Differences(1.0);
+  const Moments& d = Differences(baseline_factor);
   const Scales scales = ScalesOf(d, mixing);
   const double v = scales.mean_variance;
   const double t = scales.mixing_variance;

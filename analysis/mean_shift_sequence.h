@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "analysis/interval.h"
@@ -79,10 +80,14 @@ class MeanShiftSequence {
   double EvidenceAboveEdge(Edge edge, Mixing mixing) const;
   double EvidenceBelowEdge(Edge edge, Mixing mixing) const;
 
-  // The shifts canary - baseline not rejected at level alpha by the two-sided
-  // mixture test: a confidence sequence, valid simultaneously over time.
+  // The values of mean(canary) - baseline_factor x mean(baseline) not
+  // rejected at level alpha by the two-sided mixture test on
+  // d_t = c_t - baseline_factor x b_t with d's own variance: a confidence
+  // sequence, valid simultaneously over time. With factor 1 it bounds the
+  // shift canary - baseline; with 1 + tolerance, the excess over a relative
+  // allowance without taking the baseline's estimated level as exact.
   // (-inf, inf) until ready().
-  Interval ConfidenceSequence(double alpha, Mixing mixing) const;
+  Interval ConfidenceSequence(double alpha, Mixing mixing, double baseline_factor = 1.0) const;
 
  private:
   // The mean of d under the edge, and the estimated long-run variance of d
@@ -91,7 +96,10 @@ class MeanShiftSequence {
     double mean;
     LongRunVarianceEstimate per_tick;
   };
-  Moments Differences(double baseline_factor) const;
+  // Computed once per factor and tick: evidence and confidence sequences
+  // at the same factor share them.
+  const Moments& Differences(double baseline_factor) const;
+  Moments ComputeDifferences(double baseline_factor) const;
   // Variances of the mean and of the mixture, floored so that constant
   // samples stay finite.
   struct Scales {
@@ -111,6 +119,8 @@ class MeanShiftSequence {
   std::vector<double> canary_means_;
   int64_t baseline_count_ = 0;
   int64_t canary_count_ = 0;
+  // Differences by baseline factor for the ticks so far; cleared by AddTick.
+  mutable std::vector<std::pair<double, Moments>> differences_cache_;
 };
 
 }  // namespace kanarya::analysis

@@ -153,5 +153,28 @@ TEST(MeanShiftSequence, AHistoryOfTheBaselineSetsTheDependence) {
   EXPECT_LT(with.upper - with.lower, alone.upper - alone.lower);
 }
 
+TEST(MeanShiftSequence, ConfidenceSequenceAtAFactorIsThatOfTheScaledBaseline) {
+  // The sequence of mean(c) - 1.5 mean(b) is the shift's sequence with the
+  // baseline scaled by 1.5: d's own variance, the baseline's noise x 1.5.
+  std::mt19937_64 rng(31);
+  std::normal_distribution<double> value(100, 10);
+  MeanShiftSequence direct, scaled;
+  for (int t = 0; t < 40; ++t) {
+    const std::vector<double> baseline{value(rng), value(rng)};
+    const std::vector<double> canary{1.5 * value(rng), 1.5 * value(rng)};
+    const std::vector<double> scaled_baseline{1.5 * baseline[0], 1.5 * baseline[1]};
+    direct.AddTick(baseline, canary);
+    scaled.AddTick(scaled_baseline, canary);
+  }
+  const Mixing mixing{0.7, true};
+  const Interval at_factor = direct.ConfidenceSequence(0.05, mixing, 1.5);
+  const Interval reference = scaled.ConfidenceSequence(0.05, mixing);
+  EXPECT_NEAR(at_factor.lower, reference.lower, 1e-9);
+  EXPECT_NEAR(at_factor.upper, reference.upper, 1e-9);
+  // Wider than the shift's own sequence, which ignores the factor.
+  const Interval shift = direct.ConfidenceSequence(0.05, mixing);
+  EXPECT_GT(at_factor.upper - at_factor.lower, shift.upper - shift.lower);
+}
+
 }  // namespace
 }  // namespace kanarya::analysis

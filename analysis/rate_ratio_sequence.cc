@@ -1,6 +1,7 @@
 #include "analysis/rate_ratio_sequence.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -44,24 +45,34 @@ double RateRatioSequence::TickLogRatio(double log_rho, double canary_events, dou
          events * std::log(std::exp(log_rho) * canary_share + (1.0 - canary_share));
 }
 
-void RateRatioSequence::Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
+bool RateRatioSequence::Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
                             int64_t baseline_total) {
-  canary_events_ += canary_events;
-  canary_total_ += canary_total;
-  baseline_events_ += baseline_events;
-  baseline_total_ += baseline_total;
-  const int64_t events = canary_events + baseline_events;
-  if (events == 0 || canary_total == 0 || baseline_total == 0) return;
+  const std::array<int64_t, 4> increments{canary_events, canary_total, baseline_events,
+                                          baseline_total};
+  const std::array<int64_t*, 4> counts{&canary_events_, &canary_total_, &baseline_events_,
+                                       &baseline_total_};
+  std::array<int64_t, 4> sums{};
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (increments[i] < 0 || __builtin_add_overflow(*counts[i], increments[i], &sums[i]) ||
+        sums[i] > kMaxCumulativeCount) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < counts.size(); ++i) *counts[i] = sums[i];
+  if ((canary_events == 0 && baseline_events == 0) || canary_total == 0 || baseline_total == 0) {
+    return true;
+  }
   const double share = static_cast<double>(canary_total) /
                        (static_cast<double>(canary_total) + static_cast<double>(baseline_total));
   const double x = static_cast<double>(canary_events);
-  const double n = static_cast<double>(events);
+  const double n = static_cast<double>(canary_events) + static_cast<double>(baseline_events);
   for (size_t g = 0; g < log_grid_.size(); ++g) {
     log_likelihood_[g] += TickLogRatio(log_grid_[g], x, n, share);
   }
   for (size_t b = 0; b < log_boundaries_.size(); ++b) {
     boundary_log_likelihood_[b] += TickLogRatio(log_boundaries_[b], x, n, share);
   }
+  return true;
 }
 
 double RateRatioSequence::estimate() const {

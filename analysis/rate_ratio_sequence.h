@@ -22,13 +22,19 @@ class RateRatioSequence {
   // available against the given boundary ratios (each > 0), tracked exactly.
   RateRatioSequence(double mixing_sd, const std::vector<double>& boundaries);
 
-  // One tick's increments; a tick without traffic on a side adds nothing.
-  void Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
+  // Running events and totals stay within this bound; validation rejects
+  // timelines beyond it (ValidateTimeline), so Add never refuses valid input.
+  static constexpr int64_t kMaxCumulativeCount = int64_t{1} << 62;
+
+  // One tick's increments; a tick without traffic on a side adds no
+  // evidence. Returns false, and adds nothing, for a tick with a negative
+  // increment or one that would take a running count beyond
+  // kMaxCumulativeCount (no overflow whatever the input).
+  bool Add(int64_t canary_events, int64_t canary_total, int64_t baseline_events,
            int64_t baseline_total);
 
   int64_t canary_total() const { return canary_total_; }
   int64_t baseline_total() const { return baseline_total_; }
-  int64_t events() const { return canary_events_ + baseline_events_; }
   // (canary events / canary total) / (baseline events / baseline total).
   double estimate() const;
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <random>
 
 #include "analysis/binomial.h"
@@ -27,6 +29,24 @@ TEST(RateRatioSequence, EvidenceAgainstABoundaryIsTheBinomialLikelihoodMixture) 
   }
   EXPECT_NEAR(sequence.EvidenceAboveBoundaryAt(0), weighted / weights, 1e-9 * weighted / weights);
   EXPECT_DOUBLE_EQ(sequence.estimate(), (30.0 / 2500) / (20.0 / 7500));
+}
+
+TEST(RateRatioSequence, RefusesTicksThatWouldOverflowOrAreNegative) {
+  // Fed directly (not through validation), the sequence must neither wrap
+  // nor reach undefined behaviour: ticks past its range are left out whole.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  RateRatioSequence sequence(1.0, {1.2});
+  ASSERT_TRUE(sequence.Add(10, 1000, 40, 4000));
+  EXPECT_FALSE(sequence.Add(0, kMax, 0, 1));
+  EXPECT_FALSE(sequence.Add(kMax, kMax, kMax, kMax));
+  EXPECT_FALSE(sequence.Add(-1, 10, 0, 10));
+  EXPECT_FALSE(sequence.Add(0, 1, 0, RateRatioSequence::kMaxCumulativeCount));
+  EXPECT_EQ(sequence.canary_total(), 1000);
+  EXPECT_EQ(sequence.baseline_total(), 4000);
+  EXPECT_DOUBLE_EQ(sequence.estimate(), 1.0);
+  // Up to the bound exactly is accepted.
+  EXPECT_TRUE(sequence.Add(0, 1, 0, RateRatioSequence::kMaxCumulativeCount - 4000));
+  EXPECT_EQ(sequence.baseline_total(), RateRatioSequence::kMaxCumulativeCount);
 }
 
 TEST(RateRatioSequence, TicksWithoutTrafficOrEventsAddNothing) {

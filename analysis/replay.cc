@@ -13,16 +13,16 @@ absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request) {
   if (absl::Status s = ValidateAnalysisSpec(request.analysis(), "analysis"); !s.ok()) return s;
   if (request.ticks().empty()) return Invalid("ticks", "must not be empty");
   // Validate the whole timeline first: a bad tick after the decision is still
-  // bad input.
-  for (const auto& [field, ticks] :
-       {std::pair{"history", &request.history()}, std::pair{"ticks", &request.ticks()}}) {
-    for (int i = 0; i < ticks->size(); ++i) {
-      if (absl::Status s =
-              ValidateTick(ticks->Get(i), request.analysis(), absl::StrCat(field, "[", i, "]"));
-          !s.ok()) {
-        return s;
-      }
+  // bad input. The history's counts are not read, so only its ticks are checked.
+  for (int i = 0; i < request.history_size(); ++i) {
+    if (absl::Status s =
+            ValidateTick(request.history(i), request.analysis(), absl::StrCat("history[", i, "]"));
+        !s.ok()) {
+      return s;
     }
+  }
+  if (absl::Status s = ValidateTimeline(request.ticks(), request.analysis(), "ticks"); !s.ok()) {
+    return s;
   }
   const std::vector<v1::Tick> history(request.history().begin(), request.history().end());
   AnalysisSession session(request.analysis(), history);

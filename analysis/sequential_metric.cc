@@ -15,6 +15,7 @@ namespace kanarya::analysis {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+constexpr Interval kEverything{-kInfinity, kInfinity};
 
 // The parts every kind shares: which sides are bad, the evidence threshold,
 // the running maximum of the evidence, and the intersected confidence sequence.
@@ -42,8 +43,13 @@ class Bookkeeping {
     cs_.upper = std::min(cs_.upper, cs.upper);
   }
 
-  // Fills the fields every kind reports, and the state from the allowances.
-  void Fill(bool has_data, double allowed_lower, double allowed_upper,
+  // The confidence sequence so far, intersected over time.
+  const Interval& cs() const { return cs_; }
+
+  // Fills the fields every kind reports, and the state: `within_tolerance`
+  // is the kind's verdict that the confidence sequences exclude every
+  // regression; the allowances are reported.
+  void Fill(bool has_data, bool within_tolerance, double allowed_lower, double allowed_upper,
             v1::SequentialMetricResult& result) const {
     result.set_name(spec_.name());
     result.set_ticks(ticks_);
@@ -63,8 +69,7 @@ class Bookkeeping {
     } else if (!has_data) {
       result.set_state(v1::METRIC_STATE_NODATA);
       result.set_reason("no usable observations on one side yet");
-    } else if ((!increase_bad_ || cs_.upper <= allowed_upper) &&
-               (!decrease_bad_ || cs_.lower >= allowed_lower)) {
+    } else if (within_tolerance) {
       result.set_state(v1::METRIC_STATE_WITHIN_TOLERANCE);
       result.set_reason("within tolerance: " + where);
     } else {
@@ -81,7 +86,7 @@ class Bookkeeping {
   int ticks_ = 0;
   double max_evidence_ = 1.0;
   double current_evidence_ = 1.0;
-  Interval cs_{-kInfinity, kInfinity};
+  Interval cs_ = kEverything;
 };
 
 // The continuous test's default mixing spread, in units of the per-tick
@@ -114,15 +119,24 @@ class ContinuousMetric final : public SequentialMetric {
         book_(spec, alpha),
         mixing_(spec.mixing_sd() > 0 ? Mixing{spec.mixing_sd(), false}
                                      : Mixing{kDefaultMixingSdInNoiseUnits, true}),
-        sequence_(BaselineSamples(spec, history)) {}
+        sequence_(BaselineSamples(spec, history)) {
+    factor_cs_.push_back({1.0, kEverything});
+    if (spec.tolerance() > 0) {
+      factor_cs_.push_back({1 + spec.tolerance(), kEverything});
+      factor_cs_.push_back({1 - spec.tolerance(), kEverything});
+    }
+  }
 
   bool Observe(const v1::Observation& observation) override {
     const bool paired = sequence_.AddTick(FiniteValuesOf(observation.baseline(), spec_),
                                           FiniteValuesOf(observation.canary(), spec_));
     if (sequence_.ready()) {
+      for (FactorCs& f : factor_cs_) {
+        const Interval cs = sequence_.ConfidenceSequence(book_.alpha(), mixing_, f.factor);
+        f.cs = {std::max(f.cs.lower, cs.lower), std::min(f.cs.upper, cs.upper)};
+      }
       book_.Record(book_.increase_bad() ? Evidence(+1) : 0.0,
-                   book_.decrease_bad() ? Evidence(-1) : 0.0,
-                   sequence_.ConfidenceSequence(book_.alpha(), mixing_));
+                   book_.decrease_bad() ? Evidence(-1) : 0.0, factor_cs_.front().cs);
     }
     return paired;
   }
@@ -133,37 +147,67 @@ class ContinuousMetric final : public SequentialMetric {
     result.set_baseline_count(sequence_.baseline_count());
     result.set_canary_count(sequence_.canary_count());
     const double allowance = sequence_.ready() ? Allowance() : 0.0;
-    book_.Fill(sequence_.ready(), book_.decrease_bad() ? -allowance : -kInfinity,
+    const bool within = sequence_.ready() && (!book_.increase_bad() || SideWithin(+1)) &&
+                        (!book_.decrease_bad() || SideWithin(-1));
+    book_.Fill(sequence_.ready(), within, book_.decrease_bad() ? -allowance : -kInfinity,
                book_.increase_bad() ? allowance : kInfinity, result);
     return result;
   }
 
  private:
   // max(tolerance x |baseline mean|, absolute_tolerance), from the data so
-  // far: what the confidence sequence is compared with and what is reported.
+  // far: what is reported. Decisions do not use it: it carries the error of
+  // the baseline's estimated level.
   double Allowance() const {
     return std::max(spec_.tolerance() * std::fabs(sequence_.baseline_mean()),
                     spec_.absolute_tolerance());
   }
 
-  // Evidence against "within tolerance" on one side (sign +1: shift <=
-  // allowance; -1: shift >= -allowance). The null is a union of half-spaces,
-  // one per way the allowance can be the larger: mean(canary) against
-  // (1 +- tolerance) x mean(baseline), a positive or a negative level, and
-  // against mean(baseline) +- absolute_tolerance. Each edge's test is valid
-  // for its whole half-space, so the smallest evidence is valid for the union.
-  double Evidence(double sign) const {
+  // "Within tolerance" on one side (sign +1: shift <= allowance; -1: shift
+  // >= -allowance) is a union of half-spaces, one per way the allowance can
+  // be the larger: mean(canary) against (1 +- tolerance) x mean(baseline),
+  // a positive or a negative level, and against mean(baseline) +-
+  // absolute_tolerance. Their edges.
+  std::vector<Edge> EdgesOf(double sign) const {
     const double tolerance = spec_.tolerance();
-    double evidence = kInfinity;
+    std::vector<Edge> edges;
     if (tolerance > 0) {
-      for (double factor : {1 + sign * tolerance, 1 - sign * tolerance}) {
-        evidence = std::min(evidence, Toward(sign, Edge{factor, 0.0}));
-      }
+      edges.push_back({1 + sign * tolerance, 0.0});
+      edges.push_back({1 - sign * tolerance, 0.0});
     }
     if (tolerance == 0 || spec_.absolute_tolerance() > 0) {
-      evidence = std::min(evidence, Toward(sign, Edge{1.0, sign * spec_.absolute_tolerance()}));
+      edges.push_back({1.0, sign * spec_.absolute_tolerance()});
     }
+    return edges;
+  }
+
+  // Evidence against "within tolerance" on one side. Each edge's test is
+  // valid for its whole half-space, so the smallest evidence is valid for
+  // the union.
+  double Evidence(double sign) const {
+    double evidence = kInfinity;
+    for (const Edge& edge : EdgesOf(sign)) evidence = std::min(evidence, Toward(sign, edge));
     return evidence;
+  }
+
+  // Whether the confidence sequence of c - f b, for some edge of the side,
+  // lies wholly inside that edge's half-space: each variance then includes
+  // the baseline's, so a canary at the edge is declared within tolerance at
+  // most about alpha of the time (per binding edge; the edges of a side are
+  // far apart unless the baseline's level is near 0).
+  bool SideWithin(double sign) const {
+    for (const Edge& edge : EdgesOf(sign)) {
+      const Interval& cs = CsOfFactor(edge.baseline_factor);
+      if (sign > 0 ? cs.upper < edge.shift : cs.lower > edge.shift) return true;
+    }
+    return false;
+  }
+
+  const Interval& CsOfFactor(double factor) const {
+    for (const FactorCs& f : factor_cs_) {
+      if (f.factor == factor) return f.cs;
+    }
+    return kEverything;  // not reached: every edge's factor is tracked
   }
 
   double Toward(double sign, Edge edge) const {
@@ -171,10 +215,18 @@ class ContinuousMetric final : public SequentialMetric {
                     : sequence_.EvidenceBelowEdge(edge, mixing_);
   }
 
+  // The confidence sequence of mean(c) - factor x mean(b), intersected over
+  // time, for each baseline factor an edge uses; factor 1 (the shift) first.
+  struct FactorCs {
+    double factor;
+    Interval cs;
+  };
+
   const v1::MetricSpec spec_;
   Bookkeeping book_;
   const Mixing mixing_;
   MeanShiftSequence sequence_;
+  std::vector<FactorCs> factor_cs_;
 };
 
 class CountMetric final : public SequentialMetric {
@@ -188,7 +240,11 @@ class CountMetric final : public SequentialMetric {
                   {upper_, lower_ > 0 ? lower_ : upper_}) {}
 
   bool Observe(const v1::Observation& o) override {
-    sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(), o.baseline_total());
+    // A tick the sequence refuses (counts past its range) is left out whole.
+    if (!sequence_.Add(o.canary_events(), o.canary_total(), o.baseline_events(),
+                       o.baseline_total())) {
+      return false;
+    }
     if (HasData()) {
       book_.Record(sequence_.EvidenceAboveBoundaryAt(0),
                    lower_ > 0 ? sequence_.EvidenceBelowBoundaryAt(1) : 0.0,
@@ -202,7 +258,10 @@ class CountMetric final : public SequentialMetric {
     result.set_estimate(sequence_.estimate());
     result.set_baseline_count(sequence_.baseline_total());
     result.set_canary_count(sequence_.canary_total());
-    book_.Fill(HasData(), book_.decrease_bad() ? lower_ : 0.0,
+    // The ratio's bounds are fixed, so its confidence sequence decides.
+    const bool within = (!book_.increase_bad() || book_.cs().upper <= upper_) &&
+                        (!book_.decrease_bad() || book_.cs().lower >= lower_);
+    book_.Fill(HasData(), within, book_.decrease_bad() ? lower_ : 0.0,
                book_.increase_bad() ? upper_ : kInfinity, result);
     return result;
   }
