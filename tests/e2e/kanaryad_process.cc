@@ -22,9 +22,7 @@ KanaryadProcess::KanaryadProcess(std::string binary, std::string data_dir, std::
       data_dir_(std::move(data_dir)),
       config_file_(std::move(config_file)),
       log_file_(std::move(log_file)),
-      port_(lab::FreeLoopbackPort()),
-      channel_(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                   grpc::InsecureChannelCredentials())) {}
+      port_(lab::FreeLoopbackPort()) {}
 
 KanaryadProcess::~KanaryadProcess() { Kill(); }
 
@@ -48,6 +46,14 @@ absl::Status KanaryadProcess::Start(absl::Duration deadline) {
     return absl::InternalError(absl::StrCat("cannot start ", binary_));
   }
 
+  // A fresh channel per run, retrying its connection every 100 ms at most:
+  // a channel that saw the old process die would back off for seconds.
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port_),
+                                       grpc::InsecureChannelCredentials(), arguments);
   auto health = grpc::health::v1::Health::NewStub(channel_);
   const absl::Time give_up = absl::Now() + deadline;
   while (absl::Now() < give_up) {
