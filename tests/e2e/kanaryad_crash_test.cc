@@ -25,9 +25,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "daemon/kube/kube_client.h"
 #include "gtest/gtest.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
-#include "daemon/kube/kube_client.h"
 #include "tests/e2e/kanaryad_process.h"
 #include "tests/e2e/traffic_exporter.h"
 #include "tests/lab/kube_api_emulator.h"
@@ -271,7 +271,8 @@ users:
     const httplib::Params query = {{"query", "count(increase(istio_requests_total[10s]) > 0)"}};
     const absl::Time give_up = absl::Now() + absl::Seconds(30);
     while (absl::Now() < give_up) {
-      if (auto response = client.Get("/api/v1/query", query, httplib::Headers{}); response && response->status == 200) {
+      if (auto response = client.Get("/api/v1/query", query, httplib::Headers{});
+          response && response->status == 200) {
         const json body = json::parse(response->body, nullptr, false);
         if (!body.is_discarded() && body["data"]["result"].size() == 1 &&
             body["data"]["result"][0]["value"][1] == std::to_string(2 * 2 * kServices.size())) {
@@ -314,8 +315,9 @@ users:
         if (before.ok() && after.ok()) {
           const v1::RolloutStatus& a = before->rollout().status();
           const v1::RolloutStatus& b = after->rollout().status();
-          if (a.intent_applied() && b.intent_applied() && a.event_sequence() == b.event_sequence() &&
-              a.canary_weight() == b.canary_weight() && a.phase() == b.phase()) {
+          if (a.intent_applied() && b.intent_applied() &&
+              a.event_sequence() == b.event_sequence() && a.canary_weight() == b.canary_weight() &&
+              a.phase() == b.phase()) {
             EXPECT_EQ(live, a.canary_weight())
                 << name << " in " << v1::Phase_Name(a.phase()) << " at step " << a.step_index();
             compared = true;
@@ -428,10 +430,10 @@ TEST_F(KanaryadCrashTest, ResumesEveryRolloutExactlyAfterKillsAtRandomInstants) 
   }
   EXPECT_GE(kills, kKillsWanted) << "in " << rounds << " rounds";
   std::cout << "kills: " << kills << ", rounds: " << rounds
-            << ", intent comparisons: " << comparisons_
-            << ", slowest restart: " << restart_time_ << ", restarts took "
-            << total_restart_time_ << ", comparisons took " << total_compare_time_ << ", time: " << absl::FormatDuration(absl::Now() - start) << ", seed: " << seed
-            << "\n";
+            << ", intent comparisons: " << comparisons_ << ", slowest restart: " << restart_time_
+            << ", restarts took " << total_restart_time_ << ", comparisons took "
+            << total_compare_time_ << ", time: " << absl::FormatDuration(absl::Now() - start)
+            << ", seed: " << seed << "\n";
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ class KanaryadProcess {
 
   // Starts the daemon; returns once grpc.health.v1 answers SERVING, or an
   // error after `deadline` (the process is then killed) or when it exits.
+  // `log_file` must not be shared with another process.
   absl::Status Start(absl::Duration deadline);
   // SIGKILL, then reaps the process.
   void Kill();
@@ -37,8 +38,11 @@ class KanaryadProcess {
   const std::string config_file_;
   const std::string log_file_;
   const int port_;
+  int ServingLines() const;  // "serving" lines in the log: runs that came up
+
   std::shared_ptr<grpc::Channel> channel_;
   pid_t pid_ = -1;
+  int runs_ = 0;  // runs that came up
 };
 
 }  // namespace kanarya::e2e
