@@ -264,7 +264,8 @@ users:
   }
 
   // Until Prometheus has scraped enough for a 10 s increase of every series
-  // (at most 30 s), so the preflight finds data.
+  // (2 response codes x 2 workloads per service; at most 30 s), so the
+  // preflight finds data.
   void WaitForScrapedData() {
     httplib::Client client("127.0.0.1", prometheus_->port());
     client.set_read_timeout(5);
@@ -275,7 +276,7 @@ users:
           response && response->status == 200) {
         const json body = json::parse(response->body, nullptr, false);
         if (!body.is_discarded() && body["data"]["result"].size() == 1 &&
-            body["data"]["result"][0]["value"][1] == std::to_string(2 * 2 * kServices.size())) {
+            body["data"]["result"][0]["value"][1] == std::to_string(kServices.size() * 4)) {
           return;
         }
       }
@@ -302,8 +303,7 @@ users:
 
   // After a restart: each rollout's VirtualService carries the stored intent
   // once the daemon says it applied it. The status is read before and after
-  // the VirtualService; only an unchanged, applied status is compared. Returns
-  // the rollouts' phases.
+  // the VirtualService; only an unchanged, applied status is compared.
   void ExpectLiveWeightsEqualIntent(const std::map<std::string, std::string>& rollouts) {
     for (const auto& [service, name] : rollouts) {
       const absl::Time give_up = absl::Now() + absl::Seconds(20);
