@@ -14,6 +14,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <string>
@@ -426,6 +427,8 @@ TEST_F(KanaryadCrashTest, ResumesEveryRolloutExactlyAfterKillsAtRandomInstants) 
         EXPECT_EQ(weights, std::vector<int>(kPlan.begin(), kPlan.begin() + weights.size()));
       }
       ExpectWeightsNeverWentBack(s.name, seen.at(s.name));
+      std::cout << rollouts[s.name] << ": " << v1::Phase_Name(status.phase()) << " after "
+                << weights.size() << " weight changes (" << status.reason() << ")\n";
     }
   }
   EXPECT_GE(kills, kKillsWanted) << "in " << rounds << " rounds";
