@@ -27,8 +27,8 @@ using ::testing::HasSubstr;
 
 // A data directory of the current test's own, emptied.
 std::string FreshDirectory() {
-  const std::string path = ::testing::TempDir() + "/engine_api_test_" +
-                           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::string path = ::testing::TempDir() + "/engine_api_test_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name();
   std::filesystem::remove_all(path);
   return path;
 }

@@ -13,7 +13,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string WriteTempFile(const std::string& name, const std::string& contents) {
-  const std::string path = ::testing::TempDir() + name;
+  std::string path = ::testing::TempDir() + name;
   std::ofstream(path) << contents;
   return path;
 }
@@ -103,6 +103,8 @@ TEST(DaemonConfigTest, WrongShapesAreErrorsNotExceptions) {
        {"providers: [a, b]", "providers: {p: 3}", "kubernetes: yes", "- a\n- b",
         "providers: {p: {type: [1], url: {a: b}}}", "defaults: {istio_api_version: [v1]}",
         "{unclosed",
+        // One document split over two lines, not two documents.
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
         "providers: {p: {type: loki, url: 'http://x', auth: {basic_auth_password_file: "
         "/nonexistent/pw}}}"}) {
     absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(document);

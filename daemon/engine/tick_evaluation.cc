@@ -69,8 +69,9 @@ TickEvaluation EvaluateTick(const spec::RolloutPlan& plan, absl::Time tick_end, 
     e.policies.push_back(std::move(state));
   }
   e.complete = no_data.empty() && errors.empty();
-  if (!errors.empty())
+  if (!errors.empty()) {
     e.holding = absl::StrCat("holding: query errors on ", absl::StrJoin(errors, ", "));
+  }
   if (!no_data.empty()) {
     absl::StrAppend(&e.holding, e.holding.empty() ? "holding: " : "; ", "no data for ",
                     absl::StrJoin(no_data, ", "));

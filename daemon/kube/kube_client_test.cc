@@ -118,7 +118,7 @@ TEST_F(KubeClientTest, AValidationRejectionIsInvalidArgumentWithTheServersCauses
 // A server whose every answer is `status` with `body`, as a proxy or a
 // broken server might send.
 struct OddServer {
-  explicit OddServer(int status, std::string body)
+  explicit OddServer(int status, const std::string& body)
       : server([status, body](const lab::ScriptedRequest&) {
           return lab::ScriptedAnswer{.status = status, .body = body};
         }) {}

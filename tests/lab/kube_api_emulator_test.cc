@@ -39,8 +39,9 @@ KubectlRun Shell(const std::string& command) {
   KubectlRun run{-1, ""};
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0)
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) {
     run.output.append(buffer.data(), n);
+  }
   run.code = pclose(pipe.release());
   return run;
 }
