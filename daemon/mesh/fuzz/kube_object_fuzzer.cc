@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     default:
-      CheckMessage(kanarya::mesh::CheckSubsets(object, Route()));
+      CheckMessage(kanarya::mesh::LocateSubsets(object, Route()).status());
   }
   return 0;
 }
