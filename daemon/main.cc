@@ -1,5 +1,6 @@
 // kanaryad: the Kanarya daemon. Serves RolloutService, JudgeService, health
-// and reflection over gRPC, and GET /healthz over plain HTTP; drives every rollout from one runner
+// and reflection over gRPC (plaintext, TLS or mTLS; bearer tokens and client certificates mapped
+// to roles per namespace), and GET /healthz over plain HTTP; drives every rollout from one runner
 // thread; keeps its state in SQLite under --data_dir. Exit codes: 0 after a graceful stop
 // (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or configuration (the message names the
 // field).
@@ -23,6 +24,7 @@
 #include "daemon/api/judge_service.h"
 #include "daemon/api/rollout_service.h"
 #include "daemon/api/server.h"
+#include "daemon/api/server_security.h"
 #include "daemon/config/daemon_config.h"
 #include "daemon/config/rollout_routers.h"
 #include "daemon/engine/clock.h"
@@ -49,6 +51,7 @@ struct Flags {
   std::string http_address = "127.0.0.1:7444";
   std::string data_dir = "kanarya-data";
   std::string config;
+  kanarya::api::SecurityFlags security;
 };
 
 // HOST:PORT with a port in 0..65535 (0: any free port); [::1]:PORT for IPv6.
@@ -93,6 +96,15 @@ int Serve(const Flags& flags) {
     }
     config = *std::move(loaded);
   }
+  kanarya::api::SecurityFlags security_flags = flags.security;
+  security_flags.grpc_address = flags.grpc_address;
+  absl::StatusOr<kanarya::api::ServerSecurity> security = kanarya::api::SetUpSecurity(
+      security_flags, config.auth.bindings,
+      [](const std::string& message) { std::cerr << "kanaryad: " << message << std::endl; });
+  if (!security.ok()) {
+    std::cerr << "kanaryad: " << security.status().message() << "\n";
+    return kExitBadConfiguration;
+  }
   absl::StatusOr<std::map<std::string, kanarya::metrics::MetricProviderPtr>> providers =
       kanarya::config::MakeProviders(config);
   if (!providers.ok()) {
@@ -132,12 +144,14 @@ int Serve(const Flags& flags) {
     return kExitServingFailed;
   }
 
-  kanarya::api::RolloutService rollout_service(engine);
-  kanarya::api::JudgeService judge_service;
+  kanarya::api::RolloutService rollout_service(engine, *security->authorizer);
+  kanarya::api::JudgeService judge_service(*security->authorizer);
   absl::StatusOr<std::unique_ptr<kanarya::api::GrpcServer>> server =
       kanarya::api::GrpcServer::Start(
-          flags.grpc_address, {{kanarya::v1::RolloutService::service_full_name(), &rollout_service},
-                               {kanarya::v1::JudgeService::service_full_name(), &judge_service}});
+          flags.grpc_address,
+          {{kanarya::v1::RolloutService::service_full_name(), &rollout_service},
+           {kanarya::v1::JudgeService::service_full_name(), &judge_service}},
+          security->tls);
   if (!server.ok()) {
     std::cerr << "kanaryad: --" << server.status().message() << "\n";
     return kExitBadConfiguration;
@@ -158,6 +172,7 @@ int Serve(const Flags& flags) {
     }
   });
 
+  for (const std::string& line : security->log_lines) std::cerr << "kanaryad: " << line << "\n";
   auto host = [](const std::string& address) { return address.substr(0, address.rfind(':')); };
   std::cerr << "kanaryad: serving gRPC on " << host(flags.grpc_address) << ":" << (*server)->port()
             << "; HTTP /healthz on " << host(flags.http_address) << ":" << (*http)->port()
@@ -201,7 +216,19 @@ int ParseAndServe(int argc, char** argv) {
   app.add_option("--data_dir", flags.data_dir, "Directory of the state database (created)")
       ->capture_default_str();
   app.add_option("--config", flags.config,
-                 "YAML configuration: metric providers, Kubernetes, defaults");
+                 "YAML configuration: metric providers, Kubernetes, defaults, role bindings");
+  app.add_option("--token_file", flags.security.token_file,
+                 "Bearer tokens, Kubernetes static token file format (token,user,uid,\"groups\"); "
+                 "re-read when it changes");
+  app.add_option("--tls_cert", flags.security.tls_cert,
+                 "PEM certificate chain: serve gRPC over TLS (with --tls_key)");
+  app.add_option("--tls_key", flags.security.tls_key, "PEM private key of --tls_cert");
+  app.add_option("--client_ca", flags.security.client_ca,
+                 "PEM CA bundle: accept client certificates it signed (mTLS; CN is the "
+                 "principal, each O a group)");
+  app.add_flag("--insecure_listen_any", flags.security.insecure_listen_any,
+               "Without authentication, serve a non-loopback --grpc_address anyway (every caller "
+               "acts anonymously with every role)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

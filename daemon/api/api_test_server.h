@@ -1,5 +1,6 @@
-// Test support: a RolloutService and JudgeService over a controller, served
-// on 127.0.0.1 at a free port, with a channel and stubs to call them.
+// Test support: a RolloutService and JudgeService over a controller (and an
+// authorizer; by default none: every caller anonymous), served on 127.0.0.1
+// at a free port, with a channel and stubs to call them.
 #ifndef KANARYA_DAEMON_API_API_TEST_SERVER_H_
 #define KANARYA_DAEMON_API_API_TEST_SERVER_H_
 
@@ -18,8 +19,9 @@ namespace kanarya::api::testing {
 
 class ApiTestServer {
  public:
-  explicit ApiTestServer(engine::RolloutController& controller)
-      : rollouts_(controller, absl::Milliseconds(50)) {
+  explicit ApiTestServer(engine::RolloutController& controller,
+                         const auth::Authorizer& authorizer = auth::Authorizer::Open())
+      : rollouts_(controller, authorizer, absl::Milliseconds(50)), judge_(authorizer) {
     absl::StatusOr<std::unique_ptr<GrpcServer>> server =
         GrpcServer::Start("127.0.0.1:0", {{v1::RolloutService::service_full_name(), &rollouts_},
                                           {v1::JudgeService::service_full_name(), &judge_}});

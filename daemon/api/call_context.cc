@@ -1,6 +1,12 @@
 #include "daemon/api/call_context.h"
 
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/security/auth_context.h>
+
 #include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace kanarya::api {
 namespace {
@@ -28,6 +34,22 @@ absl::Status CheckCallAlive(const grpc::ServerContext& context) {
   return absl::OkStatus();
 }
 
-engine::Caller CallerOf(const grpc::ServerContext& /*context*/) { return engine::Caller{}; }
+auth::CallCredentials CredentialsOf(const grpc::ServerContext& context) {
+  auth::CallCredentials credentials;
+  const auto [begin, end] = context.client_metadata().equal_range("authorization");
+  for (auto it = begin; it != end; ++it) {
+    credentials.authorization.emplace_back(it->second.data(), it->second.size());
+  }
+  const std::shared_ptr<const grpc::AuthContext> session = context.auth_context();
+  if (session != nullptr) {
+    const std::vector<grpc::string_ref> certificates =
+        session->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (!certificates.empty()) {
+      credentials.client_certificate_pem.assign(certificates.front().data(),
+                                                certificates.front().size());
+    }
+  }
+  return credentials;
+}
 
 }  // namespace kanarya::api

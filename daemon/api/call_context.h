@@ -1,7 +1,7 @@
 // What every RPC handler needs from its grpc::ServerContext, gRPC-free once
 // taken: whether the call is still worth serving (not cancelled, deadline
-// not passed), the deadline as absl::Time, and who calls. Thread-compatible
-// (one call, one context).
+// not passed), the deadline as absl::Time, and the credentials it presents.
+// Thread-compatible (one call, one context).
 #ifndef KANARYA_DAEMON_API_CALL_CONTEXT_H_
 #define KANARYA_DAEMON_API_CALL_CONTEXT_H_
 
@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "daemon/engine/rollout_controller.h"
+#include "daemon/api/auth/authorizer.h"
 
 namespace kanarya::api {
 
@@ -20,10 +20,9 @@ absl::Time CallDeadline(const grpc::ServerContext& context);
 // passed: either way no work should start for it.
 absl::Status CheckCallAlive(const grpc::ServerContext& context);
 
-// The caller as authentication established it. Without authentication (a
-// later layer fills this in from the call's credentials) every caller is
-// anonymous.
-engine::Caller CallerOf(const grpc::ServerContext& context);
+// The call's "authorization" metadata and the client certificate its TLS
+// handshake verified, for the Authorizer.
+auth::CallCredentials CredentialsOf(const grpc::ServerContext& context);
 
 }  // namespace kanarya::api
 

@@ -13,6 +13,8 @@
 namespace kanarya::api {
 namespace {
 
+using auth::ApiMethod;
+
 // Events sent per wait; a watch far behind catches up in batches.
 constexpr int kWatchBatch = 100;
 
@@ -21,29 +23,50 @@ absl::Status RequireName(const std::string& name) {
   return absl::OkStatus();
 }
 
-// Calls `call` (returning StatusOr<Response>) when the call is alive and
-// `precheck` passes, and stores its result in `response`.
+// The caller of a call addressing the rollout `name`: alive, authenticated,
+// named, authorized — in that order, so that nothing is said about a request
+// to a caller who is not authenticated.
+absl::StatusOr<engine::Caller> CallerFor(const grpc::ServerContext& context,
+                                         const RolloutAccess& access, ApiMethod method,
+                                         const std::string& name) {
+  if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return alive;
+  absl::StatusOr<auth::Identity> identity = access.Authenticate(CredentialsOf(context));
+  if (!identity.ok()) return identity.status();
+  if (absl::Status named = RequireName(name); !named.ok()) return named;
+  return access.ForRollout(*identity, method, name);
+}
+
+// Stores the result of `call` (returning StatusOr<Response>) in `response`.
 template <typename Response, typename Call>
-grpc::Status Respond(const grpc::ServerContext& context, const absl::Status& precheck,
-                     Response* response, Call call) {
-  if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return ToGrpcStatus(alive);
-  if (!precheck.ok()) return ToGrpcStatus(precheck);
+grpc::Status Respond(Response* response, Call call) {
   absl::StatusOr<Response> result = call();
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
 }
 
-// The same for the mutating calls, which return the rollout.
+// The mutating calls by name: `call(caller)` returns the rollout.
 template <typename Response, typename Call>
-grpc::Status Mutate(const grpc::ServerContext& context, const std::string& name, Response* response,
-                    Call call) {
-  if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return ToGrpcStatus(alive);
-  if (absl::Status named = RequireName(name); !named.ok()) return ToGrpcStatus(named);
-  absl::StatusOr<v1::Rollout> rollout = call();
+grpc::Status Mutate(const grpc::ServerContext& context, const RolloutAccess& access,
+                    ApiMethod method, const std::string& name, Response* response, Call call) {
+  absl::StatusOr<engine::Caller> caller = CallerFor(context, access, method, name);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::Rollout> rollout = call(*caller);
   if (!rollout.ok()) return ToGrpcStatus(rollout.status());
   *response->mutable_rollout() = *std::move(rollout);
   return grpc::Status::OK;
+}
+
+// Keeps the rollouts of `scope`'s namespaces.
+void KeepVisible(const auth::NamespaceScope& scope, v1::ListRolloutsResponse& response) {
+  if (scope.every_namespace) return;
+  auto* rollouts = response.mutable_rollouts();
+  rollouts->erase(std::remove_if(rollouts->begin(), rollouts->end(),
+                                 [&](const v1::Rollout& rollout) {
+                                   return !scope.namespaces.contains(
+                                       rollout.spec().target().namespace_());
+                                 }),
+                  rollouts->end());
 }
 
 }  // namespace
@@ -53,37 +76,62 @@ bool IsFinalPhase(v1::Phase phase) {
          phase == v1::PHASE_ABORTED || phase == v1::PHASE_FAILED;
 }
 
-RolloutService::RolloutService(engine::RolloutController& controller, absl::Duration watch_slice)
-    : controller_(controller), watch_slice_(watch_slice) {}
+RolloutService::RolloutService(engine::RolloutController& controller,
+                               const auth::Authorizer& authorizer, absl::Duration watch_slice)
+    : controller_(controller), access_(controller, authorizer), watch_slice_(watch_slice) {}
 
 grpc::Status RolloutService::CreateRollout(grpc::ServerContext* context,
                                            const v1::CreateRolloutRequest* request,
                                            v1::CreateRolloutResponse* response) {
-  const absl::Status has_spec =
-      request->has_spec() ? absl::OkStatus() : absl::InvalidArgumentError("spec: required");
-  return Respond(*context, has_spec, response,
-                 [&] { return controller_.Create(*request, CallerOf(*context)); });
+  if (absl::Status alive = CheckCallAlive(*context); !alive.ok()) return ToGrpcStatus(alive);
+  absl::StatusOr<auth::Identity> identity = access_.Authenticate(CredentialsOf(*context));
+  if (!identity.ok()) return ToGrpcStatus(identity.status());
+  if (!request->has_spec()) return ToGrpcStatus(absl::InvalidArgumentError("spec: required"));
+  const std::string& namespace_name = request->spec().target().namespace_();
+  if (namespace_name.empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("spec.target.namespace: required"));
+  }
+  absl::StatusOr<engine::Caller> caller =
+      access_.InNamespace(*identity, ApiMethod::kCreateRollout, namespace_name);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Respond(response, [&] { return controller_.Create(*request, *caller); });
 }
 
 grpc::Status RolloutService::GetRollout(grpc::ServerContext* context,
                                         const v1::GetRolloutRequest* request,
                                         v1::GetRolloutResponse* response) {
-  return Respond(*context, RequireName(request->name()), response,
-                 [&] { return controller_.Get(*request); });
+  absl::StatusOr<engine::Caller> caller =
+      CallerFor(*context, access_, ApiMethod::kGetRollout, request->name());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Respond(response, [&] { return controller_.Get(*request); });
 }
 
 grpc::Status RolloutService::ListRollouts(grpc::ServerContext* context,
                                           const v1::ListRolloutsRequest* request,
                                           v1::ListRolloutsResponse* response) {
-  return Respond(*context, absl::OkStatus(), response, [&] { return controller_.List(*request); });
+  if (absl::Status alive = CheckCallAlive(*context); !alive.ok()) return ToGrpcStatus(alive);
+  absl::StatusOr<auth::Identity> identity = access_.Authenticate(CredentialsOf(*context));
+  if (!identity.ok()) return ToGrpcStatus(identity.status());
+  absl::StatusOr<auth::NamespaceScope> scope = access_.ListScope(*identity, request->namespace_());
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  v1::ListRolloutsRequest scoped = *request;
+  if (!scope->every_namespace && scope->namespaces.size() == 1) {
+    scoped.set_namespace_(*scope->namespaces.begin());
+  }
+  absl::StatusOr<v1::ListRolloutsResponse> listed = controller_.List(scoped);
+  if (!listed.ok()) return ToGrpcStatus(listed.status());
+  KeepVisible(*scope, *listed);
+  *response = *std::move(listed);
+  return grpc::Status::OK;
 }
 
 grpc::Status RolloutService::WatchRollout(grpc::ServerContext* context,
                                           const v1::WatchRolloutRequest* request,
                                           grpc::ServerWriter<v1::WatchRolloutResponse>* writer) {
-  if (absl::Status alive = CheckCallAlive(*context); !alive.ok()) return ToGrpcStatus(alive);
   const std::string& name = request->name();
-  if (absl::Status named = RequireName(name); !named.ok()) return ToGrpcStatus(named);
+  absl::StatusOr<engine::Caller> caller =
+      CallerFor(*context, access_, ApiMethod::kWatchRollout, name);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request->after_sequence() < 0) {
     return ToGrpcStatus(absl::InvalidArgumentError("after_sequence: must not be negative"));
   }
@@ -101,6 +149,10 @@ grpc::Status RolloutService::WatchRollout(grpc::ServerContext* context,
     const absl::Time now = absl::Now();
     if (now >= call_deadline) {
       return ToGrpcStatus(absl::DeadlineExceededError("the watch reached its deadline"));
+    }
+    // A token revoked while the stream is open ends it within a slice.
+    if (caller = CallerFor(*context, access_, ApiMethod::kWatchRollout, name); !caller.ok()) {
+      return ToGrpcStatus(caller.status());
     }
     absl::StatusOr<std::vector<v1::RolloutEvent>> events = controller_.WaitForEvents(
         name, after, kWatchBatch, std::min(now + watch_slice_, call_deadline));
@@ -122,43 +174,43 @@ grpc::Status RolloutService::WatchRollout(grpc::ServerContext* context,
 grpc::Status RolloutService::PauseRollout(grpc::ServerContext* context,
                                           const v1::PauseRolloutRequest* request,
                                           v1::PauseRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Pause(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kPauseRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Pause(*request, caller); });
 }
 
 grpc::Status RolloutService::ResumeRollout(grpc::ServerContext* context,
                                            const v1::ResumeRolloutRequest* request,
                                            v1::ResumeRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Resume(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kResumeRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Resume(*request, caller); });
 }
 
 grpc::Status RolloutService::PromoteRollout(grpc::ServerContext* context,
                                             const v1::PromoteRolloutRequest* request,
                                             v1::PromoteRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Promote(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kPromoteRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Promote(*request, caller); });
 }
 
 grpc::Status RolloutService::AbortRollout(grpc::ServerContext* context,
                                           const v1::AbortRolloutRequest* request,
                                           v1::AbortRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Abort(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kAbortRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Abort(*request, caller); });
 }
 
 grpc::Status RolloutService::ApproveRollout(grpc::ServerContext* context,
                                             const v1::ApproveRolloutRequest* request,
                                             v1::ApproveRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Approve(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kApproveRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Approve(*request, caller); });
 }
 
 grpc::Status RolloutService::RetryRollout(grpc::ServerContext* context,
                                           const v1::RetryRolloutRequest* request,
                                           v1::RetryRolloutResponse* response) {
-  return Mutate(*context, request->name(), response,
-                [&] { return controller_.Retry(*request, CallerOf(*context)); });
+  return Mutate(*context, access_, ApiMethod::kRetryRollout, request->name(), response,
+                [&](const engine::Caller& caller) { return controller_.Retry(*request, caller); });
 }
 
 absl::StatusOr<v1::Rollout> RolloutService::CurrentState(const std::string& name) {

@@ -1,8 +1,14 @@
 // kanarya.v1.RolloutService over gRPC: each RPC checks the call is still
-// alive, calls the RolloutController, and returns its Status with the same
-// code and message. WatchRollout sends the current state, then every event,
-// waiting in bounded slices so a cancelled or expired stream frees its
-// thread within a slice. Thread-safe; the controller must outlive it.
+// alive, authorizes it (RolloutAccess: UNAUTHENTICATED, PERMISSION_DENIED,
+// or NOT_FOUND for a rollout hidden from the caller), calls the
+// RolloutController with the authenticated caller, and returns its Status
+// with the same code and message. ListRollouts returns only the rollouts of
+// namespaces the caller may see, so a page may hold fewer than page_size.
+// WatchRollout sends the current state, then every event, waiting in
+// bounded slices so a cancelled or expired stream frees its thread within a
+// slice; it re-checks the caller's credentials with each slice, so a revoked
+// token ends it. Thread-safe; the controller and the authorizer must outlive
+// it.
 #ifndef KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
 #define KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
 
@@ -10,6 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "daemon/api/auth/authorizer.h"
+#include "daemon/api/rollout_access.h"
 #include "daemon/engine/rollout_controller.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
 
@@ -18,9 +26,9 @@ namespace kanarya::api {
 class RolloutService final : public v1::RolloutService::Service {
  public:
   // `watch_slice`: the longest a watch waits for events before it checks
-  // whether its client is still there.
-  explicit RolloutService(engine::RolloutController& controller,
-                          absl::Duration watch_slice = absl::Seconds(1));
+  // whether its client is still there and still authorized.
+  RolloutService(engine::RolloutController& controller, const auth::Authorizer& authorizer,
+                 absl::Duration watch_slice = absl::Seconds(1));
 
   grpc::Status CreateRollout(grpc::ServerContext* context, const v1::CreateRolloutRequest* request,
                              v1::CreateRolloutResponse* response) override;
@@ -49,6 +57,7 @@ class RolloutService final : public v1::RolloutService::Service {
   absl::StatusOr<v1::Rollout> CurrentState(const std::string& name);
 
   engine::RolloutController& controller_;
+  const RolloutAccess access_;
   const absl::Duration watch_slice_;
 };
 

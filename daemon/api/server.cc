@@ -12,8 +12,26 @@
 
 namespace kanarya::api {
 
+namespace {
+
+std::shared_ptr<grpc::ServerCredentials> CredentialsOf(const std::optional<TlsSettings>& tls) {
+  if (!tls.has_value()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      tls->client_ca_pem.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : (tls->require_client_certificate
+                 ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                 : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY));
+  options.pem_root_certs = tls->client_ca_pem;
+  options.pem_key_cert_pairs.push_back({tls->private_key_pem, tls->certificate_chain_pem});
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const std::string& address, const std::vector<NamedService>& services) {
+    const std::string& address, const std::vector<NamedService>& services,
+    const std::optional<TlsSettings>& tls) {
   static absl::once_flag reflection_once;
   absl::call_once(reflection_once,
                   [] { grpc::reflection::InitProtoReflectionServerBuilderPlugin(); });
@@ -26,13 +44,14 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   // Without this a second daemon could bind the same port and share calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(address, CredentialsOf(tls), &port);
   for (const NamedService& named : services) builder.RegisterService(named.service);
   builder.RegisterService(health.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("grpc_address: cannot listen on \"", address, "\""));
+        absl::StrCat("grpc_address: cannot listen on \"", address, "\"",
+                     tls.has_value() ? " with the TLS certificate, key and client CA given" : ""));
   }
   return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(health), std::move(server), port));
 }

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -183,12 +184,69 @@ void ReadKubernetes(Reader& reader, const YAML::Node& node, DaemonConfig& config
   config.kubernetes = std::move(settings);
 }
 
+auth::RoleBinding ReadBinding(Reader& reader, const YAML::Node& node, const std::string& path) {
+  auth::RoleBinding binding;
+  if (!node.IsMap()) {
+    reader.Problem(path, "must be a mapping with a principal or a group, and a role");
+    return binding;
+  }
+  reader.Mapping(node, path, {"principal", "group", "role", "namespaces"});
+  binding.principal = reader.String(node, path, "principal");
+  binding.group = reader.String(node, path, "group");
+  if (binding.principal.empty() == binding.group.empty()) {
+    reader.Problem(path, "set exactly one of principal and group");
+  }
+  const std::string role = reader.String(node, path, "role");
+  if (const std::optional<auth::Role> parsed = auth::ParseRole(role); parsed.has_value()) {
+    binding.role = *parsed;
+  } else {
+    reader.Problem(Reader::Join(path, "role"),
+                   absl::StrCat("must be viewer, operator or approver, got \"", role, "\""));
+  }
+  const std::string namespaces_path = Reader::Join(path, "namespaces");
+  const YAML::Node namespaces = node["namespaces"];
+  if (!namespaces.IsDefined() || namespaces.IsNull()) return binding;  // every namespace
+  if (!namespaces.IsSequence() || namespaces.size() == 0) {
+    reader.Problem(namespaces_path,
+                   "must be a non-empty list of namespaces (leave it out for every namespace)");
+    return binding;
+  }
+  for (size_t i = 0; i < namespaces.size(); ++i) {
+    const std::string item_path = absl::StrCat(namespaces_path, "[", i, "]");
+    if (!namespaces[i].IsScalar()) {
+      reader.Problem(item_path, "must be a namespace name");
+      continue;
+    }
+    const std::string name = namespaces[i].Scalar();
+    if (absl::Status valid = auth::CheckNamespaceName(name); !valid.ok()) {
+      reader.Problem(item_path, std::string(valid.message()));
+      continue;
+    }
+    binding.namespaces.push_back(name);
+  }
+  return binding;
+}
+
+void ReadAuth(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
+  if (!reader.Mapping(node, "auth", {"bindings"})) return;
+  const YAML::Node bindings = node["bindings"];
+  if (!bindings.IsDefined() || bindings.IsNull()) return;
+  if (!bindings.IsSequence()) {
+    reader.Problem("auth.bindings", "must be a list of {principal|group, role, namespaces}");
+    return;
+  }
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    config.auth.bindings.push_back(
+        ReadBinding(reader, bindings[i], absl::StrCat("auth.bindings[", i, "]")));
+  }
+}
+
 absl::StatusOr<DaemonConfig> ParseRoot(const YAML::Node& root) {
   DaemonConfig config;
   Reader reader;
   if (!root.IsDefined() || root.IsNull()) return config;
   if (!root.IsMap()) return absl::InvalidArgumentError("config: must be a mapping");
-  reader.Mapping(root, "", {"providers", "kubernetes", "defaults"});
+  reader.Mapping(root, "", {"providers", "kubernetes", "defaults", "auth"});
   if (const YAML::Node providers = root["providers"];
       providers.IsDefined() && !providers.IsNull()) {
     if (!providers.IsMap()) {
@@ -209,6 +267,7 @@ absl::StatusOr<DaemonConfig> ParseRoot(const YAML::Node& root) {
       reader.Mapping(defaults, "defaults", {"istio_api_version"})) {
     config.defaults.istio_api_version = reader.String(defaults, "defaults", "istio_api_version");
   }
+  ReadAuth(reader, root["auth"], config);
   if (absl::Status status = reader.Result(); !status.ok()) return status;
   return config;
 }

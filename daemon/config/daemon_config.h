@@ -17,15 +17,21 @@
 //     request_timeout: 10s
 //   defaults:
 //     istio_api_version: v1       # empty: the newest the cluster serves
+//   auth:                         # roles beyond the token file's kanarya: groups
+//     bindings:
+//       - {principal: alice, role: approver, namespaces: [shop]}
+//       - {group: sre, role: operator}   # no namespaces: every namespace
 #ifndef KANARYA_DAEMON_CONFIG_DAEMON_CONFIG_H_
 #define KANARYA_DAEMON_CONFIG_DAEMON_CONFIG_H_
 
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "daemon/api/auth/role_bindings.h"
 #include "daemon/kube/kube_config.h"
 #include "daemon/metrics/metric_provider.h"
 #include "daemon/metrics/metric_provider_factory.h"
@@ -43,10 +49,15 @@ struct Defaults {
   std::string istio_api_version;  // empty: discovered per cluster
 };
 
+struct AuthSettings {
+  std::vector<auth::RoleBinding> bindings;
+};
+
 struct DaemonConfig {
   std::map<std::string, metrics::ProviderConfig> providers;
   std::optional<KubernetesSettings> kubernetes;
   Defaults defaults;
+  AuthSettings auth;
 };
 
 // InvalidArgument naming every bad field. An empty document is the empty

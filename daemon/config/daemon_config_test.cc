@@ -170,6 +170,61 @@ users:
   EXPECT_EQ(resolved->request_timeout, absl::Seconds(3));
 }
 
+TEST(DaemonConfigTest, ReadsRoleBindings) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
+auth:
+  bindings:
+    - {principal: alice, role: approver, namespaces: [shop, bank]}
+    - group: sre
+      role: operator
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->auth.bindings.size(), 2u);
+  const auth::RoleBinding& alice = config->auth.bindings[0];
+  EXPECT_EQ(alice.principal, "alice");
+  EXPECT_TRUE(alice.group.empty());
+  EXPECT_EQ(alice.role, auth::Role::kApprover);
+  EXPECT_EQ(alice.namespaces, (std::vector<std::string>{"shop", "bank"}));
+  const auth::RoleBinding& sre = config->auth.bindings[1];
+  EXPECT_EQ(sre.group, "sre");
+  EXPECT_EQ(sre.role, auth::Role::kOperator);
+  EXPECT_TRUE(sre.namespaces.empty());  // every namespace
+}
+
+TEST(DaemonConfigTest, BadRoleBindingsNameEveryFieldPath) {
+  const struct {
+    std::string yaml;
+    std::string message;
+  } cases[] = {
+      {"auth: {bindings: {principal: a}}", "auth.bindings: must be a list"},
+      {"auth: [1]", "auth: must be a mapping"},
+      {"auth: {users: []}", "auth.users: unknown field"},
+      {"auth: {bindings: [admin]}", "auth.bindings[0]: must be a mapping"},
+      {"auth: {bindings: [{role: viewer}]}",
+       "auth.bindings[0]: set exactly one of principal and group"},
+      {"auth: {bindings: [{principal: a, group: g, role: viewer}]}",
+       "auth.bindings[0]: set exactly one of principal and group"},
+      {"auth: {bindings: [{principal: a, role: admin}]}",
+       "auth.bindings[0].role: must be viewer, operator or approver, got \"admin\""},
+      {"auth: {bindings: [{principal: a}]}", "auth.bindings[0].role: must be viewer"},
+      {"auth: {bindings: [{principal: a, role: viewer, namespaces: []}]}",
+       "auth.bindings[0].namespaces: must be a non-empty list"},
+      {"auth: {bindings: [{principal: a, role: viewer, namespaces: shop}]}",
+       "auth.bindings[0].namespaces: must be a non-empty list"},
+      {"auth: {bindings: [{principal: a, role: viewer}, {group: g, role: viewer, namespaces: "
+       "[ok, Bad_NS]}]}",
+       "auth.bindings[1].namespaces[1]: namespace \"Bad_NS\" must be lowercase"},
+      {"auth: {bindings: [{principal: a, role: viewer, namespace: [shop]}]}",
+       "auth.bindings[0].namespace: unknown field"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(c.yaml);
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(config.status().message(), HasSubstr(c.message)) << c.yaml;
+  }
+}
+
 TEST(DaemonConfigTest, TheShippedExampleIsValid) {
   absl::StatusOr<DaemonConfig> config =
       LoadDaemonConfig(std::string(KANARYA_SOURCE_DIR) + "/examples/kanaryad.yaml");

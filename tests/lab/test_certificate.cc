@@ -29,10 +29,12 @@ TestCertificate::TestCertificate() {
 }
 
 TestCertificate::Issued TestCertificate::IssueClientCertificate(
-    const std::string& common_name) const {
+    const std::string& common_name, const std::vector<std::string>& organizations) const {
   const std::string stem = directory_ + "/client-" + common_name;
   Issued issued{stem + ".pem", stem + "-key.pem"};
-  RunOpenssl("openssl req -newkey rsa:2048 -nodes -subj /CN=" + common_name + " -keyout " +
+  std::string subject = "/CN=" + common_name;
+  for (const std::string& organization : organizations) subject += "/O=" + organization;
+  RunOpenssl("openssl req -newkey rsa:2048 -nodes -subj '" + subject + "' -keyout " +
              issued.key_file + " -out " + stem + ".csr");
   RunOpenssl("openssl x509 -req -days 1 -in " + stem + ".csr -CA " + certificate_ + " -CAkey " +
              key_ + " -CAcreateserial -out " + issued.certificate_file);

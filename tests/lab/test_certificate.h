@@ -5,6 +5,7 @@
 #define KANARYA_TESTS_LAB_TEST_CERTIFICATE_H_
 
 #include <string>
+#include <vector>
 
 namespace kanarya::lab {
 
@@ -15,12 +16,15 @@ class TestCertificate {
 
   const std::string& certificate_file() const { return certificate_; }  // also the CA
   const std::string& key_file() const { return key_; }
-  // A client certificate for `common_name` signed by this one: PEM file paths.
+  // A client certificate for `common_name` signed by this one, its subject
+  // also holding an O= entry per organization: PEM file paths. The names
+  // must not contain '/' or '\''.
   struct Issued {
     std::string certificate_file;
     std::string key_file;
   };
-  Issued IssueClientCertificate(const std::string& common_name) const;
+  Issued IssueClientCertificate(const std::string& common_name,
+                                const std::vector<std::string>& organizations = {}) const;
 
  private:
   std::string directory_;
