@@ -140,8 +140,10 @@ TEST_F(ClientCommandsTest, ActionsPrintTheRolloutOrRefuseWithExitOne) {
     return RunAction(Options(), Action::kApprove, "rollout-1", {}, out, err);
   });
   EXPECT_EQ(approve.code, kExitFailure);
-  EXPECT_THAT(approve.err, HasSubstr("kanaryactl approve: ApproveRollout is not allowed in phase "
-                                     "PHASE_PAUSED"));
+  EXPECT_THAT(
+      approve.err,
+      HasSubstr("kanaryactl approve: FAILED_PRECONDITION: ApproveRollout is not allowed in phase "
+                "PHASE_PAUSED"));
 
   const Outcome promoted = Run([&](std::ostream& out, std::ostream& err) {
     return RunAction(Options(), Action::kPromote, "rollout-1", {.full = true}, out, err);

@@ -1,5 +1,6 @@
 #include "cli/command_line.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -20,6 +21,7 @@ void AddGlobalFlags(CLI::App& app, GlobalFlags& flags) {
   app.add_option("--request_timeout", flags.request_timeout,
                  "Deadline of each call to the daemon, e.g. 10s")
       ->capture_default_str();
+  AddCredentialFlags(app, flags.credentials);
 }
 
 int WithClientOptions(const GlobalFlags& flags, std::ostream& err,
@@ -31,6 +33,12 @@ int WithClientOptions(const GlobalFlags& flags, std::ostream& err,
       options.request_timeout <= absl::ZeroDuration()) {
     err << "kanaryactl: --request_timeout: must be a positive duration such as 10s, got \""
         << flags.request_timeout << "\"\n";
+    return kExitUsage;
+  }
+  if (absl::Status loaded = LoadCredentials(
+          flags.credentials, [](const char* name) { return std::getenv(name); }, options);
+      !loaded.ok()) {
+    err << "kanaryactl: " << loaded.message() << "\n";
     return kExitUsage;
   }
   return verb(options);

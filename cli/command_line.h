@@ -1,6 +1,7 @@
 // kanaryactl's command line: the flags every verb shares (--server, -o,
-// --request_timeout) and how each command group registers its verbs with
-// CLI11. A verb's callback stores its exit code in the shared `exit_code`.
+// --request_timeout, the credentials) and how each command group registers
+// its verbs with CLI11. A verb's callback stores its exit code in the shared
+// `exit_code`.
 #ifndef KANARYA_CLI_COMMAND_LINE_H_
 #define KANARYA_CLI_COMMAND_LINE_H_
 
@@ -9,6 +10,7 @@
 #include <ostream>
 #include <string>
 
+#include "cli/client_credentials.h"
 #include "cli/rpc_client.h"
 
 namespace kanarya::cli {
@@ -17,12 +19,13 @@ struct GlobalFlags {
   std::string server = kDefaultServer;
   std::string output = "table";
   std::string request_timeout = "10s";
+  CredentialFlags credentials;
 };
 
 void AddGlobalFlags(CLI::App& app, GlobalFlags& flags);
 
-// Runs `verb` with the options the flags describe, or returns 2 with a
-// message naming the bad flag.
+// Runs `verb` with the options the flags (and KANARYA_TOKEN) describe, or
+// returns 2 with a message naming the bad flag.
 int WithClientOptions(const GlobalFlags& flags, std::ostream& err,
                       const std::function<int(const ClientOptions&)>& verb);
 

@@ -77,7 +77,8 @@ std::string EventLine(const v1::RolloutEvent& event) {
     }
   }
   if (!event.action().empty()) {
-    absl::StrAppend(&line, " ", event.action(), " by ", event.actor());
+    absl::StrAppend(&line, " ", event.action(), " by ", event.actor(),
+                    event.role().empty() ? "" : " as ", event.role());
   }
   if (!event.message().empty()) absl::StrAppend(&line, ": ", event.message());
   if (!event.reason().empty()) absl::StrAppend(&line, " (", event.reason(), ")");

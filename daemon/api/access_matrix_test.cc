@@ -167,7 +167,7 @@ class AccessMatrixTest : public ::testing::Test {
   template <typename Request, typename Response>
   grpc::Status ByName(grpc::ClientContext* context, const std::string& name,
                       grpc::Status (v1::RolloutService::Stub::*rpc)(grpc::ClientContext*,
-                                                                     const Request&, Response*)) {
+                                                                    const Request&, Response*)) {
     Request request;
     request.set_name(name);
     request.set_reason("matrix");
@@ -188,7 +188,8 @@ grpc::StatusCode Expected(ApiMethod method, Role held, Place place) {
   if (method == ApiMethod::kJudge || method == ApiMethod::kReplay) {
     return grpc::StatusCode::OK;  // namespace-free: any role anywhere suffices
   }
-  if (place == Place::kOwn) return holds ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED;
+  if (place == Place::kOwn)
+    return holds ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED;
   // Another team's namespace, where the principal holds no role: Create and
   // List name the namespace (nothing to hide); a rollout is not found.
   if (method == ApiMethod::kCreateRollout || method == ApiMethod::kListRollouts) {
@@ -222,10 +223,9 @@ TEST_F(AccessMatrixTest, EveryMethodRoleNamespaceAndCredential) {
           ++checked;
           if (expected == grpc::StatusCode::PERMISSION_DENIED) {
             EXPECT_THAT(status.error_message(),
-                        HasSubstr(absl::StrCat("needs the ",
-                                               auth::RoleName(auth::RequiredRole(method)),
-                                               " role in namespace \"",
-                                               place == Place::kOwn ? "shop" : "bank", "\"")))
+                        HasSubstr(absl::StrCat(
+                            "needs the ", auth::RoleName(auth::RequiredRole(method)),
+                            " role in namespace \"", place == Place::kOwn ? "shop" : "bank", "\"")))
                 << where;
             EXPECT_THAT(status.error_message(), HasSubstr(principal.name)) << where;
           }
@@ -233,8 +233,8 @@ TEST_F(AccessMatrixTest, EveryMethodRoleNamespaceAndCredential) {
           if (mutating && expected == grpc::StatusCode::OK) {
             // The engine is told who acted, with the role that allowed it.
             EXPECT_THAT(controller_.calls(),
-                        ElementsAre(absl::StrCat(auth::MethodName(method), " ", principal.name,
-                                                 "/", auth::RoleName(auth::RequiredRole(method)))))
+                        ElementsAre(absl::StrCat(auth::MethodName(method), " ", principal.name, "/",
+                                                 auth::RoleName(auth::RequiredRole(method)))))
                 << where;
           } else if (mutating) {
             EXPECT_TRUE(controller_.calls().empty()) << where;
@@ -259,19 +259,19 @@ TEST_F(AccessMatrixTest, AHiddenRolloutAndAMissingOneAreTheSameNotFound) {
 TEST_F(AccessMatrixTest, AnUnauthenticatedCallLearnsNothingAboutTheRequest) {
   v1::GetRolloutRequest unnamed;
   v1::GetRolloutResponse response;
-  EXPECT_EQ(server_.rollouts().GetRollout(ContextWithToken("").get(), unnamed, &response)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      server_.rollouts().GetRollout(ContextWithToken("").get(), unnamed, &response).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(server_.rollouts()
                 .GetRollout(ContextWithToken("tok-viewer").get(), unnamed, &response)
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::CreateRolloutResponse created;
-  EXPECT_EQ(server_.rollouts()
-                .CreateRollout(ContextWithToken("tok-forged").get(), v1::CreateRolloutRequest(),
-                               &created)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      server_.rollouts()
+          .CreateRollout(ContextWithToken("tok-forged").get(), v1::CreateRolloutRequest(), &created)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(AccessMatrixTest, ListWithoutAFilterShowsOnlyTheCallersNamespaces) {

@@ -73,14 +73,14 @@ class AuthAuditTest : public ::testing::Test {
 
   template <typename Request, typename Response>
   grpc::Status Act(grpc::Status (v1::RolloutService::Stub::*rpc)(grpc::ClientContext*,
-                                                                  const Request&, Response*),
+                                                                 const Request&, Response*),
                    const std::string& name, const std::string& token, const std::string& reason) {
     Request request;
     request.set_name(name);
     request.set_reason(reason);
     Response response;
-    grpc::Status status = (server_.rollouts().*rpc)(ContextWithToken(token).get(), request,
-                                                    &response);
+    grpc::Status status =
+        (server_.rollouts().*rpc)(ContextWithToken(token).get(), request, &response);
     if (!status.ok()) errors_.push_back(status.error_message());
     return status;
   }
@@ -105,8 +105,8 @@ class AuthAuditTest : public ::testing::Test {
     for (const v1::RolloutEvent& e : events) {
       if (e.type() != v1::EVENT_TYPE_OPERATOR_ACTION) continue;
       EXPECT_GT(e.time().seconds(), 0) << e.action();
-      actions.push_back({e.action(), e.actor(), e.role(), e.reason(), e.phase_before(),
-                         e.phase_after()});
+      actions.push_back(
+          {e.action(), e.actor(), e.role(), e.reason(), e.phase_before(), e.phase_after()});
     }
     return actions;
   }
@@ -145,8 +145,7 @@ TEST_F(AuthAuditTest, EveryMutatingCallIsOnRecordWithPrincipalRoleReasonAndPhase
   EXPECT_EQ(seen.rollout().status().phase(), v1::PHASE_PROGRESSING);
   EXPECT_THAT(seen.rollout().status().reason(), HasSubstr("approved by anna, abel"));
   const std::vector<Action> expected = {
-      {"CreateRollout", "otto", "operator", "release 42", v1::PHASE_UNSPECIFIED,
-       v1::PHASE_PENDING},
+      {"CreateRollout", "otto", "operator", "release 42", v1::PHASE_UNSPECIFIED, v1::PHASE_PENDING},
       {"PauseRollout", "otto", "operator", "checking dashboards", v1::PHASE_PROGRESSING,
        v1::PHASE_PAUSED},
       {"ResumeRollout", "otto", "operator", "dashboards fine", v1::PHASE_PAUSED,
@@ -207,7 +206,8 @@ TEST_F(AuthAuditTest, NoTokenAppearsInErrorsEventsOrReports) {
   Act(&Stub::ResumeRollout, name, "", "no token");
   tokens_.Rewrite(std::string(kTokens) + "tok-broken-line,\"unterminated\n");
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (tokens_.reports().empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  while (tokens_.reports().empty() && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
   ASSERT_FALSE(tokens_.reports().empty());
   ASSERT_GE(errors_.size(), 6u);
 

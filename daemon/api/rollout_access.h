@@ -10,9 +10,9 @@
 #define KANARYA_DAEMON_API_ROLLOUT_ACCESS_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "daemon/api/auth/authorizer.h"
 #include "daemon/engine/rollout_controller.h"
 
@@ -28,8 +28,7 @@ class RolloutAccess {
 
   // The caller for the engine when `method` may act on rollouts of
   // `namespace_name` (CreateRollout: the spec's target namespace).
-  absl::StatusOr<engine::Caller> InNamespace(const auth::Identity& identity,
-                                             auth::ApiMethod method,
+  absl::StatusOr<engine::Caller> InNamespace(const auth::Identity& identity, auth::ApiMethod method,
                                              absl::string_view namespace_name) const;
   // The same for the rollout named `name`, looked up first.
   absl::StatusOr<engine::Caller> ForRollout(const auth::Identity& identity, auth::ApiMethod method,

@@ -61,12 +61,12 @@ grpc::Status Mutate(const grpc::ServerContext& context, const RolloutAccess& acc
 void KeepVisible(const auth::NamespaceScope& scope, v1::ListRolloutsResponse& response) {
   if (scope.every_namespace) return;
   auto* rollouts = response.mutable_rollouts();
-  rollouts->erase(std::remove_if(rollouts->begin(), rollouts->end(),
-                                 [&](const v1::Rollout& rollout) {
-                                   return !scope.namespaces.contains(
-                                       rollout.spec().target().namespace_());
-                                 }),
-                  rollouts->end());
+  rollouts->erase(
+      std::remove_if(rollouts->begin(), rollouts->end(),
+                     [&](const v1::Rollout& rollout) {
+                       return !scope.namespaces.contains(rollout.spec().target().namespace_());
+                     }),
+      rollouts->end());
 }
 
 }  // namespace
@@ -188,8 +188,9 @@ grpc::Status RolloutService::ResumeRollout(grpc::ServerContext* context,
 grpc::Status RolloutService::PromoteRollout(grpc::ServerContext* context,
                                             const v1::PromoteRolloutRequest* request,
                                             v1::PromoteRolloutResponse* response) {
-  return Mutate(*context, access_, ApiMethod::kPromoteRollout, request->name(), response,
-                [&](const engine::Caller& caller) { return controller_.Promote(*request, caller); });
+  return Mutate(
+      *context, access_, ApiMethod::kPromoteRollout, request->name(), response,
+      [&](const engine::Caller& caller) { return controller_.Promote(*request, caller); });
 }
 
 grpc::Status RolloutService::AbortRollout(grpc::ServerContext* context,
@@ -202,8 +203,9 @@ grpc::Status RolloutService::AbortRollout(grpc::ServerContext* context,
 grpc::Status RolloutService::ApproveRollout(grpc::ServerContext* context,
                                             const v1::ApproveRolloutRequest* request,
                                             v1::ApproveRolloutResponse* response) {
-  return Mutate(*context, access_, ApiMethod::kApproveRollout, request->name(), response,
-                [&](const engine::Caller& caller) { return controller_.Approve(*request, caller); });
+  return Mutate(
+      *context, access_, ApiMethod::kApproveRollout, request->name(), response,
+      [&](const engine::Caller& caller) { return controller_.Approve(*request, caller); });
 }
 
 grpc::Status RolloutService::RetryRollout(grpc::ServerContext* context,

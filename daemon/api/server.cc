@@ -17,11 +17,10 @@ namespace {
 std::shared_ptr<grpc::ServerCredentials> CredentialsOf(const std::optional<TlsSettings>& tls) {
   if (!tls.has_value()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
-      tls->client_ca_pem.empty()
-          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-          : (tls->require_client_certificate
-                 ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                 : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY));
+      tls->client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                 : (tls->require_client_certificate
+                                        ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                        : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY));
   options.pem_root_certs = tls->client_ca_pem;
   options.pem_key_cert_pairs.push_back({tls->private_key_pem, tls->certificate_chain_pem});
   return grpc::SslServerCredentials(options);

@@ -105,8 +105,8 @@ absl::StatusOr<ServerSecurity> SetUpSecurity(const SecurityFlags& flags,
           "or --client_ca, or pass --insecure_listen_any to let any caller act anonymously with "
           "every role"));
     }
-    security.authorizer = std::make_unique<auth::Authorizer>(auth::AuthenticationSources{},
-                                                             auth::RoleBindings());
+    security.authorizer =
+        std::make_unique<auth::Authorizer>(auth::AuthenticationSources{}, auth::RoleBindings());
     security.log_lines.push_back(absl::StrCat(
         "authentication: none, every caller acts as anonymous with every role; ",
         loopback ? "serving loopback only"
@@ -119,11 +119,9 @@ absl::StatusOr<ServerSecurity> SetUpSecurity(const SecurityFlags& flags,
   std::vector<std::string> methods;
   if (!flags.token_file.empty()) {
     absl::StatusOr<std::unique_ptr<auth::TokenFileWatcher>> watcher =
-        auth::TokenFileWatcher::Start(flags.token_file, flags.token_file_period,
-                                      std::move(report));
+        auth::TokenFileWatcher::Start(flags.token_file, flags.token_file_period, std::move(report));
     if (!watcher.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--token_file: ", watcher.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("--token_file: ", watcher.status().message()));
     }
     security.tokens = *std::move(watcher);
     sources.tokens = [watcher = security.tokens.get()] { return watcher->Current(); };
@@ -137,17 +135,17 @@ absl::StatusOr<ServerSecurity> SetUpSecurity(const SecurityFlags& flags,
                                    security.tls->require_client_certificate ? " (required)" : ""));
   }
   const size_t configured = bindings.size();
-  security.authorizer = std::make_unique<auth::Authorizer>(
-      std::move(sources), auth::RoleBindings(std::move(bindings)));
-  security.log_lines.push_back(absl::StrCat("authentication: ", absl::StrJoin(methods, "; "),
-                                            "; ", configured,
+  security.authorizer = std::make_unique<auth::Authorizer>(std::move(sources),
+                                                           auth::RoleBindings(std::move(bindings)));
+  security.log_lines.push_back(absl::StrCat("authentication: ", absl::StrJoin(methods, "; "), "; ",
+                                            configured,
                                             " role binding(s) from the configuration besides the "
                                             "kanarya: groups; TLS ",
                                             security.tls.has_value() ? "on" : "off"));
   if (!security.tls.has_value() && !loopback) {
-    security.log_lines.push_back(absl::StrCat(
-        "warning: bearer tokens cross the network in plaintext: \"", host,
-        "\" is not loopback and no --tls_cert is set"));
+    security.log_lines.push_back(
+        absl::StrCat("warning: bearer tokens cross the network in plaintext: \"", host,
+                     "\" is not loopback and no --tls_cert is set"));
   }
   if (flags.insecure_listen_any) {
     security.log_lines.push_back(

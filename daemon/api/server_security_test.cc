@@ -22,7 +22,7 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 }
 
 absl::StatusOr<ServerSecurity> Secure(const SecurityFlags& flags,
-                                     std::vector<auth::RoleBinding> bindings = {}) {
+                                      std::vector<auth::RoleBinding> bindings = {}) {
   return SetUpSecurity(flags, std::move(bindings), [](const std::string&) {});
 }
 
@@ -31,8 +31,8 @@ TEST(ServerSecurityTest, LoopbackHosts) {
        {"127.0.0.1", "127.1.2.3", "localhost", "[::1]", "::1", "[::ffff:127.0.0.1]"}) {
     EXPECT_TRUE(IsLoopbackHost(host)) << host;
   }
-  for (const char* host : {"", "0.0.0.0", "[::]", "10.0.0.1", "kanarya.example",
-                           "127.0.0.1.nip.io", "[::ffff:10.0.0.1]", "128.0.0.1"}) {
+  for (const char* host : {"", "0.0.0.0", "[::]", "10.0.0.1", "kanarya.example", "127.0.0.1.nip.io",
+                           "[::ffff:10.0.0.1]", "128.0.0.1"}) {
     EXPECT_FALSE(IsLoopbackHost(host)) << host;
   }
 }
@@ -58,8 +58,7 @@ TEST(ServerSecurityTest, WithoutAuthenticationOnlyLoopbackUnlessInsecureListenAn
   absl::StatusOr<ServerSecurity> forced =
       Secure({.grpc_address = "[::]:7443", .insecure_listen_any = true});
   ASSERT_TRUE(forced.ok()) << forced.status();
-  EXPECT_THAT(forced->log_lines[0],
-              HasSubstr("--insecure_listen_any: serving \"[::]\" to anyone"));
+  EXPECT_THAT(forced->log_lines[0], HasSubstr("--insecure_listen_any: serving \"[::]\" to anyone"));
 
   absl::StatusOr<ServerSecurity> bindings = Secure(
       {.grpc_address = "127.0.0.1:7443"}, {{.principal = "alice", .role = auth::Role::kViewer}});
@@ -73,7 +72,8 @@ TEST(ServerSecurityTest, BadFlagCombinationsAndFilesNameTheFlag) {
     SecurityFlags flags;
     std::string message;
   } cases[] = {
-      {{.grpc_address = "127.0.0.1:1", .tls_cert = "/c.pem"}, "--tls_key: required with --tls_cert"},
+      {{.grpc_address = "127.0.0.1:1", .tls_cert = "/c.pem"},
+       "--tls_key: required with --tls_cert"},
       {{.grpc_address = "127.0.0.1:1", .tls_key = "/k.pem"}, "--tls_cert: required with --tls_key"},
       {{.grpc_address = "127.0.0.1:1", .client_ca = "/ca.pem"},
        "--client_ca: needs --tls_cert and --tls_key"},
@@ -131,14 +131,13 @@ TEST(ServerSecurityTest, TokensAndClientCertificatesEnableAuthentication) {
   ASSERT_TRUE(either.ok()) << either.status();
   EXPECT_FALSE(either->tls->require_client_certificate);  // token clients have none
   EXPECT_THAT(either->log_lines, ElementsAre(HasSubstr("TLS on")));
-  EXPECT_THAT(Secure({.grpc_address = "127.0.0.1:1", .token_file = tokens,
-                     .insecure_listen_any = true})
-                  ->log_lines,
-              ElementsAre(HasSubstr("authentication: bearer tokens"),
-                          "warning: --insecure_listen_any has no effect: authentication is "
-                          "configured"));
-  EXPECT_THAT(Secure({.grpc_address = "127.0.0.1:1", .token_file = tokens})->log_lines,
-              SizeIs(1));
+  EXPECT_THAT(
+      Secure({.grpc_address = "127.0.0.1:1", .token_file = tokens, .insecure_listen_any = true})
+          ->log_lines,
+      ElementsAre(HasSubstr("authentication: bearer tokens"),
+                  "warning: --insecure_listen_any has no effect: authentication is "
+                  "configured"));
+  EXPECT_THAT(Secure({.grpc_address = "127.0.0.1:1", .token_file = tokens})->log_lines, SizeIs(1));
 }
 
 }  // namespace

@@ -22,9 +22,9 @@ namespace kanarya::api {
 namespace {
 
 using testing::ContextWithToken;
-using testing::ReadTextFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::ReadTextFile;
 
 // A client's TLS: the CA it trusts, and optionally its own certificate.
 struct ClientTls {
@@ -33,8 +33,7 @@ struct ClientTls {
   std::string key_pem;
 };
 
-ClientTls WithCertificate(const std::string& root_pem,
-                          const lab::TestCertificate::Issued& issued) {
+ClientTls WithCertificate(const std::string& root_pem, const lab::TestCertificate::Issued& issued) {
   return {root_pem, ReadTextFile(issued.certificate_file), ReadTextFile(issued.key_file)};
 }
 
@@ -115,8 +114,8 @@ TEST_F(TlsServerTest, ClientCertificateSubjectsArePrincipalsAndAnotherCaIsRefuse
 
   // No certificate, or one another CA signed: no handshake.
   EXPECT_EQ(Pause(Tls({ca_pem_})).error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(Pause(Tls(WithCertificate(ca_pem_, other_ca_.IssueClientCertificate(
-                                                   "mallory", {"kanarya:operator"}))))
+  EXPECT_EQ(Pause(Tls(WithCertificate(
+                      ca_pem_, other_ca_.IssueClientCertificate("mallory", {"kanarya:operator"}))))
                 .error_code(),
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(controller_.calls().size(), 1u);
@@ -135,14 +134,14 @@ TEST_F(TlsServerTest, OptionalClientCertificatesBesideTokens) {
   EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(anonymous.error_message(),
               HasSubstr("send \"authorization: Bearer TOKEN\" or a client certificate"));
-  EXPECT_TRUE(Pause(Tls(WithCertificate(ca_pem_, ca_.IssueClientCertificate(
-                                                     "deploy-bot", {"kanarya:operator"}))))
+  EXPECT_TRUE(Pause(Tls(WithCertificate(
+                        ca_pem_, ca_.IssueClientCertificate("deploy-bot", {"kanarya:operator"}))))
                   .ok());
   // A presented certificate is verified even though a token would do.
-  EXPECT_EQ(Pause(Tls(WithCertificate(ca_pem_, other_ca_.IssueClientCertificate("mallory"))),
-                  "tok-otto")
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      Pause(Tls(WithCertificate(ca_pem_, other_ca_.IssueClientCertificate("mallory"))), "tok-otto")
+          .error_code(),
+      grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(controller_.calls(),
               ElementsAre("PauseRollout otto/operator", "PauseRollout deploy-bot/operator"));
 }

@@ -6,7 +6,6 @@
 #define KANARYA_DAEMON_API_AUTH_API_METHOD_H_
 
 #include "absl/strings/string_view.h"
-
 #include "daemon/api/auth/role_bindings.h"
 
 namespace kanarya::auth {
@@ -27,10 +26,10 @@ enum class ApiMethod {
 };
 
 inline constexpr ApiMethod kAllApiMethods[] = {
-    ApiMethod::kCreateRollout,  ApiMethod::kGetRollout,    ApiMethod::kListRollouts,
-    ApiMethod::kWatchRollout,   ApiMethod::kPauseRollout,  ApiMethod::kResumeRollout,
-    ApiMethod::kPromoteRollout, ApiMethod::kAbortRollout,  ApiMethod::kApproveRollout,
-    ApiMethod::kRetryRollout,   ApiMethod::kJudge,         ApiMethod::kReplay,
+    ApiMethod::kCreateRollout,  ApiMethod::kGetRollout,   ApiMethod::kListRollouts,
+    ApiMethod::kWatchRollout,   ApiMethod::kPauseRollout, ApiMethod::kResumeRollout,
+    ApiMethod::kPromoteRollout, ApiMethod::kAbortRollout, ApiMethod::kApproveRollout,
+    ApiMethod::kRetryRollout,   ApiMethod::kJudge,        ApiMethod::kReplay,
 };
 
 // The RPC's name as the proto spells it, e.g. "PauseRollout".

@@ -26,7 +26,8 @@ absl::StatusOr<Identity> Authorizer::AuthenticateToken(const std::string& author
   // RFC 6750: the scheme is case-insensitive and one space or more follow it.
   const absl::string_view value = absl::StripAsciiWhitespace(authorization);
   const size_t space = value.find(' ');
-  if (space == absl::string_view::npos || !absl::EqualsIgnoreCase(value.substr(0, space), kBearer)) {
+  if (space == absl::string_view::npos ||
+      !absl::EqualsIgnoreCase(value.substr(0, space), kBearer)) {
     return absl::UnauthenticatedError("the authorization metadata must be \"Bearer TOKEN\"");
   }
   const absl::string_view token = absl::StripLeadingAsciiWhitespace(value.substr(space));
@@ -67,10 +68,9 @@ absl::Status Authorizer::Authorize(const Identity& identity, ApiMethod method,
                                    absl::string_view namespace_name) const {
   const Role role = RequiredRole(method);
   if (!enabled() || bindings_.Grants(identity, role, namespace_name)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(MethodName(method), " needs the ",
-                                                  RoleName(role), " role in namespace \"",
-                                                  namespace_name, "\", which ",
-                                                  identity.principal, " does not hold"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(MethodName(method), " needs the ", RoleName(role), " role in namespace \"",
+                   namespace_name, "\", which ", identity.principal, " does not hold"));
 }
 
 bool Authorizer::MaySee(const Identity& identity, absl::string_view namespace_name) const {
@@ -84,10 +84,9 @@ NamespaceScope Authorizer::ViewableNamespaces(const Identity& identity) const {
 
 absl::Status Authorizer::AuthorizeAnywhere(const Identity& identity, ApiMethod method) const {
   if (!enabled() || bindings_.HoldsAnyRole(identity)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(MethodName(method), " needs the ",
-                                                  RoleName(RequiredRole(method)),
-                                                  " role in some namespace, and ",
-                                                  identity.principal, " holds no role"));
+  return absl::PermissionDeniedError(
+      absl::StrCat(MethodName(method), " needs the ", RoleName(RequiredRole(method)),
+                   " role in some namespace, and ", identity.principal, " holds no role"));
 }
 
 }  // namespace kanarya::auth

@@ -12,11 +12,11 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "daemon/api/auth/api_method.h"
 #include "daemon/api/auth/identity.h"
 #include "daemon/api/auth/role_bindings.h"

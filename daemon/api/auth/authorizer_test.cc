@@ -33,10 +33,10 @@ class AuthorizerTest : public ::testing::Test {
  protected:
   AuthorizerTest()
       : table_(Table("tok-alice,alice,1,kanarya:operator:shop\ntok-bob,bob,2\n")),
-        authorizer_(AuthenticationSources{.tokens = [this] { return table_; },
-                                          .client_certificates = true},
-                    RoleBindings({{.principal = "bob", .role = Role::kApprover,
-                                   .namespaces = {"bank"}}})) {}
+        authorizer_(
+            AuthenticationSources{.tokens = [this] { return table_; }, .client_certificates = true},
+            RoleBindings({{.principal = "bob", .role = Role::kApprover, .namespaces = {"bank"}}})) {
+  }
 
   static CallCredentials Bearer(const std::string& value) {
     return CallCredentials{.authorization = {value}};
@@ -86,8 +86,7 @@ TEST_F(AuthorizerTest, ARemovedTokenIsRefusedOnceTheTableChanges) {
 
 TEST_F(AuthorizerTest, ClientCertificatesIdentifyBySubjectAndATokenTakesPrecedence) {
   lab::TestCertificate ca;
-  const lab::TestCertificate::Issued carol =
-      ca.IssueClientCertificate("carol", {"kanarya:viewer"});
+  const lab::TestCertificate::Issued carol = ca.IssueClientCertificate("carol", {"kanarya:viewer"});
   const std::string pem = ReadFile(carol.certificate_file);
   absl::StatusOr<Identity> identity =
       authorizer_.Authenticate(CallCredentials{.client_certificate_pem = pem});
@@ -134,7 +133,8 @@ TEST_F(AuthorizerTest, PermissionDeniedNamesMethodRoleNamespaceAndPrincipal) {
   const absl::Status nothing =
       authorizer_.AuthorizeAnywhere(Identity{.principal = "eve"}, ApiMethod::kReplay);
   EXPECT_EQ(nothing.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(nothing.message(), "Replay needs the viewer role in some namespace, and eve holds no role");
+  EXPECT_EQ(nothing.message(),
+            "Replay needs the viewer role in some namespace, and eve holds no role");
 }
 
 TEST(OpenAuthorizerTest, EveryCallerIsAnonymousWithEveryRole) {

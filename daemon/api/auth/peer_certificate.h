@@ -5,9 +5,8 @@
 #ifndef KANARYA_DAEMON_API_AUTH_PEER_CERTIFICATE_H_
 #define KANARYA_DAEMON_API_AUTH_PEER_CERTIFICATE_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "daemon/api/auth/identity.h"
 
 namespace kanarya::auth {

@@ -97,11 +97,10 @@ std::vector<RoleBinding> RoleBindings::BindingsOf(const Identity& identity) cons
     if (binding.ok() && binding->has_value()) bindings.push_back(**std::move(binding));
   }
   for (const RoleBinding& binding : configured_) {
-    const bool applies =
-        binding.principal.empty()
-            ? std::find(identity.groups.begin(), identity.groups.end(), binding.group) !=
-                  identity.groups.end()
-            : binding.principal == identity.principal;
+    const bool applies = binding.principal.empty()
+                             ? std::find(identity.groups.begin(), identity.groups.end(),
+                                         binding.group) != identity.groups.end()
+                             : binding.principal == identity.principal;
     if (applies) bindings.push_back(binding);
   }
   return bindings;

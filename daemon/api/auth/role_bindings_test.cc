@@ -77,8 +77,7 @@ TEST(RoleBindingsTest, ViewableNamespacesUnionTheBindings) {
       Identity{.principal = "alice", .groups = {"kanarya:operator:b", "kanarya:approver:c"}});
   EXPECT_FALSE(some.every_namespace);
   EXPECT_THAT(some.namespaces, ElementsAre("a", "b", "c"));
-  EXPECT_TRUE(bindings
-                  .ViewableNamespaces(Identity{.principal = "x", .groups = {"kanarya:viewer"}})
+  EXPECT_TRUE(bindings.ViewableNamespaces(Identity{.principal = "x", .groups = {"kanarya:viewer"}})
                   .every_namespace);
   const NamespaceScope none = bindings.ViewableNamespaces(Identity{.principal = "x"});
   EXPECT_FALSE(none.every_namespace);

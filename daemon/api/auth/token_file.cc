@@ -58,8 +58,8 @@ absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
       const size_t end = std::min(line.find(',', i), line.size());
       field = std::string(line.substr(i, end - i));
       if (field.find('"') != std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "column ", fields.size() + 1, ": a quote inside an unquoted field"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("column ", fields.size() + 1, ": a quote inside an unquoted field"));
       }
       i = end;
     }
@@ -89,8 +89,7 @@ absl::StatusOr<TokenRecord> RecordOf(std::vector<std::string> fields, int line) 
   record.token = std::move(fields[0]);
   if (record.token.empty()) return absl::InvalidArgumentError("the token is empty");
   if (!IsHeaderSafeToken(record.token)) {
-    return absl::InvalidArgumentError(
-        "the token must be visible ASCII characters without spaces");
+    return absl::InvalidArgumentError("the token must be visible ASCII characters without spaces");
   }
   record.identity.principal = std::string(absl::StripAsciiWhitespace(fields[1]));
   if (record.identity.principal.empty()) return absl::InvalidArgumentError("the user is empty");

@@ -13,10 +13,10 @@
 #define KANARYA_DAEMON_API_AUTH_TOKEN_FILE_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "daemon/api/auth/identity.h"
 
 namespace kanarya::auth {

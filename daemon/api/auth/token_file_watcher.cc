@@ -22,8 +22,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenFileWatcher>> TokenFileWatcher::Start(std::string path,
-                                                                         absl::Duration period,
-                                                                         Report report) {
+                                                                          absl::Duration period,
+                                                                          Report report) {
   std::unique_ptr<TokenFileWatcher> watcher(
       new TokenFileWatcher(std::move(path), period, std::move(report)));
   if (absl::Status loaded = watcher->Poll(); !loaded.ok()) return loaded;
@@ -70,8 +70,7 @@ void TokenFileWatcher::Run() {
       report_(absl::StrCat("--token_file: ", polled.message(), "; keeping the previous ", before,
                            " token(s)"));
     } else if (last_digest_ != digest_before) {
-      report_(absl::StrCat("--token_file: reloaded ", path_, ": ", Current()->size(),
-                           " token(s)"));
+      report_(absl::StrCat("--token_file: reloaded ", path_, ": ", Current()->size(), " token(s)"));
     }
   }
 }

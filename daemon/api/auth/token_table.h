@@ -7,10 +7,10 @@
 
 #include <cstddef>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <unordered_map>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "daemon/api/auth/identity.h"
 #include "daemon/api/auth/token_file.h"
 

@@ -200,6 +200,7 @@ absl::StatusOr<v1::Rollout> FakeRolloutController::Transition(
   event.set_action(action);
   event.set_reason(reason);
   event.set_actor(caller.principal);
+  event.set_role(caller.role);
   rollout.mutable_status()->set_phase(to);
   if (weight >= 0) rollout.mutable_status()->set_canary_weight(weight);
   Log(rollout, std::move(event));

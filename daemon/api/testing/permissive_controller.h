@@ -79,8 +79,8 @@ class PermissiveController final : public engine::RolloutController {
                                                               int /*limit*/,
                                                               absl::Time deadline) override {
     if (!rollouts_.contains(name)) return absl::NotFoundError(name);
-    absl::SleepFor(std::clamp(deadline - absl::Now(), absl::ZeroDuration(),
-                              absl::Milliseconds(50)));
+    absl::SleepFor(
+        std::clamp(deadline - absl::Now(), absl::ZeroDuration(), absl::Milliseconds(50)));
     return std::vector<v1::RolloutEvent>{};
   }
 
