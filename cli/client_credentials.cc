@@ -1,6 +1,5 @@
 #include "cli/client_credentials.h"
 
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -8,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "daemon/api/auth/token_file.h"
 
 namespace kanarya::cli {
 namespace {
@@ -28,9 +28,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string&
 // where it came from.
 absl::StatusOr<std::string> CheckToken(const std::string& source, absl::string_view text) {
   const absl::string_view token = absl::StripAsciiWhitespace(text);
-  if (token.empty())
+  if (token.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": the token is empty"));
-  if (!std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; })) {
+  }
+  if (!auth::IsBearerTokenText(token)) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": must hold just the token (visible ASCII characters without spaces)"));
   }

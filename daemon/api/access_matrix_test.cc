@@ -188,8 +188,9 @@ grpc::StatusCode Expected(ApiMethod method, Role held, Place place) {
   if (method == ApiMethod::kJudge || method == ApiMethod::kReplay) {
     return grpc::StatusCode::OK;  // namespace-free: any role anywhere suffices
   }
-  if (place == Place::kOwn)
+  if (place == Place::kOwn) {
     return holds ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED;
+  }
   // Another team's namespace, where the principal holds no role: Create and
   // List name the namespace (nothing to hide); a rollout is not found.
   if (method == ApiMethod::kCreateRollout || method == ApiMethod::kListRollouts) {

@@ -206,8 +206,9 @@ TEST_F(AuthAuditTest, NoTokenAppearsInErrorsEventsOrReports) {
   Act(&Stub::ResumeRollout, name, "", "no token");
   tokens_.Rewrite(std::string(kTokens) + "tok-broken-line,\"unterminated\n");
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (tokens_.reports().empty() && absl::Now() < deadline)
+  while (tokens_.reports().empty() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(10));
+  }
   ASSERT_FALSE(tokens_.reports().empty());
   ASSERT_GE(errors_.size(), 6u);
 

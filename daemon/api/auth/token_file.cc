@@ -69,11 +69,6 @@ absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
   }
 }
 
-// A token goes in an HTTP/2 header after "Bearer ": visible ASCII only.
-bool IsHeaderSafeToken(absl::string_view token) {
-  return std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; });
-}
-
 // The record of one line's fields, or the reason it is invalid.
 absl::StatusOr<TokenRecord> RecordOf(std::vector<std::string> fields, int line) {
   if (fields.size() < kMinColumns) {
@@ -88,7 +83,7 @@ absl::StatusOr<TokenRecord> RecordOf(std::vector<std::string> fields, int line) 
   record.line = line;
   record.token = std::move(fields[0]);
   if (record.token.empty()) return absl::InvalidArgumentError("the token is empty");
-  if (!IsHeaderSafeToken(record.token)) {
+  if (!IsBearerTokenText(record.token)) {
     return absl::InvalidArgumentError("the token must be visible ASCII characters without spaces");
   }
   record.identity.principal = std::string(absl::StripAsciiWhitespace(fields[1]));
@@ -106,6 +101,11 @@ absl::StatusOr<TokenRecord> RecordOf(std::vector<std::string> fields, int line) 
 }
 
 }  // namespace
+
+bool IsBearerTokenText(absl::string_view token) {
+  return !token.empty() &&
+         std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
 
 absl::StatusOr<std::vector<TokenRecord>> ParseTokenFile(absl::string_view text) {
   std::vector<TokenRecord> records;

@@ -28,6 +28,10 @@ struct TokenRecord {
   int line = 0;  // 1-based, in the file
 };
 
+// Whether `token` can travel in an HTTP/2 header after "Bearer ": visible
+// ASCII characters, no blanks, not empty.
+bool IsBearerTokenText(absl::string_view token);
+
 // InvalidArgument listing every bad line ("line 3: ...; line 7: ...").
 absl::StatusOr<std::vector<TokenRecord>> ParseTokenFile(absl::string_view text);
 
