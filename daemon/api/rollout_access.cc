@@ -1,6 +1,6 @@
 #include "daemon/api/rollout_access.h"
 
-#include <utility>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 
