@@ -4,7 +4,6 @@
 // Prometheus, as the daemon would have live; chunks must not change anything;
 // a gap is no data.
 #include <gmock/gmock.h>
-#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "daemon/backtest/backtest.h"
 #include "daemon/backtest/backtest_report.h"
+#include "daemon/backtest/backtest_test_util.h"
 #include "daemon/metrics/prometheus_provider.h"
 #include "daemon/spec/rollout_document.h"
 #include "daemon/spec/tick_queries.h"
@@ -117,22 +117,6 @@ v1::RolloutSpec Spec(const Workload& canary, double tolerance = 0.2, int no_data
                                           {"NO_DATA_LIMIT", absl::StrCat(no_data_limit)}}));
   EXPECT_TRUE(spec.ok()) << spec.status();
   return spec.value_or(v1::RolloutSpec());
-}
-
-// The report without what differs between two runs of the same rollout:
-// the rollout's random name and the number of queries sent.
-v1::BacktestReport Comparable(v1::BacktestReport report) {
-  report.clear_queries_sent();
-  for (v1::RolloutEvent& event : *report.mutable_events()) event.clear_rollout();
-  return report;
-}
-
-void ExpectSameRun(const v1::BacktestReport& a, const v1::BacktestReport& b) {
-  EXPECT_EQ(a.ticks_size(), b.ticks_size());
-  google::protobuf::util::MessageDifferencer differencer;
-  std::string differences;
-  differencer.ReportDifferencesToString(&differences);
-  EXPECT_TRUE(differencer.Compare(Comparable(a), Comparable(b))) << differences;
 }
 
 class BacktestLabTest : public ::testing::Test {

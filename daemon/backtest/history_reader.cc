@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace kanarya::backtest {
@@ -11,6 +12,18 @@ namespace {
 int64_t TickEnds(const metrics::Query& query) {
   if (query.start == query.end) return 1;
   return (query.end - query.start) / query.step + 1;
+}
+
+// A range query may take longer than a tick's instant query: Prometheus'
+// own limit (query.timeout) is 2 minutes by default.
+constexpr absl::Duration kRangeQueryTimeout = absl::Minutes(2);
+
+// Too much at once: too many log lines, a response over the size limit, or
+// Prometheus refusing to load that many samples. A shorter range may pass.
+bool TooMuch(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted ||
+         (status.code() == absl::StatusCode::kFailedPrecondition &&
+          absl::StrContains(status.message(), "too many samples"));
 }
 
 bool Unreachable(const absl::Status& status) {
@@ -81,6 +94,7 @@ absl::StatusOr<HistoryRecording> ReadHistory(
     if (absl::Status known = CheckProvider(query, providers); !known.ok()) return known;
     for (metrics::Query& chunk :
          SplitRange(query.query, limits.max_points_per_query, limits.max_query_range)) {
+      chunk.timeout = std::max(chunk.timeout, kRangeQueryTimeout);
       pending[query.provider].push_back(std::move(chunk));
     }
   }
@@ -105,7 +119,7 @@ absl::StatusOr<HistoryRecording> ReadHistory(
                               absl::StrCat("provider \"", name, "\": ", answer.status().message()));
         }
         const int64_t points = TickEnds(batch[i]);
-        if (answer.status().code() == absl::StatusCode::kResourceExhausted && points > 1) {
+        if (TooMuch(answer.status()) && points > 1) {
           for (metrics::Query& half :
                SplitRange(batch[i], static_cast<int>((points + 1) / 2), absl::InfiniteDuration())) {
             queue.push_back(std::move(half));

@@ -6,9 +6,11 @@
 // per provider. A provider that cannot
 // be reached (Unavailable, DeadlineExceeded) ends the read with that status
 // naming it; any other failure is recorded, as the engine would have met it
-// live. A range that makes Loki return too many log lines is split in halves
-// until it fits or is one tick long. Not thread-safe; the providers must
-// outlive the call.
+// live. A range that is too much at once (too many Loki log lines, a response
+// over the size limit, Prometheus refusing to load that many samples) is split
+// in halves until it passes or is one tick long, the instant query the engine
+// would have sent. Range queries may take 2 minutes, Prometheus' own limit. Not thread-safe; the
+// providers must outlive the call.
 #ifndef KANARYA_DAEMON_BACKTEST_HISTORY_READER_H_
 #define KANARYA_DAEMON_BACKTEST_HISTORY_READER_H_
 

@@ -115,24 +115,53 @@ TEST(ReadHistoryTest, AsksForThePreflightTheHistoryAndEveryTickWithinThePointLim
   ASSERT_TRUE(recording->providers.contains("prometheus"));
 }
 
-TEST(ReadHistoryTest, TooManyLogLinesSplitTheRangeUntilItFits) {
-  // More than 8 tick ends in one query: too many lines.
-  ScriptedProvider loki([](const metrics::Query& query) -> absl::StatusOr<metrics::QueryResult> {
-    if (Points(query) > 8) return absl::ResourceExhaustedError("line limit");
-    return Empty(query);
+TEST(ReadHistoryTest, TooMuchAtOnceSplitsTheRangeUntilItFits) {
+  // More than 8 tick ends in one query: too many lines, or samples.
+  for (const absl::Status& too_much :
+       {absl::ResourceExhaustedError("line limit"),
+        absl::FailedPreconditionError(
+            "Prometheus execution: query processing would load too many samples into memory "
+            "in query execution")}) {
+    ScriptedProvider loki(
+        [&too_much](const metrics::Query& query) -> absl::StatusOr<metrics::QueryResult> {
+          if (Points(query) > 8) return too_much;
+          return Empty(query);
+        });
+    const HistoryWindow window{.preflight = kFrom,
+                               .history_ticks = 0,
+                               .first_tick_end = kFrom + kTick,
+                               .last_tick_end = kFrom + 40 * kTick};
+    absl::StatusOr<HistoryRecording> recording =
+        ReadHistory(Plan(), window, {{"prometheus", &loki}}, {});
+    ASSERT_TRUE(recording.ok()) << recording.status();
+    // Each of the 6 ranges of 40: refused, halves of 20 refused, quarters of
+    // 10 refused, eighths of 5 answered: 1 + 2 + 4 + 8 per range.
+    EXPECT_EQ(recording->queries_sent, 6 + 6 * 15);
+    const metrics::Query tick = Plan().QueriesAt(kFrom + 33 * kTick)[0].query;
+    EXPECT_TRUE(recording->providers.at("prometheus")->Run(tick).ok());
+    for (const metrics::Query& asked : loki.asked) {
+      if (asked.start != asked.end) {
+        EXPECT_EQ(asked.timeout, absl::Minutes(2));
+      }
+    }
+  }
+}
+
+TEST(ReadHistoryTest, OtherFailuresAreRecordedNotSplit) {
+  ScriptedProvider prometheus([](const metrics::Query&) -> absl::StatusOr<metrics::QueryResult> {
+    return absl::FailedPreconditionError("Prometheus execution: division by zero");
   });
   const HistoryWindow window{.preflight = kFrom,
                              .history_ticks = 0,
                              .first_tick_end = kFrom + kTick,
                              .last_tick_end = kFrom + 40 * kTick};
   absl::StatusOr<HistoryRecording> recording =
-      ReadHistory(Plan(), window, {{"prometheus", &loki}}, {});
+      ReadHistory(Plan(), window, {{"prometheus", &prometheus}}, {});
   ASSERT_TRUE(recording.ok()) << recording.status();
-  // Each of the 6 ranges of 40: refused, halves of 20 refused, quarters of
-  // 10 refused, eighths of 5 answered: 1 + 2 + 4 + 8 per range.
-  EXPECT_EQ(recording->queries_sent, 6 + 6 * 15);
-  const metrics::Query tick = Plan().QueriesAt(kFrom + 33 * kTick)[0].query;
-  EXPECT_TRUE(recording->providers.at("prometheus")->Run(tick).ok());
+  EXPECT_EQ(recording->queries_sent, 6 + 6);
+  const metrics::Query tick = Plan().QueriesAt(kFrom + 7 * kTick)[1].query;
+  EXPECT_EQ(recording->providers.at("prometheus")->Run(tick).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ReadHistoryTest, AOneTickRangeThatStillFailsIsRecordedAsTheEngineWouldMeetIt) {
