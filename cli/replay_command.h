@@ -9,7 +9,7 @@
 //                        table, json or yaml).
 // Exit codes: 0 the backtest ran (whatever it decided); 2 bad flags, spec or
 // time range, with a message naming the field; 4 a provider could not be
-// reached.
+// reached; 1 anything else (the message says what).
 #ifndef KANARYA_CLI_REPLAY_COMMAND_H_
 #define KANARYA_CLI_REPLAY_COMMAND_H_
 

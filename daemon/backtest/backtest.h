@@ -26,7 +26,8 @@ namespace kanarya::backtest {
 struct BacktestOptions {
   absl::Time from;  // the rollout is created, and its preflight runs, here
   absl::Time to;
-  absl::Time now;  // `to` may not be later: the future has no history
+  // `to` may not be later: the future has no history (InfiniteFuture: not checked).
+  absl::Time now = absl::InfiniteFuture();
   // Approve each manual gate as it is reached; otherwise the rollout waits at
   // it as for a human (a regression still rolls it back meanwhile).
   bool approve_gates = false;
