@@ -97,15 +97,13 @@ absl::StatusOr<EngineRecord> RunEngine(
     absl::StatusOr<v1::GetRolloutResponse> current = engine.Get(get);
     if (!current.ok()) return current.status();
     const v1::RolloutStatus& status = current->rollout().status();
-    if (engine::IsFinal(status.phase()) && status.intent_applied()) {
-      settled = true;
-    } else if (options.approve_gates && status.phase() == v1::PHASE_AWAITING_APPROVAL) {
+    const bool finished = engine::IsFinal(status.phase()) && status.intent_applied();
+    if (!finished && options.approve_gates && status.phase() == v1::PHASE_AWAITING_APPROVAL) {
       if (absl::Status s = ApproveGate(engine, get.name(), approvers); !s.ok()) return s;
-    } else if (next > options.to) {
-      settled = true;
-    } else {
-      clock.AdvanceTo(next);
+      continue;  // the approval acted at once: run what is due now
     }
+    settled = finished || next > options.to;
+    if (!settled) clock.AdvanceTo(next);
   }
   if (!settled) {
     return absl::InternalError(

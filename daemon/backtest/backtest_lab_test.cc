@@ -277,6 +277,7 @@ TEST_F(BacktestLabTest, ARangeBeyondElevenThousandPointsIsSplitWithoutChangingAT
     ASSERT_EQ(TimeOf(tick.time()), tick_end);
     const std::vector<spec::TickQuery> queries = plan->QueriesAt(tick_end);
     std::vector<metrics::Query> sent;
+    sent.reserve(queries.size());
     for (const spec::TickQuery& query : queries) sent.push_back(query.query);
     const std::vector<spec::MetricTickResult> instant =
         plan->Assemble(queries, prometheus.Run(sent));
