@@ -347,6 +347,15 @@ TEST_F(BacktestLabTest, TheBaselineWithoutDataAtTheStartFailsThePreflight) {
   EXPECT_TRUE(report->ticks().empty());
 }
 
+TEST_F(BacktestLabTest, APrometheusThatIsDownEndsTheBacktestNamingIt) {
+  server_->Kill();
+  const absl::StatusOr<v1::BacktestReport> report =
+      RunBacktest(Spec(kGood), Providers(), Options(t0_ + absl::Minutes(30), absl::Hours(1)));
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(report.status().message(), HasSubstr("provider \"prometheus\": "));
+  ASSERT_TRUE(server_->Restart().ok());
+}
+
 TEST_F(BacktestLabTest, ABadRangeIsRefusedNamingTheFlag) {
   const absl::Time from = t0_ + absl::Minutes(30);
   const struct {
