@@ -88,8 +88,8 @@ int Run(int hours) {
   const absl::Time now = absl::Now();
   const absl::Duration length = absl::Hours(hours);
   // The history: the backtest's range, the 120 ticks before it, a margin.
-  const absl::Time t0 = absl::FromUnixSeconds(
-      absl::ToUnixSeconds(now - length - absl::Minutes(40)) / 60 * 60);
+  const absl::Time t0 =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(now - length - absl::Minutes(40)) / 60 * 60);
   const int64_t scrapes = (length + absl::Minutes(35)) / kTick;
   absl::StatusOr<std::unique_ptr<lab::PrometheusServer>> server =
       lab::PrometheusServer::Start(History(t0, scrapes));
@@ -114,13 +114,13 @@ int Run(int hours) {
   // The read alone, as the backtest does it.
   absl::StatusOr<spec::TickQueryPlan> plan = spec::TickQueryPlan::Make(*spec);
   const absl::Time read_start = absl::Now();
-  absl::StatusOr<backtest::HistoryRecording> recording = backtest::ReadHistory(
-      *plan,
-      {.preflight = options.from,
-       .history_ticks = 120,
-       .first_tick_end = options.from + kTick,
-       .last_tick_end = options.from + (length / kTick) * kTick},
-      providers, {});
+  absl::StatusOr<backtest::HistoryRecording> recording =
+      backtest::ReadHistory(*plan,
+                            {.preflight = options.from,
+                             .history_ticks = 120,
+                             .first_tick_end = options.from + kTick,
+                             .last_tick_end = options.from + (length / kTick) * kTick},
+                            providers, {});
   const absl::Duration read = absl::Now() - read_start;
   if (!recording.ok()) return 1;
 
