@@ -6,6 +6,7 @@
 #define KANARYA_DAEMON_API_SERVER_H_
 
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
 #include <string>
@@ -26,9 +27,11 @@ class GrpcServer {
  public:
   // Listens on `address` (HOST:PORT; port 0 picks a free one) without TLS.
   // InvalidArgument naming the address when it cannot be bound. The
-  // services must outlive the server.
+  // services must outlive the server; `interceptors` see every call.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const std::string& address, const std::vector<NamedService>& services);
+      const std::string& address, const std::vector<NamedService>& services,
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+          interceptors = {});
   ~GrpcServer();
 
   int port() const { return port_; }
