@@ -256,8 +256,9 @@ int ParseAndServe(int argc, char** argv) {
   app.add_option("--grpc_address", flags.grpc_address,
                  "Where the gRPC API listens, HOST:PORT (port 0: any free port)")
       ->capture_default_str();
-  app.add_option("--http_address", flags.http_address,
-                 "Where GET /healthz answers, HOST:PORT (port 0: any free port)")
+  app.add_option(
+         "--http_address", flags.http_address,
+         "Where GET /healthz, /readyz and /metrics answer, HOST:PORT (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--data_dir", flags.data_dir, "Directory of the state database (created)")
       ->capture_default_str();
