@@ -1,5 +1,7 @@
 #include "daemon/telemetry/instrumented_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "daemon/engine/proto_time.h"
