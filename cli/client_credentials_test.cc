@@ -185,7 +185,7 @@ TEST(ClientTlsTest, TokensOverTlsAndClientCertificates) {
   api::testing::FakeRolloutController controller;
   api::RolloutService rollouts(controller, authorizer);
   absl::StatusOr<std::unique_ptr<api::GrpcServer>> server = api::GrpcServer::Start(
-      "127.0.0.1:0", {{v1::RolloutService::service_full_name(), &rollouts}},
+      "127.0.0.1:0", {{v1::RolloutService::service_full_name(), &rollouts}}, {},
       api::TlsSettings{.certificate_chain_pem = ca_pem,
                        .private_key_pem = api::testing::ReadTextFile(ca.key_file()),
                        .client_ca_pem = ca_pem});

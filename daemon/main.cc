@@ -1,22 +1,24 @@
 // kanaryad: the Kanarya daemon. Serves RolloutService, JudgeService, health
 // and reflection over gRPC (plaintext, TLS or mTLS; bearer tokens and client certificates mapped
-// to roles per namespace), and GET /healthz over plain HTTP; drives every rollout from one runner
-// thread; keeps its state in SQLite under --data_dir. Exit codes: 0 after a graceful stop
-// (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or configuration (the message names the
-// field).
+// to roles per namespace), and GET /healthz, /readyz and /metrics over plain HTTP; drives every
+// rollout from one runner thread; keeps its state in SQLite under --data_dir. Logs a line per
+// event on stderr (--log_format); SIGUSR1 logs more (one level down), SIGUSR2 less. Exit codes:
+// 0 after a graceful stop (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or
+// configuration (the message names the field).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -32,6 +34,15 @@
 #include "daemon/kube/event_recorder.h"
 #include "daemon/kube/kube_client.h"
 #include "daemon/store/sqlite_state_store.h"
+#include "daemon/telemetry/daemon_metrics.h"
+#include "daemon/telemetry/grpc_metrics_interceptor.h"
+#include "daemon/telemetry/instrumented_provider.h"
+#include "daemon/telemetry/instrumented_store.h"
+#include "daemon/telemetry/log.h"
+#include "daemon/telemetry/readiness.h"
+#include "daemon/telemetry/readiness_monitor.h"
+#include "daemon/telemetry/rollout_collector.h"
+#include "daemon/telemetry/telemetry_http.h"
 
 namespace {
 
@@ -45,12 +56,19 @@ constexpr absl::Duration kRunnerWakeup = absl::Seconds(1);
 constexpr absl::Duration kPassSpacing = absl::Milliseconds(250);
 // Calls in flight (watches included) get this long to finish on shutdown.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+// How often readiness is re-evaluated for the gRPC health service.
+constexpr absl::Duration kReadinessInterval = absl::Seconds(5);
+
+using kanarya::telemetry::Log;
+using kanarya::telemetry::LogLevel;
 
 struct Flags {
   std::string grpc_address = "127.0.0.1:7443";
   std::string http_address = "127.0.0.1:7444";
   std::string data_dir = "kanarya-data";
   std::string config;
+  std::string log_format = "text";
+  std::string log_level = "info";
   kanarya::api::SecurityFlags security;
 };
 
@@ -82,7 +100,7 @@ int Serve(const Flags& flags) {
   for (const auto& [flag, address] :
        {std::pair{"grpc_address", &flags.grpc_address}, {"http_address", &flags.http_address}}) {
     if (absl::Status checked = CheckAddress(flag, *address); !checked.ok()) {
-      std::cerr << "kanaryad: " << checked.message() << "\n";
+      Log(LogLevel::kError, std::string(checked.message()));
       return kExitBadConfiguration;
     }
   }
@@ -91,7 +109,7 @@ int Serve(const Flags& flags) {
     absl::StatusOr<kanarya::config::DaemonConfig> loaded =
         kanarya::config::LoadDaemonConfig(flags.config);
     if (!loaded.ok()) {
-      std::cerr << "kanaryad: --config: " << loaded.status().message() << "\n";
+      Log(LogLevel::kError, absl::StrCat("--config: ", loaded.status().message()));
       return kExitBadConfiguration;
     }
     config = *std::move(loaded);
@@ -100,15 +118,19 @@ int Serve(const Flags& flags) {
   security_flags.grpc_address = flags.grpc_address;
   absl::StatusOr<kanarya::api::ServerSecurity> security = kanarya::api::SetUpSecurity(
       security_flags, config.auth.bindings,
-      [](const std::string& message) { std::cerr << "kanaryad: " << message << std::endl; });
+      [](kanarya::auth::TokenFileWatcher::Outcome outcome, const std::string& message) {
+        Log(outcome == kanarya::auth::TokenFileWatcher::Outcome::kReloaded ? LogLevel::kInfo
+                                                                           : LogLevel::kWarning,
+            message);
+      });
   if (!security.ok()) {
-    std::cerr << "kanaryad: " << security.status().message() << "\n";
+    Log(LogLevel::kError, std::string(security.status().message()));
     return kExitBadConfiguration;
   }
   absl::StatusOr<std::map<std::string, kanarya::metrics::MetricProviderPtr>> providers =
       kanarya::config::MakeProviders(config);
   if (!providers.ok()) {
-    std::cerr << "kanaryad: --config: " << providers.status().message() << "\n";
+    Log(LogLevel::kError, absl::StrCat("--config: ", providers.status().message()));
     return kExitBadConfiguration;
   }
   Cluster cluster;
@@ -116,7 +138,7 @@ int Serve(const Flags& flags) {
     absl::StatusOr<kanarya::kube::KubeConfig> kube =
         kanarya::config::ResolveKubeConfig(*config.kubernetes);
     if (!kube.ok()) {
-      std::cerr << "kanaryad: --config: " << kube.status().message() << "\n";
+      Log(LogLevel::kError, absl::StrCat("--config: ", kube.status().message()));
       return kExitBadConfiguration;
     }
     cluster.client = std::make_unique<kanarya::kube::KubeClient>(*kube);
@@ -126,13 +148,29 @@ int Serve(const Flags& flags) {
   absl::StatusOr<kanarya::store::StateStorePtr> store =
       kanarya::store::SqliteStateStore::Open(flags.data_dir);
   if (!store.ok()) {
-    std::cerr << "kanaryad: --data_dir: " << store.status().message() << "\n";
+    Log(LogLevel::kError, absl::StrCat("--data_dir: ", store.status().message()));
     return kExitBadConfiguration;
   }
 
+  kanarya::telemetry::DaemonMetrics metrics;
+  *providers = kanarya::telemetry::Instrument(*std::move(providers), metrics);
+  kanarya::telemetry::InstrumentedStore observed_store(**store, metrics);
+  std::vector<kanarya::telemetry::ReadinessCheck> checks =
+      kanarya::telemetry::ProviderChecks(*providers);
+  checks.insert(checks.begin(), kanarya::telemetry::StoreCheck(**store));
+  if (cluster.client) {
+    checks.push_back({"kubernetes", [&cluster] {
+                        return cluster.client->ServedVersions("networking.istio.io").status();
+                      }});
+  }
+  const kanarya::telemetry::Readiness readiness(std::move(checks));
+  kanarya::telemetry::TelemetryHttp telemetry(
+      {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store)},
+      readiness);
+
   kanarya::engine::SystemClock clock;
   kanarya::engine::RolloutEngine engine(
-      clock, **store,
+      clock, observed_store,
       [&providers](const std::string& name) -> kanarya::metrics::MetricProvider* {
         auto it = providers->find(name);
         return it == providers->end() ? nullptr : it->second.get();
@@ -140,29 +178,42 @@ int Serve(const Flags& flags) {
       kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
       {.pass_spacing = kPassSpacing});
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
-    std::cerr << "kanaryad: recovering the stored rollouts: " << recovered.message() << "\n";
+    Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));
     return kExitServingFailed;
   }
 
   kanarya::api::RolloutService rollout_service(engine, *security->authorizer);
   kanarya::api::JudgeService judge_service(*security->authorizer);
+  const std::vector<std::string> service_names = {kanarya::v1::RolloutService::service_full_name(),
+                                                  kanarya::v1::JudgeService::service_full_name(),
+                                                  "grpc.health.v1.Health",
+                                                  "grpc.reflection.v1alpha.ServerReflection"};
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(
+      std::make_unique<kanarya::telemetry::GrpcMetricsInterceptorFactory>(service_names, metrics));
   absl::StatusOr<std::unique_ptr<kanarya::api::GrpcServer>> server =
       kanarya::api::GrpcServer::Start(
           flags.grpc_address,
           {{kanarya::v1::RolloutService::service_full_name(), &rollout_service},
            {kanarya::v1::JudgeService::service_full_name(), &judge_service}},
-          security->tls);
+          std::move(interceptors), security->tls);
   if (!server.ok()) {
-    std::cerr << "kanaryad: --" << server.status().message() << "\n";
+    Log(LogLevel::kError, absl::StrCat("--", server.status().message()));
     return kExitBadConfiguration;
   }
 
   absl::StatusOr<std::unique_ptr<kanarya::api::HttpHealthEndpoint>> http =
       kanarya::api::HttpHealthEndpoint::Start(flags.http_address);
   if (!http.ok()) {
-    std::cerr << "kanaryad: --" << http.status().message() << "\n";
+    Log(LogLevel::kError, absl::StrCat("--", http.status().message()));
     return kExitBadConfiguration;
   }
+  telemetry.AddTo((*http)->context());
+  // kanaryad has no leader election: the one process drives every rollout.
+  metrics.leader.Set(1);
+  auto monitor = std::make_unique<kanarya::telemetry::ReadinessMonitor>(
+      readiness, kReadinessInterval,
+      [&server](bool serving) { (*server)->health().SetServing(serving); });
 
   std::atomic<bool> stopping = false;
   std::thread runner([&] {
@@ -172,37 +223,50 @@ int Serve(const Flags& flags) {
     }
   });
 
-  for (const std::string& line : security->log_lines) std::cerr << "kanaryad: " << line << "\n";
+  Log(LogLevel::kInfo, security->summary);
+  for (const std::string& warning : security->warnings) Log(LogLevel::kWarning, warning);
   auto host = [](const std::string& address) { return address.substr(0, address.rfind(':')); };
-  std::cerr << "kanaryad: serving gRPC on " << host(flags.grpc_address) << ":" << (*server)->port()
-            << "; HTTP /healthz on " << host(flags.http_address) << ":" << (*http)->port()
-            << "; data in " << flags.data_dir << "; " << providers->size()
-            << " metric provider(s); Kubernetes: "
-            << (cluster.client ? "configured" : "none (rollouts fail their preflight)")
-            << std::endl;
+  Log(LogLevel::kInfo,
+      absl::StrCat("serving gRPC on ", host(flags.grpc_address), ":", (*server)->port(),
+                   "; HTTP /healthz on ", host(flags.http_address), ":", (*http)->port(),
+                   "; /readyz and /metrics beside it; data in ", flags.data_dir, "; ",
+                   providers->size(), " metric provider(s); Kubernetes: ",
+                   cluster.client ? "configured" : "none (rollouts fail their preflight)"));
 
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  for (int handled : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, handled);
   int signal = 0;
-  sigwait(&signals, &signal);
-  std::cerr << "kanaryad: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping"
-            << std::endl;
+  while (sigwait(&signals, &signal) == 0 && (signal == SIGUSR1 || signal == SIGUSR2)) {
+    const int level =
+        static_cast<int>(kanarya::telemetry::GetLogLevel()) + (signal == SIGUSR1 ? -1 : 1);
+    kanarya::telemetry::SetLogLevel(static_cast<LogLevel>(
+        std::clamp(level, static_cast<int>(LogLevel::kDebug), static_cast<int>(LogLevel::kError))));
+    // Said at the new level, so that it shows.
+    Log(kanarya::telemetry::GetLogLevel(),
+        absl::StrCat("log level now ",
+                     kanarya::telemetry::LogLevelName(kanarya::telemetry::GetLogLevel())));
+  }
+  Log(LogLevel::kInfo, absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", ", stopping"));
+  // Not ready from here on: no new calls; those in flight get the grace; the
+  // runner finishes its pass (its commits) and stops; the store closes last.
+  monitor.reset();
+  telemetry.SetServing(false);
   (*http)->SetServing(false);
   (*server)->Shutdown(kShutdownGrace);
   stopping = true;
   runner.join();
+  metrics.leader.Set(0);
+  Log(LogLevel::kInfo, "stopped");
   return 0;
 }
 
 int ParseAndServe(int argc, char** argv) {
   // Every thread started from here on inherits the mask: only sigwait in
-  // Serve sees SIGINT and SIGTERM.
+  // Serve sees SIGINT, SIGTERM, SIGUSR1 and SIGUSR2.
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  for (int handled : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, handled);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   CLI::App app{"kanaryad: the Kanarya canary rollout daemon"};
@@ -210,13 +274,20 @@ int ParseAndServe(int argc, char** argv) {
   app.add_option("--grpc_address", flags.grpc_address,
                  "Where the gRPC API listens, HOST:PORT (port 0: any free port)")
       ->capture_default_str();
-  app.add_option("--http_address", flags.http_address,
-                 "Where GET /healthz answers, HOST:PORT (port 0: any free port)")
+  app.add_option(
+         "--http_address", flags.http_address,
+         "Where GET /healthz, /readyz and /metrics answer, HOST:PORT (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--data_dir", flags.data_dir, "Directory of the state database (created)")
       ->capture_default_str();
   app.add_option("--config", flags.config,
                  "YAML configuration: metric providers, Kubernetes, defaults, role bindings");
+  app.add_option("--log_format", flags.log_format,
+                 "text, or json: one object per line (time, level, message, rollout, namespace)")
+      ->capture_default_str();
+  app.add_option("--log_level", flags.log_level,
+                 "debug, info, warning or error; SIGUSR1 logs more, SIGUSR2 less")
+      ->capture_default_str();
   app.add_option("--token_file", flags.security.token_file,
                  "Bearer tokens, Kubernetes static token file format (token,user,uid,\"groups\"); "
                  "re-read when it changes");
@@ -234,6 +305,18 @@ int ParseAndServe(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitBadConfiguration;
   }
+  absl::StatusOr<kanarya::telemetry::LogFormat> format =
+      kanarya::telemetry::ParseLogFormat("--log_format", flags.log_format);
+  absl::StatusOr<LogLevel> level =
+      kanarya::telemetry::ParseLogLevel("--log_level", flags.log_level);
+  for (const absl::Status& parsed : {format.status(), level.status()}) {
+    if (!parsed.ok()) {
+      Log(LogLevel::kError, std::string(parsed.message()));
+      return kExitBadConfiguration;
+    }
+  }
+  kanarya::telemetry::SetLogFormat(*format);
+  kanarya::telemetry::SetLogLevel(*level);
   return Serve(flags);
 }
 
@@ -243,7 +326,7 @@ int main(int argc, char** argv) {
   try {
     return ParseAndServe(argc, argv);
   } catch (...) {  // a library's bug; never data: every parser's exceptions are contained
-    std::fputs("kanaryad: stopped by an unexpected exception\n", stderr);
+    Log(LogLevel::kError, "stopped by an unexpected exception");
     return kExitServingFailed;
   }
 }

@@ -27,6 +27,8 @@ class HttpHealthEndpoint {
 
   int port() const { return port_; }
   void SetServing(bool serving) { serving_.store(serving); }
+  // For adding handlers (/metrics, /readyz) on the same port.
+  mg_context* context() const { return context_; }
 
  private:
   HttpHealthEndpoint() = default;

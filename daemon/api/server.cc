@@ -30,6 +30,8 @@ std::shared_ptr<grpc::ServerCredentials> CredentialsOf(const std::optional<TlsSe
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& address, const std::vector<NamedService>& services,
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors,
     const std::optional<TlsSettings>& tls) {
   static absl::once_flag reflection_once;
   absl::call_once(reflection_once,
@@ -46,6 +48,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddListeningPort(address, CredentialsOf(tls), &port);
   for (const NamedService& named : services) builder.RegisterService(named.service);
   builder.RegisterService(health.get());
+  if (!interceptors.empty()) builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::InvalidArgumentError(

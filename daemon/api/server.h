@@ -6,6 +6,7 @@
 #define KANARYA_DAEMON_API_SERVER_H_
 
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
 #include <optional>
@@ -39,9 +40,11 @@ class GrpcServer {
   // Listens on `address` (HOST:PORT; port 0 picks a free one), with TLS when
   // `tls` is set. InvalidArgument naming the address when it cannot be
   // bound (or the TLS material is unusable). The services must outlive the
-  // server.
+  // server; `interceptors` see every call.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& address, const std::vector<NamedService>& services,
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+          interceptors = {},
       const std::optional<TlsSettings>& tls = std::nullopt);
   ~GrpcServer();
 

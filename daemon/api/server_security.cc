@@ -107,11 +107,11 @@ absl::StatusOr<ServerSecurity> SetUpSecurity(const SecurityFlags& flags,
     }
     security.authorizer =
         std::make_unique<auth::Authorizer>(auth::AuthenticationSources{}, auth::RoleBindings());
-    security.log_lines.push_back(absl::StrCat(
+    security.summary = absl::StrCat(
         "authentication: none, every caller acts as anonymous with every role; ",
         loopback ? "serving loopback only"
                  : absl::StrCat("--insecure_listen_any: serving \"", host, "\" to anyone"),
-        security.tls.has_value() ? "; TLS on" : ""));
+        security.tls.has_value() ? "; TLS on" : "");
     return security;
   }
 
@@ -137,19 +137,18 @@ absl::StatusOr<ServerSecurity> SetUpSecurity(const SecurityFlags& flags,
   const size_t configured = bindings.size();
   security.authorizer = std::make_unique<auth::Authorizer>(std::move(sources),
                                                            auth::RoleBindings(std::move(bindings)));
-  security.log_lines.push_back(absl::StrCat("authentication: ", absl::StrJoin(methods, "; "), "; ",
-                                            configured,
-                                            " role binding(s) from the configuration besides the "
-                                            "kanarya: groups; TLS ",
-                                            security.tls.has_value() ? "on" : "off"));
+  security.summary =
+      absl::StrCat("authentication: ", absl::StrJoin(methods, "; "), "; ", configured,
+                   " role binding(s) from the configuration besides the kanarya: "
+                   "groups; TLS ",
+                   security.tls.has_value() ? "on" : "off");
   if (!security.tls.has_value() && !loopback) {
-    security.log_lines.push_back(
-        absl::StrCat("warning: bearer tokens cross the network in plaintext: \"", host,
-                     "\" is not loopback and no --tls_cert is set"));
+    security.warnings.push_back(absl::StrCat("bearer tokens cross the network in plaintext: \"",
+                                             host, "\" is not loopback and no --tls_cert is set"));
   }
   if (flags.insecure_listen_any) {
-    security.log_lines.push_back(
-        "warning: --insecure_listen_any has no effect: authentication is configured");
+    security.warnings.push_back(
+        "--insecure_listen_any has no effect: authentication is configured");
   }
   return security;
 }

@@ -1,7 +1,7 @@
 // kanaryad's security flags made into what its gRPC server needs: the
 // authorizer (bearer tokens from --token_file, kept current; client
 // certificates verified against --client_ca; role bindings), the TLS
-// settings, and the lines to log at start. Without any authentication the
+// settings, and what to log at start. Without any authentication the
 // daemon serves loopback only unless told otherwise (--insecure_listen_any).
 // Errors are InvalidArgument naming the flag or configuration field.
 // Thread-compatible; the result owns the token file's watcher thread.
@@ -37,7 +37,8 @@ struct ServerSecurity {
   std::unique_ptr<auth::TokenFileWatcher> tokens;  // null without --token_file
   std::unique_ptr<auth::Authorizer> authorizer;
   std::optional<TlsSettings> tls;
-  std::vector<std::string> log_lines;  // what is in force, and warnings
+  std::string summary;                // what is in force, for the start of the log
+  std::vector<std::string> warnings;  // settings that work but should not stay
 };
 
 // `report` receives the token file's reloads and errors.

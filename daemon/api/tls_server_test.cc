@@ -48,7 +48,7 @@ class TlsServerTest : public ::testing::Test {
                     .client_ca_pem = client_ca ? ca_pem_ : "",
                     .require_client_certificate = require_client_certificate};
     absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(
-        "127.0.0.1:0", {{v1::RolloutService::service_full_name(), rollouts_.get()}}, tls);
+        "127.0.0.1:0", {{v1::RolloutService::service_full_name(), rollouts_.get()}}, {}, tls);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }

@@ -67,10 +67,11 @@ void TokenFileWatcher::Run() {
     const std::string digest_before = last_digest_;
     const absl::Status polled = Poll();
     if (!polled.ok()) {
-      report_(absl::StrCat("--token_file: ", polled.message(), "; keeping the previous ", before,
-                           " token(s)"));
+      report_(Outcome::kKeptPrevious, absl::StrCat("--token_file: ", polled.message(),
+                                                   "; keeping the previous ", before, " token(s)"));
     } else if (last_digest_ != digest_before) {
-      report_(absl::StrCat("--token_file: reloaded ", path_, ": ", Current()->size(), " token(s)"));
+      report_(Outcome::kReloaded,
+              absl::StrCat("--token_file: reloaded ", path_, ": ", Current()->size(), " token(s)"));
     }
   }
 }

@@ -23,7 +23,11 @@ namespace kanarya::auth {
 
 class TokenFileWatcher {
  public:
-  using Report = std::function<void(const std::string& message)>;
+  enum class Outcome {
+    kReloaded,      // a new table is in force
+    kKeptPrevious,  // the file could not be read or parsed
+  };
+  using Report = std::function<void(Outcome outcome, const std::string& message)>;
 
   // Loads `path` once (InvalidArgument "PATH: ..." naming the bad lines, or
   // that it cannot be read), then watches it.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,10 +38,12 @@ class TokenFileWatcherTest : public ::testing::Test {
   }
 
   absl::StatusOr<std::unique_ptr<TokenFileWatcher>> Start() {
-    return TokenFileWatcher::Start(path_, kPeriod, [this](const std::string& message) {
-      absl::MutexLock lock(&mutex_);
-      reports_.push_back(message);
-    });
+    return TokenFileWatcher::Start(
+        path_, kPeriod, [this](TokenFileWatcher::Outcome outcome, const std::string& message) {
+          absl::MutexLock lock(&mutex_);
+          reports_.push_back(absl::StrCat(
+              outcome == TokenFileWatcher::Outcome::kReloaded ? "" : "[kept] ", message));
+        });
   }
 
   std::vector<std::string> Reports() {
@@ -96,6 +99,7 @@ TEST_F(TokenFileWatcherTest, ARewrittenFileTakesEffectAndABadOneKeepsThePrevious
                                      "cannot span lines); keeping the previous 1 token(s)";
   ASSERT_TRUE(Eventually([&] { return Reports().size() >= 2; }));
   EXPECT_THAT(Reports().back(), HasSubstr(expected_error));
+  EXPECT_THAT(Reports().back(), ::testing::StartsWith("[kept] --token_file: "));
   EXPECT_NE(tokens.Current()->Find("tok-new"), nullptr);
   EXPECT_EQ(tokens.Current()->Find("tok-newer"), nullptr);
 

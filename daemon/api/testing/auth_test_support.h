@@ -34,8 +34,8 @@ class TokenFileForTest {
       : path_(::testing::TempDir() + "/tokens-" +
               ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".csv") {
     Rewrite(contents);
-    absl::StatusOr<std::unique_ptr<auth::TokenFileWatcher>> watcher =
-        auth::TokenFileWatcher::Start(path_, period, [this](const std::string& message) {
+    absl::StatusOr<std::unique_ptr<auth::TokenFileWatcher>> watcher = auth::TokenFileWatcher::Start(
+        path_, period, [this](auth::TokenFileWatcher::Outcome, const std::string& message) {
           absl::MutexLock lock(&mutex_);
           reports_.push_back(message);
         });
