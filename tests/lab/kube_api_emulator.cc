@@ -154,12 +154,12 @@ std::string CertificateCommonName(const httplib::Request& request) {
 
 }  // namespace
 
-KubeApiEmulator::KubeApiEmulator() { Serve(); }
+KubeApiEmulator::KubeApiEmulator(int port) { Serve(port); }
 
 KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
-                                 const std::string& client_ca)
+                                 const std::string& client_ca, int port)
     : server_(tls_certificate, tls_key, client_ca) {
-  Serve();
+  Serve(port);
 }
 
 KubeApiEmulator::~KubeApiEmulator() {
@@ -168,7 +168,7 @@ KubeApiEmulator::~KubeApiEmulator() {
   partition_changed_.SignalAll();
 }
 
-void KubeApiEmulator::Serve() {
+void KubeApiEmulator::Serve(int port) {
   // Faults first: a cut-off client waits for an answer that does not come;
   // injected failures answer in place of the server.
   server_.http().set_pre_routing_handler([this](const httplib::Request& rq, httplib::Response& rs) {
@@ -425,7 +425,7 @@ void KubeApiEmulator::Serve() {
     server_.http().Patch(pattern, objects);
     server_.http().Delete(pattern, objects);
   }
-  server_.Start();
+  server_.Start(port);
 }
 
 void KubeApiEmulator::AddToken(const std::string& token, bool can_write) {

@@ -28,15 +28,17 @@ namespace kanarya::lab {
 
 class KubeApiEmulator {
  public:
-  // Plain HTTP, or HTTPS with the given PEM certificate and key (kubectl sends
+  // Plain HTTP on `port` (0: a free one; port() is 0 when it cannot be
+  // bound), or HTTPS with the given PEM certificate and key (kubectl sends
   // bearer tokens over HTTPS only), accepting client certificates signed by
   // `client_ca` when given.
-  KubeApiEmulator();
+  explicit KubeApiEmulator(int port = 0);
   KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
-                  const std::string& client_ca = "");
+                  const std::string& client_ca = "", int port = 0);
   ~KubeApiEmulator();  // releases requests held by a partition
 
   std::string url() const { return server_.url(); }  // http(s)://127.0.0.1:PORT
+  int port() const { return server_.port(); }
   // Tokens the server accepts; read-only ones get 403 on writes.
   void AddToken(const std::string& token, bool can_write);
   void RemoveToken(const std::string& token);
@@ -72,7 +74,7 @@ class KubeApiEmulator {
  private:
   using Key =
       std::tuple<std::string, std::string, std::string, std::string>;  // group, resource, ns, name
-  void Serve();
+  void Serve(int port);
   std::vector<std::string> istio_versions() ABSL_LOCKS_EXCLUDED(mutex_);
 
   absl::Mutex mutex_;
