@@ -34,7 +34,7 @@ struct Flags {
   std::string control_address = "127.0.0.1:0";
   std::string kube_token = "kanarya-lab";
   std::string kubeconfig;
-  std::string log_retention = "30m";
+  std::string log_retention = "10m";
 };
 
 // The port of "127.0.0.1:PORT" (or localhost:PORT); 0 asks for a free one.
@@ -73,7 +73,7 @@ absl::StatusOr<kanarya::lab::MeshLabOptions> Options(const Flags& flags) {
   if (!absl::ParseDuration(flags.log_retention, &options.log_retention) ||
       options.log_retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--log_retention: must be a positive duration such as \"30m\", got \"",
+        absl::StrCat("--log_retention: must be a positive duration such as \"10m\", got \"",
                      flags.log_retention, "\""));
   }
   for (const auto& [flag, address, port] :

@@ -12,8 +12,8 @@
 //       source: {workload: istio-ingressgateway, namespace: istio-system}  # the caller
 //       subsets: {stable: v1, canary: v2}   # the versions each subset selects at start
 //       versions:
-//         - {version: v1, error_rate: 0.01, latency_median_ms: 30, latency_sigma: 0.35}
-//         - {version: v2, error_rate: 0.01, latency_median_ms: 30, latency_sigma: 0.35}
+//         - {version: v1, error_rate: 0.02, latency_median_ms: 30, latency_sigma: 0.35}
+//         - {version: v2, error_rate: 0.02, latency_median_ms: 30, latency_sigma: 0.35}
 #ifndef KANARYA_TESTS_LAB_LAB_SERVICES_H_
 #define KANARYA_TESTS_LAB_LAB_SERVICES_H_
 

@@ -24,7 +24,7 @@ TEST(LabServicesTest, ReadsTheShippedFile) {
   EXPECT_EQ(gateway.canary_version, "v2");
   EXPECT_EQ(gateway.requests_per_second, 400);
   ASSERT_NE(gateway.Find("v2"), nullptr);
-  EXPECT_EQ(gateway.Find("v2")->error_rate, 0.01);
+  EXPECT_EQ(gateway.Find("v2")->error_rate, 0.02);
   EXPECT_EQ((*services)[1].source_workload, "api-gateway-v1");
 }
 

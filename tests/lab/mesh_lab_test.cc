@@ -32,7 +32,7 @@ using ::testing::StartsWith;
 const absl::Time kStart = absl::FromUnixSeconds(1'760'000'000);
 
 // The shipped services: api-gateway (400 requests/s) and runner-service (200),
-// versions v1 and v2 with 1 % errors each.
+// versions v1 and v2 with 2 % errors each.
 std::vector<LabService> ShippedServices() {
   absl::StatusOr<std::vector<LabService>> services = LoadLabServices(KANARYA_LAB_SERVICES);
   EXPECT_TRUE(services.ok()) << services.status();
@@ -281,7 +281,7 @@ TEST_F(MeshLabTest, BadFaultsAreRejectedNamingTheField) {
   }
   const json faults = json::parse(httplib::Client(lab_->control_url()).Get("/faults")->body);
   for (const json& fault : faults["faults"]) {
-    EXPECT_EQ(fault["error_rate"], 0.01) << fault;
+    EXPECT_EQ(fault["error_rate"], 0.02) << fault;
     EXPECT_EQ(fault["latency_factor"], 1.0) << fault;
   }
 }
