@@ -15,11 +15,12 @@ BUILD_DIR=${BUILD_DIR:-build/release}
 WORLD_PIDS=()
 WORLD_DIR=""
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, below the ephemeral
+# range (where the source ports of outgoing connections would collide).
 free_port() {
   local port
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -70,14 +71,8 @@ world_start() {
   sed -n 's/.*certificate-authority-data: \([A-Za-z0-9+/=]*\).*/\1/p' "$KUBECONFIG_FILE" |
     base64 -d >"$WORLD_DIR/kube-ca.pem"
 
-  # A real Prometheus scraping the mesh's telemetry every second.
-  local prometheus_port=${WORLD_PROMETHEUS_PORT:-0}
-  if [[ "$prometheus_port" == 0 ]]; then
-    prometheus_port=$(free_port)
-  elif (exec 3<>"/dev/tcp/127.0.0.1/$prometheus_port") 2>/dev/null; then
-    world_fail "port $prometheus_port is in use; choose another with WORLD_PROMETHEUS_PORT" || return 1
-  fi
-  PROMETHEUS_URL=http://127.0.0.1:$prometheus_port
+  # A real Prometheus scraping the mesh's telemetry every second. A port
+  # chosen here may be taken before Prometheus binds it: then another one.
   local metrics_target=${METRICS_URL#http://}
   cat >"$WORLD_DIR/prometheus.yml" <<EOF
 global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -86,14 +81,27 @@ scrape_configs:
     metrics_path: /metrics
     static_configs: [{targets: ['${metrics_target%%/*}']}]
 EOF
-  prometheus --config.file="$WORLD_DIR/prometheus.yml" --storage.tsdb.path="$WORLD_DIR/tsdb" \
-    --web.listen-address="127.0.0.1:$prometheus_port" >"$WORLD_DIR/prometheus.log" 2>&1 &
-  WORLD_PIDS+=($!)
-  local ready=""
-  for _ in $(seq 1 300); do
-    kill -0 "${WORLD_PIDS[-1]}" 2>/dev/null || break
-    if curl -sf "$PROMETHEUS_URL/-/ready" >/dev/null 2>&1; then ready=1 && break; fi
-    sleep 0.1
+  local prometheus_port ready=""
+  for _ in 1 2 3; do
+    prometheus_port=${WORLD_PROMETHEUS_PORT:-0}
+    if [[ "$prometheus_port" == 0 ]]; then
+      prometheus_port=$(free_port)
+    elif (exec 3<>"/dev/tcp/127.0.0.1/$prometheus_port") 2>/dev/null; then
+      world_fail "port $prometheus_port is in use; choose another with WORLD_PROMETHEUS_PORT" ||
+        return 1
+    fi
+    PROMETHEUS_URL=http://127.0.0.1:$prometheus_port
+    prometheus --config.file="$WORLD_DIR/prometheus.yml" --storage.tsdb.path="$WORLD_DIR/tsdb" \
+      --web.listen-address="127.0.0.1:$prometheus_port" >"$WORLD_DIR/prometheus.log" 2>&1 &
+    WORLD_PIDS+=($!)
+    for _ in $(seq 1 300); do
+      kill -0 "${WORLD_PIDS[-1]}" 2>/dev/null || break
+      if curl -sf "$PROMETHEUS_URL/-/ready" >/dev/null 2>&1; then ready=1 && break; fi
+      sleep 0.1
+    done
+    [[ -n "$ready" || "${WORLD_PROMETHEUS_PORT:-0}" != 0 ]] && break
+    wait "${WORLD_PIDS[-1]}" 2>/dev/null || true
+    unset 'WORLD_PIDS[-1]'
   done
   [[ -n "$ready" ]] || world_fail "Prometheus did not start" "$WORLD_DIR/prometheus.log" || return 1
 
@@ -116,11 +124,13 @@ EOF
     world_fail "kanaryad did not start" "$WORLD_DIR/kanaryad.log" || return 1
   KANARYAD=$(sed -n 's/.*serving gRPC on \([0-9.]*:[0-9]*\);.*/\1/p' <<<"$serving")
 
-  # Until Prometheus has scraped the mesh twice, a rollout's first queries
-  # would find no data.
-  for _ in $(seq 1 100); do
+  # Until Prometheus has held both stable workloads' counters for longer than
+  # a tick, a rollout's preflight (which compares them with a tick ago) would
+  # find no data.
+  for _ in $(seq 1 150); do
     if [[ $(curl -s "$PROMETHEUS_URL/api/v1/query" --data-urlencode \
-      'query=count(increase(istio_requests_total[2s]) > 0)' | jq -r '.data.result[0].value[1] // 0') -gt 0 ]]; then
+      'query=count(sum by (destination_workload) (istio_requests_total offset 4s))' |
+      jq -r '.data.result[0].value[1] // 0') -ge 2 ]]; then
       return 0
     fi
     sleep 0.2
