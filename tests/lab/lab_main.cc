@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdint>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -127,9 +128,7 @@ int Run(const Flags& flags) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int ParseAndRun(int argc, char** argv) {
   // Every thread started from here on inherits the mask: only sigwait in Run
   // sees SIGINT and SIGTERM.
   sigset_t signals;
@@ -169,4 +168,16 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   return Run(flags);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Parsers contain their own exceptions; what remains (out of memory) ends
+  // the run with a message rather than an abort.
+  try {
+    return ParseAndRun(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kanarya-lab: " << e.what() << "\n";
+    return kExitListenerFailed;
+  }
 }

@@ -68,6 +68,11 @@ absl::StatusOr<std::vector<VersionShare>> Resolve(const LabService& service, con
     return absl::FailedPreconditionError(
         absl::StrCat("VirtualService ", where, ": the route's weights sum to ", total_weight));
   }
+  const json& subsets = Field(Field(dr, "spec"), "subsets");
+  if (!subsets.is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DestinationRule ", where, ": spec.subsets must be a list"));
+  }
   std::map<std::string, double> shares;
   for (const json& d : destinations) {
     const double share = static_cast<double>(d.value("weight", implicit_weight)) / total_weight;
@@ -75,10 +80,6 @@ absl::StatusOr<std::vector<VersionShare>> Resolve(const LabService& service, con
     json labels = json::object();
     if (!subset.empty()) {
       labels = nullptr;
-      const json& subsets = Field(Field(dr, "spec"), "subsets");
-      if (!subsets.is_array())
-        return absl::InvalidArgumentError(
-            absl::StrCat("DestinationRule ", where, ": spec.subsets must be a list"));
       for (const json& s : subsets) {
         if (s.value("name", "") == subset) labels = s.value("labels", json::object());
       }
@@ -88,6 +89,7 @@ absl::StatusOr<std::vector<VersionShare>> Resolve(const LabService& service, con
     for (const std::string& v : versions) shares[v] += share / static_cast<double>(versions.size());
   }
   std::vector<VersionShare> result;
+  result.reserve(shares.size());
   for (const auto& [version, share] : shares) result.push_back({version, share});
   return result;
 }

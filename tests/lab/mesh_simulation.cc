@@ -30,10 +30,11 @@ std::mt19937_64 Generator(uint64_t seed, const std::string& name) {
 
 }  // namespace
 
-MeshSimulation::MeshSimulation(std::vector<LabService> services, uint64_t seed, absl::Time start,
-                               RouteReader routes, IstioTelemetry& telemetry, LogSink logs)
+MeshSimulation::MeshSimulation(const std::vector<LabService>& services, uint64_t seed,
+                               absl::Time start, RouteReader routes, IstioTelemetry& telemetry,
+                               LogSink logs)
     : routes_(std::move(routes)), telemetry_(telemetry), logs_(std::move(logs)), next_tick_(start) {
-  for (LabService& config : services) {
+  for (const LabService& config : services) {
     ServiceRuntime runtime{.config = config, .random = Generator(seed, config.name)};
     runtime.unrouted = {.service = config.name, .namespace_name = config.namespace_name};
     for (const WorkloadVersion& v : config.versions) {

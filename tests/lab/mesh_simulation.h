@@ -75,7 +75,7 @@ class MeshSimulation {
                                      absl::Time time, std::string line)>;
 
   // Ticks start at `start`. `telemetry` must outlive the simulation.
-  MeshSimulation(std::vector<LabService> services, uint64_t seed, absl::Time start,
+  MeshSimulation(const std::vector<LabService>& services, uint64_t seed, absl::Time start,
                  RouteReader routes, IstioTelemetry& telemetry, LogSink logs);
 
   // Simulates every tick that ends at or before `now`.
