@@ -46,6 +46,7 @@ Try, from another terminal in $PWD:
   kanaryactl watch NAME
   curl -d '{"service": "runner-service", "version": "v2", "error_rate": 0.2}' $CONTROL_URL/faults
   curl $CONTROL_URL/traffic
+  kubectl get virtualservices.networking.istio.io --all-namespaces
   kubectl -n runner-service get virtualservices.networking.istio.io runner-service -o yaml
   kubectl -n runner-service get destinationrules.networking.istio.io runner-service -o yaml
   .tools/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\

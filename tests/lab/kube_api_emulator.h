@@ -1,7 +1,8 @@
 // Test equipment: an emulator of the Kubernetes API server for what Kanarya
 // uses: discovery (/api, /apis, group-version resource lists), namespaced
 // VirtualServices and DestinationRules (networking.istio.io v1 and v1beta1),
-// Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST, POST, PUT,
+// Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST (in a namespace
+// or across all), POST, PUT,
 // merge-patch and JSON-patch, DELETE; resourceVersion semantics (409 on a
 // stale update; 422 Invalid without causes, as kube-apiserver answers, when a
 // JSON patch cannot be applied); Status error bodies; bearer
