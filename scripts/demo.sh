@@ -188,4 +188,9 @@ echo "to explore the same world with kanaryactl, kubectl, buf curl and Prometheu
 
 good_phase=$(kanaryactl get "$good" -o json | jq -r .status.phase)
 bad_phase=$(kanaryactl get "$bad" -o json | jq -r .status.phase)
-[[ "$good_phase" == PHASE_SUCCEEDED && "$bad_phase" == PHASE_ROLLED_BACK ]]
+if [[ "$good_phase" != PHASE_SUCCEEDED || "$bad_phase" != PHASE_ROLLED_BACK ]]; then
+  echo "=== not the expected outcome (api-gateway SUCCEEDED, runner-service ROLLED_BACK);" \
+    "kanaryad's log: $WORLD_DIR/kanaryad.log (kept)"
+  KEEP_WORLD_DIR=1
+  exit 1
+fi
