@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libcli11-dev
   libcpp-httplib-dev libssl-dev openssl prometheus libboost-math-dev
+  curl jq
   clang clang-format libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi

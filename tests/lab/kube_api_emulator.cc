@@ -154,12 +154,12 @@ std::string CertificateCommonName(const httplib::Request& request) {
 
 }  // namespace
 
-KubeApiEmulator::KubeApiEmulator() { Serve(); }
+KubeApiEmulator::KubeApiEmulator(int port) { Serve(port); }
 
 KubeApiEmulator::KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
-                                 const std::string& client_ca)
+                                 const std::string& client_ca, int port)
     : server_(tls_certificate, tls_key, client_ca) {
-  Serve();
+  Serve(port);
 }
 
 KubeApiEmulator::~KubeApiEmulator() {
@@ -168,7 +168,7 @@ KubeApiEmulator::~KubeApiEmulator() {
   partition_changed_.SignalAll();
 }
 
-void KubeApiEmulator::Serve() {
+void KubeApiEmulator::Serve(int port) {
   // Faults first: a cut-off client waits for an answer that does not come;
   // injected failures answer in place of the server.
   server_.http().set_pre_routing_handler([this](const httplib::Request& rq, httplib::Response& rs) {
@@ -418,6 +418,35 @@ void KubeApiEmulator::Serve() {
     stored = updated;
     Send(rs, 200, with_version(stored));
   };
+  // Every namespace's objects of one type (kubectl get --all-namespaces).
+  server_.http().Get(R"(/(?:api/(v1)|apis/([^/]+)/([^/]+))/([^/]+))",
+                     [this, authorize](const httplib::Request& rq, httplib::Response& rs) {
+                       const std::string group = rq.matches[2].matched ? rq.matches[2].str() : "";
+                       const std::string version =
+                           rq.matches[1].matched ? rq.matches[1].str() : rq.matches[3].str();
+                       const std::string resource = rq.matches[4];
+                       const std::optional<ResourceType> type =
+                           FindType(ServedTypes(istio_versions()), group, version, resource);
+                       if (!type) {
+                         return Fail(rs, 404, "NotFound",
+                                     "the server could not find the requested resource");
+                       }
+                       if (!authorize(rq, rs, false)) return;
+                       absl::MutexLock lock(&mutex_);
+                       json items = json::array();
+                       for (const auto& [key, object] : objects_) {
+                         if (std::get<0>(key) != group || std::get<1>(key) != resource) continue;
+                         json item = object;
+                         item["apiVersion"] = ApiVersion(group, version);
+                         item["kind"] = type->kind;
+                         items.push_back(std::move(item));
+                       }
+                       Send(rs, 200,
+                            {{"kind", type->kind + "List"},
+                             {"apiVersion", ApiVersion(group, version)},
+                             {"metadata", {{"resourceVersion", std::to_string(resource_version_)}}},
+                             {"items", items}});
+                     });
   for (const char* pattern : {R"(/api/v1/namespaces/.*)", R"(/apis/[^/]+/[^/]+/namespaces/.*)"}) {
     server_.http().Get(pattern, objects);
     server_.http().Post(pattern, objects);
@@ -425,7 +454,7 @@ void KubeApiEmulator::Serve() {
     server_.http().Patch(pattern, objects);
     server_.http().Delete(pattern, objects);
   }
-  server_.Start();
+  server_.Start(port);
 }
 
 void KubeApiEmulator::AddToken(const std::string& token, bool can_write) {

@@ -1,7 +1,8 @@
 // Test equipment: an emulator of the Kubernetes API server for what Kanarya
 // uses: discovery (/api, /apis, group-version resource lists), namespaced
 // VirtualServices and DestinationRules (networking.istio.io v1 and v1beta1),
-// Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST, POST, PUT,
+// Leases (coordination.k8s.io/v1) and Events (v1); GET, LIST (in a namespace
+// or across all), POST, PUT,
 // merge-patch and JSON-patch, DELETE; resourceVersion semantics (409 on a
 // stale update; 422 Invalid without causes, as kube-apiserver answers, when a
 // JSON patch cannot be applied); Status error bodies; bearer
@@ -28,15 +29,17 @@ namespace kanarya::lab {
 
 class KubeApiEmulator {
  public:
-  // Plain HTTP, or HTTPS with the given PEM certificate and key (kubectl sends
+  // Plain HTTP on `port` (0: a free one; port() is 0 when it cannot be
+  // bound), or HTTPS with the given PEM certificate and key (kubectl sends
   // bearer tokens over HTTPS only), accepting client certificates signed by
   // `client_ca` when given.
-  KubeApiEmulator();
+  explicit KubeApiEmulator(int port = 0);
   KubeApiEmulator(const std::string& tls_certificate, const std::string& tls_key,
-                  const std::string& client_ca = "");
+                  const std::string& client_ca = "", int port = 0);
   ~KubeApiEmulator();  // releases requests held by a partition
 
   std::string url() const { return server_.url(); }  // http(s)://127.0.0.1:PORT
+  int port() const { return server_.port(); }
   // Tokens the server accepts; read-only ones get 403 on writes.
   void AddToken(const std::string& token, bool can_write);
   void RemoveToken(const std::string& token);
@@ -72,7 +75,7 @@ class KubeApiEmulator {
  private:
   using Key =
       std::tuple<std::string, std::string, std::string, std::string>;  // group, resource, ns, name
-  void Serve();
+  void Serve(int port);
   std::vector<std::string> istio_versions() ABSL_LOCKS_EXCLUDED(mutex_);
 
   absl::Mutex mutex_;

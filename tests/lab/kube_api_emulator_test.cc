@@ -142,6 +142,12 @@ TEST_F(KubectlFidelity, ApplyGetAndBothPatchTypes) {
       "jsonpath='{.spec.http[0].route[1].weight} {.metadata.labels.canary}'");
   EXPECT_EQ(run.output, "10 running");
 
+  // Across namespaces, with kubectl's own table.
+  run = Kubectl("get virtualservices.networking.istio.io --all-namespaces");
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output,
+              ::testing::MatchesRegex("NAMESPACE +NAME +AGE\nshop +reviews +[0-9]+s\n"));
+
   // Re-applying the manifest puts the weights back, as a real server would.
   ASSERT_EQ(Kubectl("apply --validate=false -f " + manifest).code, 0);
   run = Kubectl(

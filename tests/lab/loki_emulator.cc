@@ -251,9 +251,15 @@ std::map<Labels, double> EvaluateAt(const Query& q,
   std::map<Labels, double> per_stream;
   for (const auto& [labels, stream] : streams) {
     if (!Matches(labels, q.log.matchers)) continue;
+    // The entries in (t - range, t], found by bisection: streams hold many
+    // minutes of lines and the window a few seconds.
+    const auto after = [](absl::Time time, const LokiEmulator::Entry& e) { return time < e.time; };
+    const auto first =
+        std::upper_bound(stream.entries.begin(), stream.entries.end(), t - q.range, after);
+    const auto last = std::upper_bound(first, stream.entries.end(), t, after);
     double count = 0;
-    for (const auto& e : stream.entries) {
-      if (e.time > t - q.range && e.time <= t && Passes(e.line, q.log.filters)) ++count;
+    for (auto e = first; e != last; ++e) {
+      if (Passes(e->line, q.log.filters)) ++count;
     }
     if (count == 0) continue;
     per_stream[labels] = q.function == "rate" ? count / absl::ToDoubleSeconds(q.range) : count;
@@ -272,7 +278,7 @@ std::map<Labels, double> EvaluateAt(const Query& q,
 
 }  // namespace
 
-LokiEmulator::LokiEmulator(bool multi_tenant) : multi_tenant_(multi_tenant) {
+LokiEmulator::LokiEmulator(bool multi_tenant, int port) : multi_tenant_(multi_tenant) {
   const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
     const auto fail = [&](int status, const std::string& text) {
       response.status = status;
@@ -364,7 +370,7 @@ LokiEmulator::LokiEmulator(bool multi_tenant) : multi_tenant_(multi_tenant) {
   server_.http().Get("/ready", [](const httplib::Request&, httplib::Response& r) {
     r.set_content("ready\n", "text/plain");
   });
-  server_.Start();
+  server_.Start(port);
 }
 
 void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::Time time,
@@ -372,9 +378,17 @@ void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::T
   absl::MutexLock lock(&mutex_);
   Stream& stream = tenants_[multi_tenant_ ? tenant : "fake"][labels];
   stream.labels = labels;
-  stream.entries.push_back({time, std::move(line)});
-  std::sort(stream.entries.begin(), stream.entries.end(),
-            [](const Entry& a, const Entry& b) { return a.time < b.time; });
+  // Lines mostly arrive in order: insert after every line not later.
+  const auto position = std::upper_bound(stream.entries.begin(), stream.entries.end(), time,
+                                         [](absl::Time t, const Entry& e) { return t < e.time; });
+  stream.entries.insert(position, {time, std::move(line)});
+  const absl::Time oldest_kept = stream.entries.back().time - retention_;
+  while (stream.entries.front().time < oldest_kept) stream.entries.pop_front();
+}
+
+void LokiEmulator::SetRetention(absl::Duration retention) {
+  absl::MutexLock lock(&mutex_);
+  retention_ = retention;
 }
 
 }  // namespace kanarya::lab

@@ -3,10 +3,12 @@
 // (|=, !=, |~, !~), count_over_time, rate, sum / sum by. It answers like Loki:
 // streams with nanosecond-string timestamps, matrices without the steps that
 // found nothing, vectors, plain-text errors with HTTP 400, and 401 without
-// X-Scope-OrgID when tenancy is on. Never product code.
+// X-Scope-OrgID when tenancy is on. Lines older than the retention (when one
+// is set) are forgotten as newer ones arrive. Thread-safe; never product code.
 #ifndef KANARYA_TESTS_LAB_LOKI_EMULATOR_H_
 #define KANARYA_TESTS_LAB_LOKI_EMULATOR_H_
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,12 +23,17 @@ class LokiEmulator {
  public:
   // With multi_tenant, every query needs X-Scope-OrgID and sees that
   // tenant's streams only; otherwise all streams belong to tenant "fake".
-  explicit LokiEmulator(bool multi_tenant = false);
+  // Serves on `port` (0: a free one; port() is 0 when it cannot be bound).
+  explicit LokiEmulator(bool multi_tenant = false, int port = 0);
 
   using Labels = std::map<std::string, std::string>;
   void Push(const std::string& tenant, const Labels& stream, absl::Time time, std::string line);
+  // From now on, a push drops its stream's lines older than `retention`
+  // before the newest line (as a Loki retention period would, sooner).
+  void SetRetention(absl::Duration retention);
 
   std::string url() const { return server_.url(); }
+  int port() const { return server_.port(); }
 
   struct Entry {
     absl::Time time;
@@ -34,12 +41,13 @@ class LokiEmulator {
   };
   struct Stream {
     Labels labels;
-    std::vector<Entry> entries;  // ascending in time
+    std::deque<Entry> entries;  // ascending in time
   };
 
  private:
   const bool multi_tenant_;
   absl::Mutex mutex_;
+  absl::Duration retention_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteDuration();
   std::map<std::string, std::map<Labels, Stream>> tenants_ ABSL_GUARDED_BY(mutex_);
   LoopbackServer server_;  // last: stops before the state its handlers use
 };

@@ -20,7 +20,7 @@ LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::st
   server_ = std::move(server);
 }
 
-void LoopbackServer::Start() {
+void LoopbackServer::Start(int port) {
   // Stopping waits for idle keep-alive connections; keep that wait short.
   server_->set_keep_alive_timeout(1);
   // Like Go's servers (Prometheus, the Kubernetes API server): without it,
@@ -28,7 +28,15 @@ void LoopbackServer::Start() {
   server_->set_tcp_nodelay(true);
   // Enough workers that requests held back by a test's faults starve no one.
   server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
-  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port == 0) {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+  } else {
+    port_ = server_->bind_to_port("127.0.0.1", port) ? port : 0;
+  }
+  if (port_ <= 0) {
+    port_ = 0;
+    return;
+  }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

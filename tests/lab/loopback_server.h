@@ -1,5 +1,5 @@
-// Test equipment: runs an httplib server on a free 127.0.0.1 port in its own
-// thread, from Start() until destruction; HTTPS when given a certificate,
+// Test equipment: runs an httplib server on 127.0.0.1 (a free port, or the one
+// asked for) in its own thread, from Start() until destruction; HTTPS when given a certificate,
 // asking clients for certificates signed by `client_ca` when that is given
 // (optional for the client, as the Kubernetes API server does).
 // The lab's servers register their routes on http() and then Start().
@@ -24,8 +24,10 @@ class LoopbackServer {
   ~LoopbackServer();  // stops serving and joins the thread
 
   httplib::Server& http() { return *server_; }
-  // Binds a free port and serves; returns once the server accepts requests.
-  void Start();
+  // Binds `port` (0: a free one) and serves; returns once the server accepts
+  // requests. When the port cannot be bound, nothing serves and port() is 0.
+  void Start(int port = 0);
+  int port() const { return port_; }
   std::string url() const;  // http(s)://127.0.0.1:PORT
 
  private:
