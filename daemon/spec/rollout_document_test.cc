@@ -29,9 +29,12 @@ TEST(RolloutDocumentTest, TheExampleLoadsAndIsValid) {
   EXPECT_EQ(spec->analysis().metrics(2).source().provider(), "loki");
   // Folded YAML lines join with a space: the query is one line.
   EXPECT_EQ(spec->analysis().metrics(0).source().events_query(),
-            "sum(increase(istio_requests_total{reporter=\"destination\", "
+            "sum((istio_requests_total{reporter=\"destination\", "
             "destination_workload_namespace=\"{{namespace}}\",destination_workload="
-            "\"{{workload}}\", response_code=~\"5..\"}[{{window}}]))");
+            "\"{{workload}}\", response_code=~\"5..\"} - istio_requests_total{reporter="
+            "\"destination\", destination_workload_namespace=\"{{namespace}}\","
+            "destination_workload=\"{{workload}}\", response_code=~\"5..\"} offset "
+            "{{window}}) >= 0)");
 
   const RolloutPlan plan = MakeRolloutPlan(*spec);
   std::vector<int> weights;
