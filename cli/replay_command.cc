@@ -64,7 +64,9 @@ absl::StatusOr<absl::Time> ParseTimeFlag(const std::string& flag, const std::str
   if (absl::ConsumePrefix(&rest, "-") && ParseAgo(rest, &ago)) return WholeSeconds(now - ago);
   absl::Time time;
   std::string ignored;
-  if (!relative && absl::ParseTime(absl::RFC3339_full, text, &time, &ignored)) {
+  // absl::ParseTime also accepts "infinite-past" and "infinite-future".
+  if (!relative && absl::ParseTime(absl::RFC3339_full, text, &time, &ignored) &&
+      time != absl::InfinitePast() && time != absl::InfiniteFuture()) {
     return WholeSeconds(time);
   }
   return absl::InvalidArgumentError(

@@ -5,6 +5,7 @@
 
 #include "absl/base/const_init.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
@@ -71,7 +72,11 @@ std::string FormatLogLine(LogFormat format, absl::Time time, LogLevel level,
     // Invalid UTF-8 (a name from a request, say) is replaced, never thrown on.
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  std::string line = absl::StrCat(stamp, " ", LogLevelName(level), " kanaryad: ", message);
+  // A message may carry a provider's or a caller's text: a line break in it
+  // must not start what reads as a line of its own.
+  std::string line = absl::StrCat(
+      stamp, " ", LogLevelName(level),
+      " kanaryad: ", absl::StrReplaceAll(message, {{"\\", "\\\\"}, {"\n", "\\n"}, {"\r", "\\r"}}));
   for (const auto& [key, value] : fields) absl::StrAppend(&line, " ", key, "=", TextValue(value));
   return line;
 }

@@ -37,6 +37,14 @@ TEST(LogTest, TextLineQuotesValuesWithSpaces) {
             "2023-11-14T22:13:20.123Z info kanaryad: started rollout=r1 namespace=\"two words\"");
 }
 
+TEST(LogTest, TextLineEscapesLineBreaksInTheMessage) {
+  EXPECT_EQ(
+      FormatLogLine(LogFormat::kText, kTime, LogLevel::kWarning,
+                    "query failed: bad\n2023-11-14T22:13:20.123Z error kanaryad: forged\r\\n", {}),
+      "2023-11-14T22:13:20.123Z warning kanaryad: query failed: "
+      "bad\\n2023-11-14T22:13:20.123Z error kanaryad: forged\\r\\\\n");
+}
+
 TEST(LogTest, ParsersNameTheFlagAndTheValue) {
   EXPECT_EQ(*ParseLogLevel("--log_level", "debug"), LogLevel::kDebug);
   EXPECT_EQ(*ParseLogFormat("--log_format", "json"), LogFormat::kJson);
