@@ -14,6 +14,7 @@
 #include "daemon/api/auth/api_method.h"
 #include "daemon/api/rollout_access.h"
 #include "daemon/api/testing/auth_test_support.h"
+#include "daemon/api/testing/fake_rollout_controller.h"
 #include "daemon/api/testing/permissive_controller.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -335,6 +336,45 @@ TEST_F(AccessMatrixTest, ARevokedTokenEndsAnOpenWatch) {
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
   // A reload period and a watch slice (50 ms), with room for a slow machine.
   EXPECT_LT(absl::Now() - revoked, absl::Seconds(10));
+}
+
+// A viewer of blog and shop pages through a list whose hidden bank rollout
+// sorts between theirs: no page names it, in its rollouts or in its page
+// token, and no page comes back short while visible rollouts remain.
+TEST(ListPagingTest, PagesHoldOnlyVisibleRolloutsAndTokensNameNoHiddenOne) {
+  testing::TokenFileForTest tokens("tok-two,tess,8,\"kanarya:viewer:blog,kanarya:viewer:shop\"\n");
+  testing::FakeRolloutController controller;
+  std::vector<std::string> created;
+  for (const char* namespace_name : {"blog", "bank", "shop"}) {
+    v1::CreateRolloutRequest request;
+    request.mutable_spec()->mutable_target()->set_namespace_(namespace_name);
+    request.mutable_spec()->mutable_target()->set_virtual_service("web");
+    request.mutable_spec()->set_revision("v2");
+    absl::StatusOr<v1::CreateRolloutResponse> response =
+        controller.Create(request, engine::Caller());
+    ASSERT_TRUE(response.ok()) << response.status();
+    created.push_back(response->rollout().name());
+  }
+  const std::string& hidden = created[1];
+  ASSERT_LT(created[0], hidden);
+  ASSERT_LT(hidden, created[2]);
+  testing::ApiTestServer server(controller, tokens.authorizer());
+
+  std::vector<std::string> listed;
+  v1::ListRolloutsRequest request;
+  request.set_page_size(1);
+  for (int page = 0; page < 5; ++page) {  // two pages expected; bounded anyway
+    v1::ListRolloutsResponse response;
+    const grpc::Status status =
+        server.rollouts().ListRollouts(ContextWithToken("tok-two").get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_NE(response.next_page_token(), hidden);
+    EXPECT_EQ(response.rollouts_size(), 1) << "page " << page;
+    for (const v1::Rollout& rollout : response.rollouts()) listed.push_back(rollout.name());
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_THAT(listed, ElementsAre(created[0], created[2]));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "daemon/api/call_context.h"
 #include "daemon/api/status_mapping.h"
 
@@ -57,16 +58,41 @@ grpc::Status Mutate(const grpc::ServerContext& context, const RolloutAccess& acc
   return grpc::Status::OK;
 }
 
-// Keeps the rollouts of `scope`'s namespaces.
-void KeepVisible(const auth::NamespaceScope& scope, v1::ListRolloutsResponse& response) {
-  if (scope.every_namespace) return;
-  auto* rollouts = response.mutable_rollouts();
-  rollouts->erase(
-      std::remove_if(rollouts->begin(), rollouts->end(),
-                     [&](const v1::Rollout& rollout) {
-                       return !scope.namespaces.contains(rollout.spec().target().namespace_());
-                     }),
-      rollouts->end());
+// Controller pages one ListRollouts reads at most while filling a page.
+constexpr int kMaxControllerPages = 64;
+
+// A page of the rollouts `scope` shows, in name order from the request's page
+// token: controller pages are read until the page is full or the list ends,
+// and the next page token is the last rollout returned, so that neither a
+// hidden rollout nor its name ever reaches the caller. A page size of 0
+// takes the controller's own page size.
+absl::StatusOr<v1::ListRolloutsResponse> ListVisible(engine::RolloutController& controller,
+                                                     const auth::NamespaceScope& scope,
+                                                     v1::ListRolloutsRequest request) {
+  if (scope.every_namespace) return controller.List(request);
+  v1::ListRolloutsResponse visible;
+  int wanted = request.page_size();
+  auto full_page = [&] {
+    visible.set_next_page_token(visible.rollouts(visible.rollouts_size() - 1).name());
+    return visible;
+  };
+  for (int read = 0; read < kMaxControllerPages; ++read) {
+    absl::StatusOr<v1::ListRolloutsResponse> page = controller.List(request);
+    if (!page.ok()) return page.status();
+    if (wanted == 0) wanted = page->rollouts_size();
+    for (const v1::Rollout& rollout : page->rollouts()) {
+      if (!scope.namespaces.contains(rollout.spec().target().namespace_())) continue;
+      if (visible.rollouts_size() == wanted) return full_page();  // a visible one follows
+      *visible.add_rollouts() = rollout;
+    }
+    if (page->next_page_token().empty()) return visible;
+    if (visible.rollouts_size() == wanted) return full_page();
+    request.set_page_token(page->next_page_token());
+  }
+  if (visible.rollouts_size() > 0) return full_page();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("ListRollouts: no rollout the caller may see among the next ",
+                   kMaxControllerPages, " pages; set namespace to list one namespace"));
 }
 
 }  // namespace
@@ -118,11 +144,7 @@ grpc::Status RolloutService::ListRollouts(grpc::ServerContext* context,
   if (!scope->every_namespace && scope->namespaces.size() == 1) {
     scoped.set_namespace_(*scope->namespaces.begin());
   }
-  absl::StatusOr<v1::ListRolloutsResponse> listed = controller_.List(scoped);
-  if (!listed.ok()) return ToGrpcStatus(listed.status());
-  KeepVisible(*scope, *listed);
-  *response = *std::move(listed);
-  return grpc::Status::OK;
+  return Respond(response, [&] { return ListVisible(controller_, *scope, scoped); });
 }
 
 grpc::Status RolloutService::WatchRollout(grpc::ServerContext* context,

@@ -3,7 +3,8 @@
 // or NOT_FOUND for a rollout hidden from the caller), calls the
 // RolloutController with the authenticated caller, and returns its Status
 // with the same code and message. ListRollouts returns only the rollouts of
-// namespaces the caller may see, so a page may hold fewer than page_size.
+// namespaces the caller may see, filling each page from as many controller
+// pages as it takes (bounded), and its page token names a rollout returned.
 // WatchRollout sends the current state, then every event, waiting in
 // bounded slices so a cancelled or expired stream frees its thread within a
 // slice; it re-checks the caller's credentials with each slice, so a revoked

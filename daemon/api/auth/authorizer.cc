@@ -12,6 +12,12 @@ namespace {
 
 constexpr absl::string_view kBearer = "bearer";
 
+absl::StatusOr<Identity> AuthenticateCertificate(const std::string& pem) {
+  absl::StatusOr<Identity> identity = IdentityOfCertificate(pem);
+  if (!identity.ok()) return absl::UnauthenticatedError(identity.status().message());
+  return identity;
+}
+
 }  // namespace
 
 const Authorizer& Authorizer::Open() {
@@ -45,6 +51,13 @@ absl::StatusOr<Identity> Authorizer::AuthenticateToken(const std::string& author
 
 absl::StatusOr<Identity> Authorizer::Authenticate(const CallCredentials& credentials) const {
   if (!enabled()) return Identity{.principal = kAnonymous};
+  // Without a token file no header can authenticate anyone; one sent by a
+  // proxy or a client library must not defeat a verified certificate.
+  const bool tokens_accepted = sources_.tokens != nullptr;
+  if (!tokens_accepted && sources_.client_certificates &&
+      !credentials.client_certificate_pem.empty()) {
+    return AuthenticateCertificate(credentials.client_certificate_pem);
+  }
   if (credentials.authorization.size() > 1) {
     return absl::UnauthenticatedError("send one authorization metadata entry, not several");
   }
@@ -52,12 +65,10 @@ absl::StatusOr<Identity> Authorizer::Authenticate(const CallCredentials& credent
     return AuthenticateToken(credentials.authorization.front());
   }
   if (sources_.client_certificates && !credentials.client_certificate_pem.empty()) {
-    absl::StatusOr<Identity> identity = IdentityOfCertificate(credentials.client_certificate_pem);
-    if (!identity.ok()) return absl::UnauthenticatedError(identity.status().message());
-    return identity;
+    return AuthenticateCertificate(credentials.client_certificate_pem);
   }
   std::string how;
-  if (sources_.tokens != nullptr) how = "\"authorization: Bearer TOKEN\"";
+  if (tokens_accepted) how = "\"authorization: Bearer TOKEN\"";
   if (sources_.client_certificates) {
     absl::StrAppend(&how, how.empty() ? "" : " or ", "a client certificate");
   }

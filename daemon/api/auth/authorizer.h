@@ -1,7 +1,8 @@
 // Who calls and whether they may. Authentication takes a bearer token (the
 // "authorization: Bearer TOKEN" metadata, looked up in the current token
 // table) or, without one, a verified client certificate; a token, when
-// sent, must be valid even beside a certificate. Authorization asks the
+// sent, must be valid even beside a certificate — unless no token file is
+// configured, when the certificate decides and the header is ignored. Authorization asks the
 // role bindings for the role the method needs in the rollout's namespace.
 // An Authorizer with no source (Open) lets every caller do everything as
 // "anonymous". Error messages name the method, role, namespace and

@@ -116,6 +116,24 @@ TEST_F(AuthorizerTest, ClientCertificatesIdentifyBySubjectAndATokenTakesPreceden
   EXPECT_THAT(refused.status().message(), HasSubstr("send \"authorization: Bearer TOKEN\""));
 }
 
+TEST_F(AuthorizerTest, WithoutATokenFileAStrayAuthorizationHeaderLeavesTheCertificateInForce) {
+  lab::TestCertificate ca;
+  const lab::TestCertificate::Issued carol = ca.IssueClientCertificate("carol", {"kanarya:viewer"});
+  const std::string pem = ReadFile(carol.certificate_file);
+  const Authorizer certificates_only(AuthenticationSources{.client_certificates = true},
+                                     RoleBindings());
+  for (const char* header : {"Bearer tok-bob", "Basic Zm9vOmJhcg==", "garbage"}) {
+    absl::StatusOr<Identity> identity = certificates_only.Authenticate(
+        CallCredentials{.authorization = {std::string(header)}, .client_certificate_pem = pem});
+    ASSERT_TRUE(identity.ok()) << header << ": " << identity.status();
+    EXPECT_EQ(identity->principal, "carol") << header;
+  }
+  // Without a certificate, the header still authenticates no one.
+  absl::StatusOr<Identity> refused =
+      certificates_only.Authenticate(CallCredentials{.authorization = {"Bearer tok-bob"}});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(AuthorizerTest, PermissionDeniedNamesMethodRoleNamespaceAndPrincipal) {
   const Identity alice = authorizer_.Authenticate(Bearer("Bearer tok-alice")).value();
   EXPECT_TRUE(authorizer_.Authorize(alice, ApiMethod::kPauseRollout, "shop").ok());

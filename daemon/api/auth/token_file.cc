@@ -136,4 +136,20 @@ absl::StatusOr<std::vector<TokenRecord>> ParseTokenFile(absl::string_view text) 
   return records;
 }
 
+std::vector<std::string> TokenColumn(absl::string_view text) {
+  std::vector<std::string> tokens;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const absl::string_view content = absl::StripLeadingAsciiWhitespace(line);
+    if (content.empty() || content.front() == '#') continue;
+    absl::StatusOr<std::vector<std::string>> fields = SplitCsvLine(line);
+    if (fields.ok()) {
+      tokens.push_back(std::move(fields->front()));
+    } else if (content.front() != '"') {  // a later column is bad; the first is plain
+      tokens.emplace_back(content.substr(0, content.find(',')));
+    }
+  }
+  return tokens;
+}
+
 }  // namespace kanarya::auth

@@ -35,6 +35,10 @@ bool IsBearerTokenText(absl::string_view token);
 // InvalidArgument listing every bad line ("line 3: ...; line 7: ...").
 absl::StatusOr<std::vector<TokenRecord>> ParseTokenFile(absl::string_view text);
 
+// The token column of every line of `text` that has one, read even from a
+// file ParseTokenFile refuses: the tokens such a file still names.
+std::vector<std::string> TokenColumn(absl::string_view text);
+
 }  // namespace kanarya::auth
 
 #endif  // KANARYA_DAEMON_API_AUTH_TOKEN_FILE_H_

@@ -1,9 +1,12 @@
 // The token table of a --token_file, kept current without a restart: a
-// thread reads the file every `period` and, when its content (by SHA-256)
-// changed, parses it and swaps the table in. A file that cannot be read or
-// parsed leaves the previous table in force; each outcome is reported once
-// through `report` (a reload with its token count, or the error with its
-// line numbers and the count kept) — never with a token. Thread-safe.
+// thread reads the file every `period` and applies a changed content (by
+// SHA-256) once two polls in a row read it, so a file caught mid-write is not
+// taken for another table; a content whose last line lacks its newline is
+// refused. Revocation fails closed: a content that does not parse keeps the
+// previous table minus every token the file no longer names, and a file that
+// cannot be read refuses every token. Each outcome is reported once through
+// `report` — never with a token. Replace the file atomically (write, rename).
+// Thread-safe.
 #ifndef KANARYA_DAEMON_API_AUTH_TOKEN_FILE_WATCHER_H_
 #define KANARYA_DAEMON_API_AUTH_TOKEN_FILE_WATCHER_H_
 
@@ -25,7 +28,8 @@ class TokenFileWatcher {
  public:
   enum class Outcome {
     kReloaded,      // a new table is in force
-    kKeptPrevious,  // the file could not be read or parsed
+    kKeptPrevious,  // the file could not be parsed: tokens it still names stay
+    kRefusedAll,    // the file could not be read: every token is refused
   };
   using Report = std::function<void(Outcome outcome, const std::string& message)>;
 
@@ -42,15 +46,18 @@ class TokenFileWatcher {
 
  private:
   TokenFileWatcher(std::string path, absl::Duration period, Report report);
-  // Reads and parses the file unless its content is the last one seen.
-  // Returns the error of a new bad content, OK otherwise.
-  absl::Status Poll() ABSL_LOCKS_EXCLUDED(mutex_);
+  // Reads the file and applies a new content once `confirmed` (the first
+  // load) or read by the previous poll too. Returns the error of a new bad
+  // content (Unavailable: unreadable), OK otherwise.
+  absl::Status Poll(bool confirmed) ABSL_LOCKS_EXCLUDED(mutex_);
+  void Replace(std::shared_ptr<const TokenTable> table) ABSL_LOCKS_EXCLUDED(mutex_);
   void Run();
 
   const std::string path_;
   const absl::Duration period_;
   const Report report_;
-  std::string last_digest_;  // of the last content seen, good or bad; poller only
+  std::string last_digest_;     // of the last content applied, good or bad; poller only
+  std::string pending_digest_;  // of a new content read once; poller only
   mutable absl::Mutex mutex_;
   std::shared_ptr<const TokenTable> table_ ABSL_GUARDED_BY(mutex_);
   absl::Notification stop_;

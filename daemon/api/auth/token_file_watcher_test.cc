@@ -41,8 +41,11 @@ class TokenFileWatcherTest : public ::testing::Test {
     return TokenFileWatcher::Start(
         path_, kPeriod, [this](TokenFileWatcher::Outcome outcome, const std::string& message) {
           absl::MutexLock lock(&mutex_);
-          reports_.push_back(absl::StrCat(
-              outcome == TokenFileWatcher::Outcome::kReloaded ? "" : "[kept] ", message));
+          reports_.push_back(absl::StrCat(outcome == TokenFileWatcher::Outcome::kReloaded ? ""
+                                          : outcome == TokenFileWatcher::Outcome::kRefusedAll
+                                              ? "[refused] "
+                                              : "[kept] ",
+                                          message));
         });
   }
 
@@ -79,7 +82,7 @@ TEST_F(TokenFileWatcherTest, StartRefusesAMissingOrBadFileNamingItAndTheLine) {
   EXPECT_THAT(bad.status().message(), Not(HasSubstr("secret")));
 }
 
-TEST_F(TokenFileWatcherTest, ARewrittenFileTakesEffectAndABadOneKeepsThePreviousTable) {
+TEST_F(TokenFileWatcherTest, ARewrittenFileTakesEffectAndABadOneRevokesTheTokensItNoLongerNames) {
   Write("tok-old,alice,1\n");
   absl::StatusOr<std::unique_ptr<TokenFileWatcher>> watcher = Start();
   ASSERT_TRUE(watcher.ok()) << watcher.status();
@@ -107,10 +110,25 @@ TEST_F(TokenFileWatcherTest, ARewrittenFileTakesEffectAndABadOneKeepsThePrevious
   absl::SleepFor(10 * kPeriod);
   EXPECT_EQ(Reports().size(), 2u);
 
-  std::filesystem::remove(path_);
+  // A broken content revokes every token it no longer names.
+  Write("tok-newer,carol,3\nsecret-broken,\"dave,4\n");
   ASSERT_TRUE(Eventually([&] { return Reports().size() >= 3; }));
-  EXPECT_THAT(Reports().back(), HasSubstr("cannot be read; keeping the previous 1 token(s)"));
-  EXPECT_NE(tokens.Current()->Find("tok-new"), nullptr);
+  EXPECT_THAT(Reports().back(), HasSubstr("keeping the previous 0 token(s) (1 revoked"));
+  EXPECT_EQ(tokens.Current()->Find("tok-new"), nullptr);
+
+  // A file cut mid-line (no final newline) is refused, not read as a table.
+  Write("tok-new,bob,2\ntok-cut,eve,9,kanarya:operator");
+  ASSERT_TRUE(Eventually([&] { return Reports().size() >= 4; }));
+  EXPECT_THAT(Reports().back(), HasSubstr("the last line does not end in a newline"));
+  EXPECT_EQ(tokens.Current()->Find("tok-cut"), nullptr);
+
+  Write("tok-new,bob,2\n");
+  ASSERT_TRUE(Eventually([&] { return tokens.Current()->Find("tok-new") != nullptr; }));
+  std::filesystem::remove(path_);
+  ASSERT_TRUE(Eventually([&] { return tokens.Current()->size() == 0; }));
+  ASSERT_TRUE(Eventually([&] { return Reports().size() >= 6; }));
+  EXPECT_THAT(Reports().back(), HasSubstr("[refused] --token_file: " + path_ +
+                                          ": cannot be read; refusing every token (1 dropped)"));
 
   for (const std::string& report : Reports()) {
     EXPECT_THAT(report, Not(HasSubstr("tok-"))) << report;

@@ -20,4 +20,13 @@ const Identity* TokenTable::Find(absl::string_view token) const {
   return it == identities_.end() ? nullptr : &it->second;
 }
 
+TokenTable TokenTable::Retaining(const std::vector<std::string>& tokens) const {
+  TokenTable kept;
+  for (const std::string& token : tokens) {
+    const auto it = identities_.find(Sha256(token));
+    if (it != identities_.end()) kept.identities_.insert(*it);
+  }
+  return kept;
+}
+
 }  // namespace kanarya::auth

@@ -27,8 +27,12 @@ class TokenTable {
   // The identity of `token`, or nullptr when it is not in the table.
   const Identity* Find(absl::string_view token) const;
   size_t size() const { return identities_.size(); }
+  // The entries of this table whose token is among `tokens`.
+  TokenTable Retaining(const std::vector<std::string>& tokens) const;
 
  private:
+  TokenTable() = default;
+
   std::unordered_map<std::string, Identity> identities_;  // by SHA-256 of the token
 };
 
