@@ -311,13 +311,16 @@ TEST_F(AccessMatrixTest, ARewrittenTokenFileTakesEffectWhileServing) {
   WaitForReports(1);
   EXPECT_THAT(tokens_.reports().back(), HasSubstr("reloaded " + tokens_.path() + ": 4 token(s)"));
 
-  // A broken rewrite keeps the tokens in force.
+  // A broken rewrite keeps only the tokens it still names: revocation fails
+  // closed.
   tokens_.Rewrite("tok-new,nina\n");
   WaitForReports(2);
   EXPECT_THAT(tokens_.reports().back(),
               HasSubstr("line 1: needs at least 3 columns (token, user, uid), found 2; keeping "
-                        "the previous 4 token(s)"));
+                        "the previous 1 token(s) (3 revoked: no longer in the file)"));
   EXPECT_TRUE(Call(ApiMethod::kPauseRollout, Place::kOwn, "tok-new").ok());
+  EXPECT_EQ(Call(ApiMethod::kPauseRollout, Place::kOwn, "tok-operator").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(AccessMatrixTest, ARevokedTokenEndsAnOpenWatch) {

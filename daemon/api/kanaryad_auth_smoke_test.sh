@@ -113,14 +113,16 @@ tok-broken-8d1e,"unterminated
 '
 logged=
 for _ in $(seq 100); do
-  if grep -q 'line 2: column 2: a quote is not closed.*keeping the previous 2 token(s)' "$dir/log"; then
+  if grep -q 'line 2: column 2: a quote is not closed.*keeping the previous 1 token(s) (1 revoked' "$dir/log"; then
     logged=1
     break
   fi
   sleep 0.1
 done
 [ -n "$logged" ] || fail "the bad token file was not logged with its line"
-ctl tok-nina-2f6b get "$name" || fail "a bad token file revoked the tokens in force"
+ctl tok-otto-51e2 get "$name" || fail "a bad token file revoked a token it still names"
+ctl tok-nina-2f6b get "$name"
+[ $? -eq 1 ] || fail "a bad token file kept a token it no longer names"
 
 for token in tok-otto-51e2 tok-vera-7a90 tok-anna-c3d4 tok-nina-2f6b tok-broken-8d1e; do
   if grep -q "$token" "$dir/log" "$dir/events.json"; then
