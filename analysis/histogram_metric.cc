@@ -6,8 +6,11 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "analysis/bucket_totals.h"
 #include "analysis/field_checks.h"
+#include "analysis/histogram_quantiles.h"
 #include "analysis/metric_bookkeeping.h"
 #include "analysis/rate_ratio_sequence.h"
 #include "analysis/share_sequence.h"
@@ -78,6 +81,7 @@ class HistogramMetric final : public SequentialMetric {
     }
     baseline_requests_ += baseline.total;
     canary_requests_ += canary.total;
+    totals_.Add(o);
     if (tests_.empty()) {
       for (int i = 0; i + 1 < o.bucket_bounds_size(); ++i) {
         tests_.emplace_back(o.bucket_bounds(i), mixing_sd_, tolerance_, floor_);
@@ -98,7 +102,25 @@ class HistogramMetric final : public SequentialMetric {
     return canary.total > 0 && baseline.total > 0;
   }
 
+  // With each side's p50, p90 and p99 over the ticks so far, which the
+  // decisions do not need.
   v1::SequentialMetricResult Result() const override {
+    v1::SequentialMetricResult result = Decisive();
+    if (!HasData()) return result;
+    const std::vector<v1::QuantileEstimate> quantiles =
+        CompareQuantiles(totals_.baseline(), totals_.canary());
+    result.mutable_quantiles()->Add(quantiles.begin(), quantiles.end());
+    result.set_reason(absl::StrCat(result.reason(), "; ", DescribeQuantiles(quantiles)));
+    return result;
+  }
+
+  v1::MetricState State() const override { return Decisive().state(); }
+
+ private:
+  bool HasData() const { return canary_requests_ > 0 && baseline_requests_ > 0; }
+
+  // The result without the quantiles.
+  v1::SequentialMetricResult Decisive() const {
     v1::SequentialMetricResult result;
     result.set_baseline_count(baseline_requests_);
     result.set_canary_count(canary_requests_);
@@ -122,9 +144,6 @@ class HistogramMetric final : public SequentialMetric {
     book_.Fill(HasData(), within, cs, 0.0, 1.0 + tolerance_, detail, result);
     return result;
   }
-
- private:
-  bool HasData() const { return canary_requests_ > 0 && baseline_requests_ > 0; }
 
   // After a tick with data on both sides: each bound's evidence, its
   // promotion claim and its confidence sequence; the metric's evidence.
@@ -161,6 +180,7 @@ class HistogramMetric final : public SequentialMetric {
   const double floor_;
   const double mixing_sd_;
   std::vector<BoundTest> tests_;
+  BucketTotals totals_;
   int64_t baseline_requests_ = 0;
   int64_t canary_requests_ = 0;
 };

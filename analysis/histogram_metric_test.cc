@@ -247,6 +247,18 @@ TEST(HistogramMetric, ReplaysTheIssuesJsonTimeline) {
   EXPECT_EQ(response->metrics(0).bucket_bound(), 100);
   EXPECT_NE(response->reason().find("share ratio above bound 100"), std::string::npos)
       << response->reason();
+  // Each side's p50, p90, p99 as histogram_quantile reads them: the
+  // baseline's median is rank 500 of 1000 a tick, 200 into the (50, 100]
+  // bucket's 500; the canary's is 50 into the (100, 250] bucket's 90.
+  const v1::SequentialMetricResult& latency = response->metrics(0);
+  ASSERT_EQ(latency.quantiles_size(), 3);
+  EXPECT_EQ(latency.quantiles(0).quantile(), 0.5);
+  EXPECT_DOUBLE_EQ(latency.quantiles(0).baseline(), 50 + 50 * 200.0 / 500);
+  EXPECT_DOUBLE_EQ(latency.quantiles(0).canary(), 100 + 150 * 50.0 / 90);
+  EXPECT_LT(latency.quantiles(0).canary_lower(), latency.quantiles(0).canary());
+  EXPECT_GT(latency.quantiles(0).canary_upper(), latency.quantiles(0).canary());
+  EXPECT_EQ(latency.quantiles(2).quantile(), 0.99);
+  EXPECT_NE(latency.reason().find("p50 canary 183.3 ["), std::string::npos) << latency.reason();
 }
 
 }  // namespace
