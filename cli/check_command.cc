@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/command_line.h"
+#include "cli/configured_providers.h"
 #include "cli/exit_codes.h"
 #include "cli/message_io.h"
 #include "cli/output_format.h"
-#include "daemon/config/daemon_config.h"
 #include "daemon/spec/query_scopes.h"
 #include "daemon/spec/rollout_validation.h"
 #include "daemon/spec/tick_queries.h"
@@ -120,18 +120,12 @@ void AddCheckCommand(CLI::App& app, int& exit_code) {
       std::cerr << "kanaryactl check: " << document.status().message() << "\n";
       return;
     }
-    absl::StatusOr<config::DaemonConfig> daemon_config = config::LoadDaemonConfig(*config_path);
-    absl::StatusOr<std::map<std::string, metrics::MetricProviderPtr>> owned =
-        daemon_config.ok() ? config::MakeProviders(*daemon_config)
-                           : absl::StatusOr<std::map<std::string, metrics::MetricProviderPtr>>(
-                                 daemon_config.status());
+    absl::StatusOr<ProviderMap> owned = LoadConfiguredProviders(*config_path);
     if (!owned.ok()) {
-      std::cerr << "kanaryactl check: --config: " << owned.status().message() << "\n";
+      std::cerr << "kanaryactl check: " << owned.status().message() << "\n";
       return;
     }
-    std::map<std::string, metrics::MetricProvider*> providers;
-    for (const auto& [name, provider] : *owned) providers[name] = provider.get();
-    exit_code = RunCheck(*document, providers, absl::Now(), std::cout, std::cerr);
+    exit_code = RunCheck(*document, Borrow(*owned), absl::Now(), std::cout, std::cerr);
   });
 }
 

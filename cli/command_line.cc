@@ -54,9 +54,6 @@ void AddDocumentCommands(CLI::App& app, int& exit_code) {
   };
   add("judge", "Compare a canary with its baseline once: JudgeRequest (JSON or YAML) in, JSON out",
       &RunJudge);
-  add("replay",
-      "Backtest an analysis on a recorded timeline: ReplayRequest (JSON or YAML) in, JSON out",
-      &RunReplay);
 }
 
 }  // namespace kanarya::cli

@@ -31,8 +31,10 @@ void AddDocumentCommands(CLI::App& app, int& exit_code);
 void AddRolloutCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddWatchCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddActionCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
-// Needs no daemon: reads kanaryad's configuration for the providers.
+// Need no daemon: they read kanaryad's configuration for the providers
+// (replay -f, a recorded timeline, needs neither).
 void AddCheckCommand(CLI::App& app, int& exit_code);
+void AddReplayCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 
 }  // namespace kanarya::cli
 

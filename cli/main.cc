@@ -21,6 +21,7 @@ int RunCommandLine(int argc, char** argv) {
   kanarya::cli::AddWatchCommands(app, flags, exit_code);
   kanarya::cli::AddActionCommands(app, flags, exit_code);
   kanarya::cli::AddCheckCommand(app, exit_code);
+  kanarya::cli::AddReplayCommand(app, flags, exit_code);
 
   try {
     app.parse(argc, argv);

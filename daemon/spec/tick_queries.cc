@@ -50,6 +50,15 @@ absl::StatusOr<std::vector<double>> ValuesOf(const metrics::QueryResult& result)
   return values;
 }
 
+// The tick ends a query covers: its end for an instant query, else every
+// step from its start to its end.
+std::vector<absl::Time> TickEnds(const metrics::Query& query) {
+  if (query.start == query.end || query.step <= absl::ZeroDuration()) return {query.end};
+  std::vector<absl::Time> ends;
+  for (absl::Time t = query.start; t <= query.end; t += query.step) ends.push_back(t);
+  return ends;
+}
+
 // The sum of a count query's series as a count; nullopt = no data (NaN).
 absl::StatusOr<std::optional<int64_t>> CountOf(const std::vector<double>& values) {
   double sum = 0;
@@ -183,6 +192,16 @@ absl::StatusOr<TickQueryPlan> TickQueryPlan::Make(const v1::RolloutSpec& valid_s
 }
 
 std::vector<TickQuery> TickQueryPlan::QueriesAt(absl::Time tick_end) const {
+  return Queries(tick_end, tick_end, std::min(tick_interval_, kMaxQueryTimeout));
+}
+
+std::vector<TickQuery> TickQueryPlan::RangeQueries(absl::Time first_tick_end,
+                                                   absl::Time last_tick_end) const {
+  return Queries(first_tick_end, last_tick_end, kMaxQueryTimeout);
+}
+
+std::vector<TickQuery> TickQueryPlan::Queries(absl::Time first_tick_end, absl::Time last_tick_end,
+                                              absl::Duration timeout) const {
   std::vector<TickQuery> queries;
   for (size_t i = 0; i < metrics_.size(); ++i) {
     for (const RenderedQuery& rendered : metrics_[i].queries) {
@@ -191,10 +210,10 @@ std::vector<TickQuery> TickQueryPlan::QueriesAt(absl::Time tick_end) const {
                          .side = rendered.side,
                          .role = rendered.role,
                          .query = {.expression = rendered.expression,
-                                   .start = tick_end,
-                                   .end = tick_end,
+                                   .start = first_tick_end,
+                                   .end = last_tick_end,
                                    .step = tick_interval_,
-                                   .timeout = std::min(tick_interval_, kMaxQueryTimeout)}});
+                                   .timeout = timeout}});
     }
   }
   return queries;
@@ -242,20 +261,12 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
 std::vector<TickQuery> TickQueryPlan::BaselineHistoryQueries(absl::Time first_tick_end,
                                                              absl::Time last_tick_end) const {
   std::vector<TickQuery> queries;
-  for (size_t i = 0; i < metrics_.size(); ++i) {
-    if (metrics_[i].kind == v1::METRIC_KIND_COUNT) continue;
-    for (const RenderedQuery& rendered : metrics_[i].queries) {
-      if (rendered.side != Side::kBaseline || rendered.role != QueryRole::kValue) continue;
-      queries.push_back({.metric_index = static_cast<int>(i),
-                         .provider = metrics_[i].provider,
-                         .side = rendered.side,
-                         .role = rendered.role,
-                         .query = {.expression = rendered.expression,
-                                   .start = first_tick_end,
-                                   .end = last_tick_end,
-                                   .step = tick_interval_,
-                                   .timeout = kMaxQueryTimeout}});
+  for (TickQuery& query : RangeQueries(first_tick_end, last_tick_end)) {
+    if (metrics_[query.metric_index].kind == v1::METRIC_KIND_COUNT ||
+        query.side != Side::kBaseline || query.role != QueryRole::kValue) {
+      continue;
     }
+    queries.push_back(std::move(query));
   }
   return queries;
 }
@@ -273,21 +284,25 @@ BaselineHistory TickQueryPlan::AssembleHistory(
     }
     const CompiledMetric& metric = metrics_[q.metric_index];
     if (metric.kind == v1::METRIC_KIND_COUNT) continue;
-    absl::Status failure = results[i].status();
-    if (failure.ok() && results[i]->type == metrics::ResultType::kStreams) {
-      failure = absl::InvalidArgumentError(
-          "the query returns log lines, not numbers; wrap it in count_over_time(...)");
-    }
-    if (!failure.ok()) {
+    const auto failed = [&](const absl::Status& failure) {
       history.error.Update(absl::Status(
           failure.code(),
           absl::StrCat("metric \"", metric.name, "\", baseline history: ", failure.message())));
+    };
+    if (!results[i].ok()) {
+      failed(results[i].status());
       continue;
     }
-    for (const metrics::Series& series : results[i]->series) {
-      for (const metrics::Sample& sample : series.samples) {
-        if (std::isnan(sample.value)) continue;
-        (*by_time[sample.time].mutable_metrics())[metric.name].add_baseline(sample.value);
+    for (const absl::Time tick_end : TickEnds(q.query)) {
+      absl::StatusOr<std::vector<double>> values = ValuesOf(AnswerAt(*results[i], tick_end));
+      if (!values.ok()) {
+        failed(values.status());
+        break;
+      }
+      for (const double value : *values) {
+        if (!std::isnan(value)) {
+          (*by_time[tick_end].mutable_metrics())[metric.name].add_baseline(value);
+        }
       }
     }
   }
@@ -300,6 +315,26 @@ BaselineHistory TickQueryPlan::AssembleHistory(
     history.ticks.push_back(std::move(tick));
   }
   return history;
+}
+
+metrics::QueryResult AnswerAt(const metrics::QueryResult& range_answer, absl::Time tick_end) {
+  if (range_answer.type == metrics::ResultType::kStreams) return range_answer;
+  metrics::QueryResult answer{.type = range_answer.type == metrics::ResultType::kMatrix
+                                          ? metrics::ResultType::kVector
+                                          : range_answer.type,
+                              .series = {},
+                              .warnings = range_answer.warnings};
+  const int64_t millis = absl::ToUnixMillis(tick_end);
+  for (const metrics::Series& series : range_answer.series) {
+    const auto at = std::lower_bound(series.samples.begin(), series.samples.end(), millis,
+                                     [](const metrics::Sample& sample, int64_t t) {
+                                       return absl::ToUnixMillis(sample.time) < t;
+                                     });
+    if (at != series.samples.end() && absl::ToUnixMillis(at->time) == millis) {
+      answer.series.push_back({.labels = series.labels, .samples = {*at}});
+    }
+  }
+  return answer;
 }
 
 }  // namespace kanarya::spec

@@ -1,10 +1,12 @@
 // A rollout's metric queries: templates compiled and rendered for the
 // baseline's and the canary's scope once per rollout ({{window}} is the tick
-// interval at every tick), stamped with each tick's end, and the providers'
-// answers assembled into one Observation per metric; before a rollout, the
-// baseline's recent per-tick values as a history of ticks. Missing data is
-// never a value and a failure is never data. Immutable after Make;
-// thread-safe.
+// interval at every tick), stamped with each tick's end (or over a range of
+// tick ends, for histories and backtests), and the providers' answers
+// assembled into one Observation per metric per tick; before a rollout, the
+// baseline's recent per-tick values as a history of ticks. A range answer is
+// cut into the instant answers of its tick ends (AnswerAt) and goes through
+// the same assembly. Missing data is never a value and a failure is never
+// data. Immutable after Make; thread-safe.
 #ifndef KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
 #define KANARYA_DAEMON_SPEC_TICK_QUERIES_H_
 
@@ -51,6 +53,14 @@ struct BaselineHistory {
   absl::Status error;
 };
 
+// The answer of a range query (RangeQueries) at one of its tick ends, as the
+// instant query at that tick end answers: each series that has a sample at
+// that time, with that sample alone, as a vector (a series without one is
+// left out, as the instant query leaves it out). Times match at whole
+// milliseconds, the resolution of Prometheus and Loki. Log lines are returned
+// as they are, for Assemble to refuse as it refuses them from an instant query.
+metrics::QueryResult AnswerAt(const metrics::QueryResult& range_answer, absl::Time tick_end);
+
 class TickQueryPlan {
  public:
   // InvalidArgument naming the field
@@ -72,16 +82,21 @@ class TickQueryPlan {
       std::span<const TickQuery> queries,
       std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
 
-  // Every continuous metric's baseline value query as one range query over
-  // the tick ends first_tick_end, first_tick_end + tick interval, ...,
-  // last_tick_end: each sample of its answer is the value the instant query
-  // of QueriesAt(that tick end) gives.
+  // QueriesAt's queries, in its order, each as one range query over the tick
+  // ends first_tick_end, first_tick_end + tick interval, ..., last_tick_end
+  // (an instant query when they are equal): AnswerAt(answer, t) is what the
+  // instant query of QueriesAt(t) gives. Of any length: the caller splits a
+  // range its provider would refuse (11,000 points for Prometheus and Loki).
+  std::vector<TickQuery> RangeQueries(absl::Time first_tick_end, absl::Time last_tick_end) const;
+
+  // The continuous metrics' baseline value queries of RangeQueries.
   std::vector<TickQuery> BaselineHistoryQueries(absl::Time first_tick_end,
                                                 absl::Time last_tick_end) const;
 
-  // results[i] answers queries[i] (from BaselineHistoryQueries). Every
-  // series' sample at a tick end is one baseline sample of that tick, NaN
-  // dropped; a tick end where no metric has a sample is not a tick.
+  // results[i] answers queries[i] (from BaselineHistoryQueries). At each
+  // tick end of a query's range, its AnswerAt values are baseline samples of
+  // that tick, NaN dropped; a tick end where no metric has a sample is not a
+  // tick.
   BaselineHistory AssembleHistory(
       std::span<const TickQuery> queries,
       std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
@@ -101,6 +116,8 @@ class TickQueryPlan {
     std::vector<RenderedQuery> queries;
   };
   TickQueryPlan() = default;
+  std::vector<TickQuery> Queries(absl::Time first_tick_end, absl::Time last_tick_end,
+                                 absl::Duration timeout) const;
 
   std::vector<CompiledMetric> metrics_;
   absl::Duration tick_interval_;

@@ -244,5 +244,60 @@ TEST(TickQueriesLabTest, TheHistoryHoldsWhatEachTicksInstantQueryGives) {
   EXPECT_EQ(from_history, from_instants);
 }
 
+// What a backtest relies on: every metric's range queries over a span of
+// tick ends, cut at each tick end and assembled, give the very results that
+// tick's instant queries give, the edges of the data included.
+TEST(TickQueriesLabTest, RangeAnswersCutAtEachTickAssembleAsTheInstantAnswers) {
+  const absl::Time t0 =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(3)) / 60 * 60);
+  absl::StatusOr<std::unique_ptr<lab::PrometheusServer>> server =
+      lab::PrometheusServer::Start(OpenMetrics(t0));
+  ASSERT_TRUE(server.ok()) << server.status();
+  metrics::PrometheusProvider prometheus((*server)->url(), {});
+  absl::StatusOr<v1::RolloutSpec> spec = ExampleSpec();
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  absl::StatusOr<TickQueryPlan> plan = TickQueryPlan::Make(*spec);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+
+  // From before the data to past its end, so no data and the first and last
+  // scrapes are among the ticks.
+  const absl::Time first = t0 - absl::Seconds(60);
+  const absl::Time last = t0 + absl::Seconds(30 * 24);
+  std::vector<TickQuery> ranges;
+  std::vector<metrics::Query> sent;
+  for (const TickQuery& query : plan->RangeQueries(first, last)) {
+    if (query.provider != "prometheus") continue;
+    ranges.push_back(query);
+    sent.push_back(query.query);
+  }
+  ASSERT_EQ(ranges.size(), 6u);
+  const std::vector<absl::StatusOr<metrics::QueryResult>> answers = prometheus.Run(sent);
+  int with_data = 0;
+  for (absl::Time tick_end = first; tick_end <= last; tick_end += plan->tick_interval()) {
+    std::vector<absl::StatusOr<metrics::QueryResult>> cut;
+    for (const absl::StatusOr<metrics::QueryResult>& answer : answers) {
+      ASSERT_TRUE(answer.ok()) << answer.status();
+      cut.push_back(AnswerAt(*answer, tick_end));
+    }
+    const std::vector<MetricTickResult> from_range = plan->Assemble(ranges, cut);
+    const std::vector<MetricTickResult> from_instants =
+        RunTick(*plan, tick_end, {{"prometheus", &prometheus}});
+    ASSERT_EQ(from_range.size(), from_instants.size());
+    for (size_t m = 0; m < from_range.size(); ++m) {
+      SCOPED_TRACE(absl::StrCat("metric ", m, " at ", absl::FormatTime(tick_end)));
+      EXPECT_EQ(from_range[m].error, from_instants[m].error);
+      ASSERT_EQ(from_range[m].observation.has_value(), from_instants[m].observation.has_value());
+      if (from_range[m].observation.has_value()) {
+        ++with_data;
+        EXPECT_EQ(from_range[m].observation->SerializeAsString(),
+                  from_instants[m].observation->SerializeAsString());
+      }
+      EXPECT_EQ(from_range[m].canary_value, from_instants[m].canary_value);
+    }
+  }
+  // Both metrics have data from the second scrape to the data's end.
+  EXPECT_GE(with_data, 2 * 19);
+}
+
 }  // namespace
 }  // namespace kanarya::spec

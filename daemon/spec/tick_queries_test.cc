@@ -257,6 +257,78 @@ metrics::QueryResult Matrix(const std::vector<std::vector<std::pair<absl::Time, 
   return result;
 }
 
+TEST_F(TickQueriesTest, RangeQueriesAreTheTickQueriesOverTheTickEnds) {
+  const absl::Time first = kTickEnd - absl::Seconds(15 * 20);
+  const std::vector<TickQuery> ranges = plan_->RangeQueries(first, kTickEnd);
+  ASSERT_EQ(ranges.size(), queries_.size());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    EXPECT_EQ(ranges[i].metric_index, queries_[i].metric_index);
+    EXPECT_EQ(ranges[i].side, queries_[i].side);
+    EXPECT_EQ(ranges[i].role, queries_[i].role);
+    EXPECT_EQ(ranges[i].provider, queries_[i].provider);
+    EXPECT_EQ(ranges[i].query.expression, queries_[i].query.expression);
+    EXPECT_EQ(ranges[i].query.start, first);
+    EXPECT_EQ(ranges[i].query.end, kTickEnd);
+    EXPECT_EQ(ranges[i].query.step, absl::Seconds(15));
+  }
+}
+
+TEST_F(TickQueriesTest, ARangeAnswerCutAtATickEndIsThatTicksInstantAnswer) {
+  const absl::Time t1 = kTickEnd - absl::Seconds(15);
+  // p0 has samples at both tick ends, p1 only at t1, p2 only at kTickEnd.
+  const metrics::QueryResult range =
+      Matrix({{{t1, 4}, {kTickEnd, 5}}, {{t1, 7}}, {{kTickEnd + absl::Milliseconds(0), 9}}});
+  const metrics::QueryResult at_end = AnswerAt(range, kTickEnd);
+  EXPECT_EQ(at_end.type, metrics::ResultType::kVector);
+  ASSERT_EQ(at_end.series.size(), 2u);
+  EXPECT_EQ(at_end.series[0].labels, range.series[0].labels);
+  ASSERT_EQ(at_end.series[0].samples.size(), 1u);
+  EXPECT_EQ(at_end.series[0].samples[0].value, 5);
+  EXPECT_EQ(at_end.series[1].labels, range.series[2].labels);
+  EXPECT_EQ(at_end.series[1].samples[0].value, 9);
+  // A time between the steps has no sample in any series: no data.
+  EXPECT_TRUE(AnswerAt(range, t1 + absl::Seconds(7)).series.empty());
+
+  // Cut at each tick end, the range answers assemble as the instant answers:
+  // here the errors' events series is missing at kTickEnd (0 events beside
+  // a total) and the canary's total is missing at t1 (no data).
+  const std::vector<TickQuery> ranges = plan_->RangeQueries(t1, kTickEnd);
+  const std::vector<metrics::QueryResult> answers = {Matrix({{{t1, 2}}}),
+                                                     Matrix({{{t1, 100}, {kTickEnd, 90}}}),
+                                                     Matrix({{{kTickEnd, 1}}}),
+                                                     Matrix({{{kTickEnd, 10}}}),
+                                                     Matrix({{{t1, 0.1}, {kTickEnd, 0.2}}}),
+                                                     Matrix({{{t1, 0.3}, {kTickEnd, 0.4}}})};
+  std::vector<absl::StatusOr<metrics::QueryResult>> at_t1;
+  std::vector<absl::StatusOr<metrics::QueryResult>> at_tick_end;
+  for (const metrics::QueryResult& answer : answers) {
+    at_t1.push_back(AnswerAt(answer, t1));
+    at_tick_end.push_back(AnswerAt(answer, kTickEnd));
+  }
+  const std::vector<MetricTickResult> first = plan_->Assemble(plan_->QueriesAt(t1), at_t1);
+  EXPECT_FALSE(first[0].observation.has_value());
+  EXPECT_TRUE(first[0].error.ok());
+  ASSERT_TRUE(first[1].observation.has_value());
+  EXPECT_THAT(first[1].observation->baseline(), ElementsAre(0.1));
+  const std::vector<MetricTickResult> second = Answer(at_tick_end);
+  ASSERT_TRUE(second[0].observation.has_value());
+  EXPECT_EQ(second[0].observation->baseline_events(), 0);
+  EXPECT_EQ(second[0].observation->baseline_total(), 90);
+  EXPECT_EQ(second[0].observation->canary_events(), 1);
+  EXPECT_EQ(second[0].observation->canary_total(), 10);
+  EXPECT_THAT(second[1].observation->canary(), ElementsAre(0.4));
+}
+
+TEST_F(TickQueriesTest, LogLinesCutAtATickEndAreRefusedAsFromAnInstantQuery) {
+  const metrics::QueryResult streams{.type = metrics::ResultType::kStreams,
+                                     .series = {{.labels = {}, .samples = {{kTickEnd, 1}}}}};
+  std::vector<absl::StatusOr<metrics::QueryResult>> answers(queries_.size(), Vector({1}));
+  answers[1] = AnswerAt(streams, kTickEnd);
+  const std::vector<MetricTickResult> results = Answer(answers);
+  EXPECT_EQ(results[0].error.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(results[0].error.message(), HasSubstr("log lines"));
+}
+
 TEST_F(TickQueriesTest, TheHistoryIsTheBaselineValueQueryOverTheTickEnds) {
   const absl::Time first = kTickEnd - absl::Seconds(15 * 119);
   const std::vector<TickQuery> history = plan_->BaselineHistoryQueries(first, kTickEnd);
@@ -290,6 +362,20 @@ TEST_F(TickQueriesTest, TheHistoryHasOneBaselineOnlyTickPerTickEndInTimeOrder) {
   EXPECT_THAT(first.baseline(), ElementsAre(0.5));
   EXPECT_TRUE(first.canary().empty());
   EXPECT_THAT(history.ticks[1].metrics().at("latency").baseline(), ElementsAre(0.75));
+}
+
+TEST_F(TickQueriesTest, HistorySamplesOffTheTickGridAreNotTicks) {
+  // A provider that widened the step answers at other times than the tick
+  // ends: those samples are not what any tick's query gives.
+  const absl::Time first = kTickEnd - absl::Seconds(45);
+  const std::vector<TickQuery> queries = plan_->BaselineHistoryQueries(first, kTickEnd);
+  const std::vector<absl::StatusOr<metrics::QueryResult>> results = {
+      Matrix({{{first, 0.5}, {first + absl::Seconds(20), 0.6}, {kTickEnd, 0.7}}})};
+  const BaselineHistory history = plan_->AssembleHistory(queries, results);
+  ASSERT_TRUE(history.error.ok()) << history.error;
+  ASSERT_EQ(history.ticks.size(), 2u);
+  EXPECT_EQ(history.ticks[0].time().seconds(), absl::ToUnixSeconds(first));
+  EXPECT_EQ(history.ticks[1].time().seconds(), absl::ToUnixSeconds(kTickEnd));
 }
 
 TEST_F(TickQueriesTest, AFailedHistoryQueryIsAnErrorNamingItsMetric) {
