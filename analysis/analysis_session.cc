@@ -26,7 +26,7 @@ void AnalysisSession::Observe(const v1::Tick& tick) {
 v1::Decision AnalysisSession::decision() const {
   bool promotable = ticks_with_data_ >= std::max(spec_.min_ticks(), 1);
   for (int i = 0; i < spec_.metrics_size(); ++i) {
-    const v1::MetricState state = metrics_[i]->Result().state();
+    const v1::MetricState state = metrics_[i]->State();
     if (state == v1::METRIC_STATE_REGRESSION) return v1::DECISION_ROLLBACK;
     const bool ready = state == v1::METRIC_STATE_WITHIN_TOLERANCE ||
                        (state == v1::METRIC_STATE_UNDECIDED && !spec_.metrics(i).critical());

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,22 +21,69 @@ const v1::MetricSpec* FindMetric(const v1::AnalysisSpec& spec, const std::string
   return nullptr;
 }
 
-absl::Status ValidateObservation(const std::string& path, const v1::Observation& o,
-                                 const v1::MetricSpec& metric) {
-  if (metric.kind() == v1::METRIC_KIND_COUNT) {
-    if (!o.baseline().empty()) {
-      return Invalid(path + ".baseline", "must be empty for a count metric");
-    }
-    if (!o.canary().empty()) return Invalid(path + ".canary", "must be empty for a count metric");
-    return CheckEventCounts(
-        path, {o.baseline_events(), o.baseline_total(), o.canary_events(), o.canary_total()});
+HistogramFields HistogramOf(const v1::Observation& o) {
+  return {o.bucket_bounds(), o.baseline_buckets(), o.canary_buckets()};
+}
+
+// What the observation of a metric of another kind must leave empty.
+absl::Status CheckNoSamples(const std::string& path, const v1::Observation& o, const char* kind) {
+  if (!o.baseline().empty()) {
+    return Invalid(path + ".baseline", absl::StrCat("must be empty for a ", kind, " metric"));
   }
+  if (!o.canary().empty()) {
+    return Invalid(path + ".canary", absl::StrCat("must be empty for a ", kind, " metric"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoEventCounts(const std::string& path, const v1::Observation& o,
+                                const char* give) {
   if (o.baseline_events() != 0 || o.baseline_total() != 0 || o.canary_events() != 0 ||
       o.canary_total() != 0) {
-    return Invalid(path, "event counts are for count metrics; give baseline and canary samples");
+    return Invalid(path, absl::StrCat("event counts are for count metrics; give ", give));
   }
-  if (absl::Status s = CheckSamples(path + ".baseline", o.baseline()); !s.ok()) return s;
-  return CheckSamples(path + ".canary", o.canary());
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoHistogram(const std::string& path, const v1::Observation& o) {
+  if (HasHistogramFields(HistogramOf(o))) {
+    return Invalid(path, "bucket bounds and counts are for histogram metrics");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateObservation(const std::string& path, const v1::Observation& o,
+                                 const v1::MetricSpec& metric) {
+  switch (metric.kind()) {
+    case v1::METRIC_KIND_COUNT:
+      if (absl::Status s = CheckNoSamples(path, o, "count"); !s.ok()) return s;
+      if (absl::Status s = CheckNoHistogram(path, o); !s.ok()) return s;
+      return CheckEventCounts(
+          path, {o.baseline_events(), o.baseline_total(), o.canary_events(), o.canary_total()});
+    case v1::METRIC_KIND_HISTOGRAM:
+      if (absl::Status s = CheckNoSamples(path, o, "histogram"); !s.ok()) return s;
+      if (absl::Status s = CheckNoEventCounts(path, o, "bucket bounds and counts"); !s.ok()) {
+        return s;
+      }
+      return CheckHistogram(path, HistogramOf(o));
+    default:
+      if (absl::Status s = CheckNoEventCounts(path, o, "baseline and canary samples"); !s.ok()) {
+        return s;
+      }
+      if (absl::Status s = CheckNoHistogram(path, o); !s.ok()) return s;
+      if (absl::Status s = CheckSamples(path + ".baseline", o.baseline()); !s.ok()) return s;
+      return CheckSamples(path + ".canary", o.canary());
+  }
+}
+
+// The requests (or totals) an observation adds to each side's running count.
+std::pair<int64_t, int64_t> SideTotals(const v1::Observation& o) {
+  if (o.bucket_bounds().empty()) return {o.baseline_total(), o.canary_total()};
+  // Validated: each side's counts add up to at most 2^52.
+  int64_t baseline = 0, canary = 0;
+  for (int64_t count : o.baseline_buckets()) baseline += count;
+  for (int64_t count : o.canary_buckets()) canary += count;
+  return {baseline, canary};
 }
 
 }  // namespace
@@ -67,6 +115,12 @@ absl::Status ValidateAnalysisSpec(const v1::AnalysisSpec& spec, const std::strin
     }
     if (!v1::NanStrategy_IsValid(metric.nan_strategy())) {
       return Invalid(at + ".nan_strategy", "unknown value");
+    }
+    if (metric.kind() == v1::METRIC_KIND_HISTOGRAM && metric.absolute_tolerance() > 1) {
+      return Invalid(at + ".absolute_tolerance",
+                     absl::StrFormat("is a share of requests for a histogram metric: must be in "
+                                     "[0, 1], got %g",
+                                     metric.absolute_tolerance()));
     }
   }
   return absl::OkStatus();
@@ -100,13 +154,17 @@ absl::Status ValidateTimeline(const google::protobuf::RepeatedPtrField<v1::Tick>
     const std::string path = absl::StrCat(field, "[", i, "]");
     if (absl::Status s = ValidateTick(ticks[i], spec, path); !s.ok()) return s;
     for (const auto& [name, observation] : ticks[i].metrics()) {
-      // Each tick's totals are <= 2^52 (CheckEventCounts) and the running
-      // ones <= 2^62 before it, so these sums cannot overflow; events are
-      // at most the totals, so they stay in range too.
+      // Each tick's totals are <= 2^52 (CheckEventCounts, CheckHistogram)
+      // and the running ones <= 2^62 before it, so these sums cannot
+      // overflow; events are at most the totals, so they stay in range too.
       Totals& totals = running[name];
+      const bool histogram = !observation.bucket_bounds().empty();
+      const auto [baseline_added, canary_added] = SideTotals(observation);
       for (const auto& [side, total, added] :
-           {std::tuple{"baseline_total", &totals.baseline, observation.baseline_total()},
-            std::tuple{"canary_total", &totals.canary, observation.canary_total()}}) {
+           {std::tuple{histogram ? "baseline_buckets" : "baseline_total", &totals.baseline,
+                       baseline_added},
+            std::tuple{histogram ? "canary_buckets" : "canary_total", &totals.canary,
+                       canary_added}}) {
         *total += added;
         if (*total > kBound) {
           return Invalid(absl::StrCat(path, ".metrics[\"", name, "\"].", side),

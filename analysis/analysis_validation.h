@@ -22,7 +22,8 @@ absl::Status ValidateTick(const v1::Tick& tick, const v1::AnalysisSpec& spec,
 
 // Every tick of a rollout's timeline (`field` names it: "ticks"), plus what
 // only the whole timeline shows: each count metric's running baseline and
-// canary totals stay within RateRatioSequence::kMaxCumulativeCount.
+// canary totals, and each histogram metric's running requests per side, stay
+// within RateRatioSequence::kMaxCumulativeCount.
 absl::Status ValidateTimeline(const google::protobuf::RepeatedPtrField<v1::Tick>& ticks,
                               const v1::AnalysisSpec& spec, const std::string& field);
 

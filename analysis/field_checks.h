@@ -32,6 +32,25 @@ struct EventCountFields {
 };
 absl::Status CheckEventCounts(const std::string& path, const EventCountFields& counts);
 
+// One histogram observation: `bounds` strictly increasing, finite within
+// +-1e300 but for the last, which is +Inf; one count >= 0 per bound on each
+// side, each side's sum at most kMaxTickTotal. `path` is the message holding
+// the fields (`bucket_bounds`, `baseline_buckets`, `canary_buckets`).
+struct HistogramFields {
+  const google::protobuf::RepeatedField<double>& bounds;
+  const google::protobuf::RepeatedField<int64_t>& baseline;
+  const google::protobuf::RepeatedField<int64_t>& canary;
+};
+absl::Status CheckHistogram(const std::string& path, const HistogramFields& histogram);
+
+// Whether any of the histogram fields is set (for kinds that must leave
+// them empty).
+bool HasHistogramFields(const HistogramFields& histogram);
+
+// The largest total of one side in one tick (events, requests, or a
+// histogram's counts): sums of a few stay far from overflow.
+inline constexpr int64_t kMaxTickTotal = int64_t{1} << 52;
+
 // Finite samples lie within +-1e300, so that differences stay finite; NaN
 // and infinities are allowed (cleaning removes them). `path` names the field.
 absl::Status CheckSamples(const std::string& path,

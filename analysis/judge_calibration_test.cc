@@ -16,11 +16,13 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "analysis/metric_judgement.h"
+#include "analysis/testing/histogram_ticks.h"
 #include "analysis/testing/requests.h"
 
 namespace kanarya::analysis {
@@ -188,6 +190,71 @@ TEST(JudgeCalibration, RegressionsAreFoundWithTheDefaults) {
       4001, 1000);
   EXPECT_GE(errors.regression, 0.9);
   RecordProperty("doubled_errors", std::to_string(errors.regression));
+}
+
+// A histogram metric: log-normal request latencies (median 100 ms, sigma
+// 0.5, the canary's scaled by canary_scale) counted in `bounds`.
+auto HistogramDraw(const std::vector<double>& bounds, int64_t baseline_requests,
+                   int64_t canary_requests, double canary_scale, bool default_tolerance) {
+  const std::vector<double> baseline_shares = testing::LogNormalShares(bounds, 100, 0.5);
+  const std::vector<double> canary_shares =
+      testing::LogNormalShares(bounds, 100 * canary_scale, 0.5);
+  return [=](std::mt19937_64& rng) {
+    v1::MetricInput metric;
+    metric.set_name("latency");
+    metric.set_kind(v1::METRIC_KIND_HISTOGRAM);
+    metric.set_direction(v1::DIRECTION_INCREASE);
+    if (!default_tolerance) metric.set_tolerance(0.0);
+    metric.mutable_bucket_bounds()->Add(bounds.begin(), bounds.end());
+    testing::DrawBuckets(rng, baseline_requests, baseline_shares,
+                         *metric.mutable_baseline_buckets());
+    testing::DrawBuckets(rng, canary_requests, canary_shares, *metric.mutable_canary_buckets());
+    return metric;
+  };
+}
+
+TEST(JudgeCalibration, HistogramAaRegressionRateIsAtMostAlpha) {
+  // Istio's buckets at 10 % canary traffic, a coarse layout with a 30-request
+  // canary, and equal traffic; tolerance 0, so only the test stands between
+  // an A/A comparison and HIGH.
+  const std::vector<double> coarse = {50, 100, 250, 500, std::numeric_limits<double>::infinity()};
+  struct HistogramShape {
+    std::string name;
+    std::vector<double> bounds;
+    int64_t baseline_requests;
+    int64_t canary_requests;
+  };
+  uint64_t seed = 5000;
+  for (const HistogramShape& shape :
+       {HistogramShape{"istio_2000_200", testing::IstioBounds(), 2000, 200},
+        HistogramShape{"coarse_300_30", coarse, 300, 30},
+        HistogramShape{"istio_5000_5000", testing::IstioBounds(), 5000, 5000}}) {
+    const Rates rates = ClassificationRates(
+        HistogramDraw(shape.bounds, shape.baseline_requests, shape.canary_requests, 1.0,
+                      /*default_tolerance=*/false),
+        ++seed, kRuns);
+    EXPECT_LE(rates.regression, kRegressionRateBound) << shape.name;
+    RecordProperty(shape.name, std::to_string(rates.regression));
+  }
+}
+
+// With the defaults (tolerance 0.2, floor 1 %), a healthy canary of 20,000
+// requests against 200,000 passes: every bound's share is shown within 1.2x
+// or below 1 % (the tightest, the p97 bound at 250 ms, has ~670 canary
+// requests above it: a 95 % ratio interval of about exp(+-0.08)). A canary
+// 30 % slower over 200 requests is HIGH.
+TEST(JudgeCalibration, HistogramsPassWhenHealthyAndFailWhenSlowerWithTheDefaults) {
+  const Rates healthy = ClassificationRates(
+      HistogramDraw(testing::IstioBounds(), 200000, 20000, 1.0, /*default_tolerance=*/true), 5100,
+      1000);
+  EXPECT_GE(healthy.pass, 0.9);
+  EXPECT_LE(healthy.regression, kAlpha);
+  RecordProperty("histogram_healthy_pass", std::to_string(healthy.pass));
+  const Rates slower = ClassificationRates(
+      HistogramDraw(testing::IstioBounds(), 2000, 200, 1.3, /*default_tolerance=*/true), 5101,
+      1000);
+  EXPECT_GE(slower.regression, 0.99);
+  RecordProperty("histogram_30pct_high", std::to_string(slower.regression));
 }
 
 }  // namespace

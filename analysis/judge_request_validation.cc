@@ -16,6 +16,33 @@ namespace {
 // finite whatever the request (two weights near DBL_MAX would add to inf).
 constexpr double kMaxWeight = 1e6;
 
+HistogramFields HistogramOf(const v1::MetricInput& metric) {
+  return {metric.bucket_bounds(), metric.baseline_buckets(), metric.canary_buckets()};
+}
+
+absl::Status CheckNoHistogram(const std::string& path, const v1::MetricInput& metric,
+                              const char* kind) {
+  if (HasHistogramFields(HistogramOf(metric))) {
+    return Invalid(path,
+                   absl::StrCat("bucket bounds and counts must be unset for a ", kind, " metric"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoEventCounts(const std::string& path, const v1::MetricInput& metric,
+                                const char* kind) {
+  for (const auto& [name, value] : {std::pair{"baseline_events", metric.baseline_events()},
+                                    std::pair{"baseline_total", metric.baseline_total()},
+                                    std::pair{"canary_events", metric.canary_events()},
+                                    std::pair{"canary_total", metric.canary_total()}}) {
+    if (value != 0) {
+      return Invalid(absl::StrCat(path, ".", name),
+                     absl::StrCat("must be unset for a ", kind, " metric"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateCounts(const std::string& path, const v1::MetricInput& metric) {
   if (!metric.baseline().empty()) {
     return Invalid(path + ".baseline", "must be empty for a METRIC_KIND_COUNT metric");
@@ -23,21 +50,39 @@ absl::Status ValidateCounts(const std::string& path, const v1::MetricInput& metr
   if (!metric.canary().empty()) {
     return Invalid(path + ".canary", "must be empty for a METRIC_KIND_COUNT metric");
   }
+  if (absl::Status s = CheckNoHistogram(path, metric, "METRIC_KIND_COUNT"); !s.ok()) return s;
   return CheckEventCounts(path, {metric.baseline_events(), metric.baseline_total(),
                                  metric.canary_events(), metric.canary_total()});
+}
+
+absl::Status ValidateHistogram(const std::string& path, const v1::MetricInput& metric) {
+  for (const auto& [name, values] :
+       {std::pair{"baseline", &metric.baseline()}, std::pair{"canary", &metric.canary()}}) {
+    if (!values->empty()) {
+      return Invalid(absl::StrCat(path, ".", name),
+                     "must be empty for a METRIC_KIND_HISTOGRAM metric");
+    }
+  }
+  if (absl::Status s = CheckNoEventCounts(path, metric, "METRIC_KIND_HISTOGRAM"); !s.ok()) {
+    return s;
+  }
+  if (metric.absolute_tolerance() > 1) {
+    return Invalid(path + ".absolute_tolerance",
+                   absl::StrFormat("is a share of requests for a histogram metric: must be in "
+                                   "[0, 1], got %g",
+                                   metric.absolute_tolerance()));
+  }
+  return CheckHistogram(path, HistogramOf(metric));
 }
 
 absl::Status ValidateSamples(const std::string& path, const v1::MetricInput& metric) {
   if (absl::Status s = CheckSamples(path + ".baseline", metric.baseline()); !s.ok()) return s;
   if (absl::Status s = CheckSamples(path + ".canary", metric.canary()); !s.ok()) return s;
-  for (const auto& [name, value] : {std::pair{"baseline_events", metric.baseline_events()},
-                                    std::pair{"baseline_total", metric.baseline_total()},
-                                    std::pair{"canary_events", metric.canary_events()},
-                                    std::pair{"canary_total", metric.canary_total()}}) {
-    if (value != 0) {
-      return Invalid(absl::StrCat(path, ".", name),
-                     "must be unset for a METRIC_KIND_CONTINUOUS metric");
-    }
+  if (absl::Status s = CheckNoEventCounts(path, metric, "METRIC_KIND_CONTINUOUS"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckNoHistogram(path, metric, "METRIC_KIND_CONTINUOUS"); !s.ok()) {
+    return s;
   }
   return CheckNonNegative(path + ".outlier_factor", metric.outlier_factor());
 }
@@ -74,8 +119,14 @@ absl::Status ValidateMetric(const std::string& path, const v1::MetricInput& metr
   if (!v1::OutlierStrategy_IsValid(metric.outlier_strategy())) {
     return Invalid(path + ".outlier_strategy", "unknown value");
   }
-  return metric.kind() == v1::METRIC_KIND_COUNT ? ValidateCounts(path, metric)
-                                                : ValidateSamples(path, metric);
+  switch (metric.kind()) {
+    case v1::METRIC_KIND_COUNT:
+      return ValidateCounts(path, metric);
+    case v1::METRIC_KIND_HISTOGRAM:
+      return ValidateHistogram(path, metric);
+    default:
+      return ValidateSamples(path, metric);
+  }
 }
 
 absl::Status ValidateThresholds(const v1::JudgeRequest& request) {

@@ -243,7 +243,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{Metric("a", kPassing) + Metric("a", kPassing),
                     "metrics[1].name: duplicate metric name \"a\""},
         InvalidCase{Metric("a", "direction: DIRECTION_INCREASE"),
-                    "metrics[0].kind: must be METRIC_KIND_CONTINUOUS or METRIC_KIND_COUNT"},
+                    "metrics[0].kind: must be METRIC_KIND_CONTINUOUS, METRIC_KIND_COUNT or "
+                    "METRIC_KIND_HISTOGRAM"},
         InvalidCase{Metric("a", "kind: METRIC_KIND_CONTINUOUS baseline: 1 canary: 1"),
                     "metrics[0].direction: must be DIRECTION_INCREASE, DIRECTION_DECREASE or "
                     "DIRECTION_EITHER"},

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "analysis/binomial.h"
 #include "analysis/direction.h"
+#include "analysis/histogram_judgement.h"
 #include "analysis/rank_sum_test.h"
 #include "analysis/rate_ratio_test.h"
 #include "analysis/sample_cleaning.h"
@@ -24,7 +25,9 @@ std::string Percent(double confidence_level) {
 
 // Says so in the reason when the default tolerance applies.
 std::string DefaultToleranceNote(const v1::MetricInput& input) {
-  if (input.has_tolerance() || input.absolute_tolerance() > 0) return "";
+  const bool absolute_replaces_default =
+      input.kind() != v1::METRIC_KIND_HISTOGRAM && input.absolute_tolerance() > 0;
+  if (input.has_tolerance() || absolute_replaces_default) return "";
   return absl::StrFormat(", default tolerance %g%%", EffectiveTolerance(input) * 100);
 }
 
@@ -171,6 +174,8 @@ void JudgeCount(const v1::MetricInput& input, double confidence_level, v1::Metri
 
 double EffectiveTolerance(const v1::MetricInput& input) {
   if (input.has_tolerance()) return input.tolerance();
+  // A histogram's absolute_tolerance is its floor, not another allowance.
+  if (input.kind() == v1::METRIC_KIND_HISTOGRAM) return kDefaultHistogramTolerance;
   if (input.absolute_tolerance() > 0) return 0.0;
   return input.kind() == v1::METRIC_KIND_COUNT ? kDefaultCountTolerance
                                                : kDefaultContinuousTolerance;
@@ -183,6 +188,9 @@ v1::MetricResult JudgeMetric(const v1::MetricInput& input, double confidence_lev
   result.set_critical(input.critical());
   if (input.kind() == v1::METRIC_KIND_COUNT) {
     JudgeCount(input, confidence_level, result);
+  } else if (input.kind() == v1::METRIC_KIND_HISTOGRAM) {
+    JudgeHistogram(input, EffectiveTolerance(input), confidence_level, DefaultToleranceNote(input),
+                   result);
   } else {
     JudgeContinuous(input, confidence_level, result);
   }

@@ -26,9 +26,12 @@ namespace kanarya::analysis {
 // needs ~500. The reasoning and the sample sizes are in docs/judge.md.
 inline constexpr double kDefaultContinuousTolerance = 0.10;
 inline constexpr double kDefaultCountTolerance = 0.20;
+// A histogram's shares of requests above its bounds are counts too.
+inline constexpr double kDefaultHistogramTolerance = kDefaultCountTolerance;
 
 // The relative tolerance that applies to `input`: its own when set, 0 when
-// only absolute_tolerance is given, else the default of its kind.
+// only absolute_tolerance is given (but for histograms, whose
+// absolute_tolerance is a floor), else the default of its kind.
 double EffectiveTolerance(const v1::MetricInput& input);
 
 v1::MetricResult JudgeMetric(const v1::MetricInput& input, double confidence_level);

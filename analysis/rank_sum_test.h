@@ -6,6 +6,7 @@
 #ifndef KANARYA_ANALYSIS_RANK_SUM_TEST_H_
 #define KANARYA_ANALYSIS_RANK_SUM_TEST_H_
 
+#include <cstdint>
 #include <span>
 
 namespace kanarya::analysis {
@@ -24,6 +25,13 @@ struct RankSumTest {
 // Both samples sorted ascending, finite, non-empty.
 RankSumTest MannWhitney(std::span<const double> canary_sorted,
                         std::span<const double> baseline_sorted);
+
+// The same test on histograms of one layout: the requests of each side per
+// bucket (each side's sum at most 2^53), every request ranked by its bucket,
+// so requests in one bucket are ties. The exact rule applies as above (no
+// ties: at most one request per bucket, fewer than 50 a side).
+RankSumTest BucketRankSum(std::span<const int64_t> canary_buckets,
+                          std::span<const int64_t> baseline_buckets);
 
 // Whether the exact distribution applies (both sizes < 50, no ties).
 bool UsesExactDistribution(size_t canary_size, size_t baseline_size, bool has_ties);

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "analysis/analysis_session.h"
 #include "analysis/testing/count_ticks.h"
+#include "analysis/testing/histogram_ticks.h"
 
 namespace kanarya::analysis {
 namespace {
@@ -349,6 +350,81 @@ TEST(SequentialCalibration, RollbacksAtTheToleranceEdgeWithHistoryStayBelowAlpha
     EXPECT_LE(rate, Bound(kRuns)) << "tolerance " << tolerance;
     RecordProperty(absl::StrCat("normal_", tolerance), std::to_string(rate));
   }
+}
+
+// Histograms: Istio's default buckets, log-normal request latencies (median
+// 100 ms, sigma 0.5), 1100 requests a tick, 360 ticks; the metric's alpha
+// is 0.05, split between its 19 bounds.
+v1::AnalysisSpec HistogramSpec(double tolerance, bool critical) {
+  v1::AnalysisSpec spec;
+  spec.set_alpha(kAlpha);
+  v1::MetricSpec& metric = *spec.add_metrics();
+  metric.set_name("latency");
+  metric.set_kind(v1::METRIC_KIND_HISTOGRAM);
+  metric.set_direction(v1::DIRECTION_INCREASE);
+  metric.set_tolerance(tolerance);
+  metric.set_critical(critical);
+  return spec;
+}
+
+TEST(SequentialCalibration, AaHistogramRollbacksStayBelowAlpha) {
+  const std::vector<double>& bounds = testing::IstioBounds();
+  const std::vector<double> shares = testing::LogNormalShares(bounds, 100, 0.5);
+  const double steady =
+      RollbackRate(HistogramSpec(0.0, false), 21, kCountTicks, [&](std::mt19937_64& rng, int) {
+        return testing::HistogramTick(rng, bounds, shares, shares, 1100, 0.1);
+      });
+  RecordProperty("histogram", std::to_string(steady));
+  EXPECT_LE(steady, Bound(kRuns));
+  // Traffic and latency both follow a shared load (a 20 % wave over 60
+  // ticks times an AR(0.9) wander of 10 %): per-tick counts are
+  // autocorrelated, but independent given each tick's traffic and load.
+  // The canary weight steps 5, 10, 25, 50 % (90 ticks each).
+  std::shared_ptr<Ar1> wander;
+  double phase = 0;
+  const double shared =
+      RollbackRate(HistogramSpec(0.0, false), 22, kCountTicks, [&](std::mt19937_64& rng, int t) {
+        if (t == 0) {
+          wander = std::make_shared<Ar1>(Ar1{0.9, 0.1, 0});
+          phase = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(rng);
+        }
+        const double load = std::max(
+            0.2, 1 + 0.2 * std::sin(phase + 2 * std::numbers::pi * t / 60) + wander->Next(rng));
+        const std::vector<double> loaded = testing::LogNormalShares(bounds, 100 * load, 0.5);
+        constexpr double kWeights[] = {0.05, 0.1, 0.25, 0.5};
+        return testing::HistogramTick(rng, bounds, loaded, loaded, 1100 * load, kWeights[t / 90]);
+      });
+  RecordProperty("histogram_shared_load", std::to_string(shared));
+  EXPECT_LE(shared, Bound(kRuns));
+}
+
+// The canary exactly at the allowance of tolerance 0.2 and the 1 % floor at
+// every bound it can be: a share above each bound of min(1, max(1.2 x the
+// baseline's, 0.01)), so 1 % of its requests are beyond the last finite
+// bound. Rollbacks, and promotions of the metric as critical.
+TEST(SequentialCalibration, HistogramDecisionsAtTheToleranceEdgeStayBelowAlpha) {
+  const std::vector<double>& bounds = testing::IstioBounds();
+  const std::vector<double> baseline = testing::LogNormalShares(bounds, 100, 0.5);
+  std::vector<double> canary;
+  double above = 1.0;  // the baseline's share above the previous bound
+  double edge_above_previous = 1.0;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    above -= baseline[i];
+    const double edge_above =
+        i + 1 == bounds.size() ? 0.0 : std::min(1.0, std::max(1.2 * std::max(above, 0.0), 0.01));
+    canary.push_back(edge_above_previous - edge_above);
+    edge_above_previous = edge_above;
+  }
+  const MakeTick at_edge = [&](std::mt19937_64& rng, int) {
+    return testing::HistogramTick(rng, bounds, baseline, canary, 1100, 0.1);
+  };
+  const double rollbacks = RollbackRate(HistogramSpec(0.2, false), 23, kCountTicks, at_edge);
+  RecordProperty("rollback_histogram_edge", std::to_string(rollbacks));
+  EXPECT_LE(rollbacks, Bound(kRuns));
+  const double promotions = DecisionRate(HistogramSpec(0.2, true), 24, kCountTicks, at_edge,
+                                         nullptr, v1::DECISION_PROMOTE);
+  RecordProperty("promote_histogram_edge", std::to_string(promotions));
+  EXPECT_LE(promotions, Bound(kRuns));
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 #include <limits>
 #include <vector>
 
-#include "absl/strings/str_format.h"
-#include "analysis/direction.h"
+#include "analysis/histogram_metric.h"
 #include "analysis/mean_shift_sequence.h"
+#include "analysis/metric_bookkeeping.h"
 #include "analysis/rate_ratio_sequence.h"
 #include "analysis/sample_cleaning.h"
 
@@ -15,79 +15,6 @@ namespace kanarya::analysis {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-constexpr Interval kEverything{-kInfinity, kInfinity};
-
-// The parts every kind shares: which sides are bad, the evidence threshold,
-// the running maximum of the evidence, and the intersected confidence sequence.
-class Bookkeeping {
- public:
-  Bookkeeping(const v1::MetricSpec& spec, double alpha)
-      : spec_(spec),
-        alpha_(alpha),
-        increase_bad_(IncreaseIsBad(spec.direction())),
-        decrease_bad_(DecreaseIsBad(spec.direction())) {}
-
-  bool increase_bad() const { return increase_bad_; }
-  bool decrease_bad() const { return decrease_bad_; }
-  double alpha() const { return alpha_; }
-  // Evidence needed on one side: 1 / (alpha / sides).
-  double threshold() const { return (increase_bad_ && decrease_bad_ ? 2.0 : 1.0) / alpha_; }
-
-  void Record(double evidence_up, double evidence_down, Interval cs) {
-    ++ticks_;
-    if (increase_bad_) max_evidence_ = std::max(max_evidence_, evidence_up);
-    if (decrease_bad_) max_evidence_ = std::max(max_evidence_, evidence_down);
-    current_evidence_ =
-        std::max(increase_bad_ ? evidence_up : 0.0, decrease_bad_ ? evidence_down : 0.0);
-    cs_.lower = std::max(cs_.lower, cs.lower);
-    cs_.upper = std::min(cs_.upper, cs.upper);
-  }
-
-  // The confidence sequence so far, intersected over time.
-  const Interval& cs() const { return cs_; }
-
-  // Fills the fields every kind reports, and the state: `within_tolerance`
-  // is the kind's verdict that the confidence sequences exclude every
-  // regression; the allowances are reported.
-  void Fill(bool has_data, bool within_tolerance, double allowed_lower, double allowed_upper,
-            v1::SequentialMetricResult& result) const {
-    result.set_name(spec_.name());
-    result.set_ticks(ticks_);
-    result.set_regression_evidence(current_evidence_);
-    result.set_p_value(std::min(1.0, threshold() * alpha_ / max_evidence_));
-    result.set_cs_lower(cs_.lower);
-    result.set_cs_upper(cs_.upper);
-    result.set_allowed_lower(allowed_lower);
-    result.set_allowed_upper(allowed_upper);
-    const std::string where = absl::StrFormat(
-        "estimate %.6g, CS [%.6g, %.6g], allowed [%.6g, %.6g], evidence %.3g of %.3g needed",
-        result.estimate(), cs_.lower, cs_.upper, allowed_lower, allowed_upper, current_evidence_,
-        threshold());
-    if (max_evidence_ >= threshold()) {
-      result.set_state(v1::METRIC_STATE_REGRESSION);
-      result.set_reason("regression beyond tolerance: " + where);
-    } else if (!has_data) {
-      result.set_state(v1::METRIC_STATE_NODATA);
-      result.set_reason("no usable observations on one side yet");
-    } else if (within_tolerance) {
-      result.set_state(v1::METRIC_STATE_WITHIN_TOLERANCE);
-      result.set_reason("within tolerance: " + where);
-    } else {
-      result.set_state(v1::METRIC_STATE_UNDECIDED);
-      result.set_reason("undecided: " + where);
-    }
-  }
-
- private:
-  const v1::MetricSpec spec_;
-  const double alpha_;
-  const bool increase_bad_;
-  const bool decrease_bad_;
-  int ticks_ = 0;
-  double max_evidence_ = 1.0;
-  double current_evidence_ = 1.0;
-  Interval cs_ = kEverything;
-};
 
 // The continuous test's default mixing spread, in units of the per-tick
 // long-run standard deviation of the difference: fixed before the data, and
@@ -149,8 +76,9 @@ class ContinuousMetric final : public SequentialMetric {
     const double allowance = sequence_.ready() ? Allowance() : 0.0;
     const bool within = sequence_.ready() && (!book_.increase_bad() || SideWithin(+1)) &&
                         (!book_.decrease_bad() || SideWithin(-1));
-    book_.Fill(sequence_.ready(), within, book_.decrease_bad() ? -allowance : -kInfinity,
-               book_.increase_bad() ? allowance : kInfinity, result);
+    book_.Fill(sequence_.ready(), within, book_.cs(),
+               book_.decrease_bad() ? -allowance : -kInfinity,
+               book_.increase_bad() ? allowance : kInfinity, "", result);
     return result;
   }
 
@@ -223,7 +151,7 @@ class ContinuousMetric final : public SequentialMetric {
   };
 
   const v1::MetricSpec spec_;
-  Bookkeeping book_;
+  MetricBookkeeping book_;
   const Mixing mixing_;
   MeanShiftSequence sequence_;
   std::vector<FactorCs> factor_cs_;
@@ -261,15 +189,15 @@ class CountMetric final : public SequentialMetric {
     // The ratio's bounds are fixed, so its confidence sequence decides.
     const bool within = (!book_.increase_bad() || book_.cs().upper <= upper_) &&
                         (!book_.decrease_bad() || book_.cs().lower >= lower_);
-    book_.Fill(HasData(), within, book_.decrease_bad() ? lower_ : 0.0,
-               book_.increase_bad() ? upper_ : kInfinity, result);
+    book_.Fill(HasData(), within, book_.cs(), book_.decrease_bad() ? lower_ : 0.0,
+               book_.increase_bad() ? upper_ : kInfinity, "", result);
     return result;
   }
 
  private:
   bool HasData() const { return sequence_.canary_total() > 0 && sequence_.baseline_total() > 0; }
 
-  Bookkeeping book_;
+  MetricBookkeeping book_;
   const double upper_;
   const double lower_;
   RateRatioSequence sequence_;
@@ -283,6 +211,9 @@ SequentialMetricPtr MakeSequentialMetric(const v1::MetricSpec& spec, double alph
     case v1::METRIC_KIND_COUNT:
       // The rate ratio test conditions on each tick's events: nothing to learn.
       return std::make_unique<CountMetric>(spec, alpha);
+    case v1::METRIC_KIND_HISTOGRAM:
+      // Nor do the histogram's bounds, which are counts too.
+      return MakeHistogramMetric(spec, alpha);
     default:
       return std::make_unique<ContinuousMetric>(spec, alpha, history);
   }

@@ -25,6 +25,9 @@ class SequentialMetric {
 
   // The state after the ticks observed so far.
   virtual v1::SequentialMetricResult Result() const = 0;
+
+  // Result().state(), for kinds that can say it for less than a Result.
+  virtual v1::MetricState State() const { return Result().state(); }
 };
 
 using SequentialMetricPtr = std::unique_ptr<SequentialMetric>;

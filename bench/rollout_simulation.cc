@@ -2,14 +2,17 @@
 //
 // Every run is 30 minutes of 5-second ticks at a fixed 10 % canary weight:
 // Poisson traffic (1000 baseline and 100 canary requests a tick), binomial
-// 5xx errors (0.5 % on the baseline), and each side's mean latency per tick
-// (log-normal request latencies, median 100 ms). Scenarios: A/A, and canaries
-// with 2x / 5x the error rate or +10 % / +30 % latency. Every policy sees the
-// same random streams:
+// 5xx errors (0.5 % on the baseline), and each side's requests' latencies
+// (log-normal, median 100 ms), seen both as the tick's mean and as Istio's
+// default histogram buckets (bench/simulated_requests.h). Scenarios: A/A,
+// and canaries with 2x / 5x the error rate or +10 % / +30 % latency. Every
+// policy sees the same random streams:
 //   kanarya     the sequential analysis (analysis/analysis_session.h), a look
 //               every tick, alpha 0.05 split over the two metrics; without
 //               and with the baseline's 120 ticks (10 minutes) before the
-//               rollout as history, drawn from the same process;
+//               rollout as history, drawn from the same process; and with
+//               the latency as a histogram metric (tolerance 0 and 0.2)
+//               instead of per-tick means;
 //   kayenta     Mann-Whitney on the growing window of per-tick values re-run
 //               every 60 s, rollback on the first significant (p < 0.05)
 //               increase of either metric;
@@ -18,10 +21,14 @@
 //               rollback after 5 (Flagger's default) or 1 failed checks.
 // The oracle is a fixed-horizon one-sided test of the true effect at
 // Kanarya's per-metric level, whose horizon is the shortest at which it
-// rejects in 95 % of the same runs.
+// rejects in 95 % of the same runs; for latency, besides the z-test of the
+// per-tick means, the exact test of the share of requests above the bucket
+// bound where that horizon is shortest, the histogram's own null
+// (tolerance 0).
 //
 // Usage: rollout_simulation [runs, default 1000]; prints Markdown.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +41,7 @@
 #include "analysis/binomial.h"
 #include "analysis/normal.h"
 #include "analysis/rank_sum_test.h"
+#include "bench/simulated_requests.h"
 
 namespace kanarya::bench {
 namespace {
@@ -56,10 +64,12 @@ struct Scenario {
   double latency_factor;
 };
 
-// One tick of one run, both sides.
+// One tick of one run, both sides. A side's requests per bucket fit 16 bits:
+// Poisson(1000) never comes near 65535.
 struct TickData {
   int64_t baseline_total, baseline_errors, canary_total, canary_errors;
   double baseline_latency, canary_latency;  // mean over the tick's requests
+  std::array<uint16_t, kBuckets> baseline_buckets, canary_buckets;
 };
 
 // A run's ticks, and the baseline's before the rollout.
@@ -70,21 +80,18 @@ struct Run {
 
 std::vector<TickData> SimulateTicks(std::mt19937_64& rng, const Scenario& s, int count) {
   std::vector<TickData> ticks(count);
-  const double mean = std::exp(kLatencyMu + kLatencySigma * kLatencySigma / 2);
-  const double sd = mean * std::sqrt(std::exp(kLatencySigma * kLatencySigma) - 1);
+  const LatencyModel baseline(kLatencyMu, kLatencySigma);
+  const LatencyModel canary(kLatencyMu + std::log(s.latency_factor), kLatencySigma);
   std::poisson_distribution<int64_t> baseline_requests(kBaselineRequests),
       canary_requests(kCanaryRequests);
-  std::normal_distribution<double> unit(0, 1);
   for (TickData& t : ticks) {
     t.baseline_total = baseline_requests(rng);
     t.canary_total = canary_requests(rng);
     t.baseline_errors = std::binomial_distribution<int64_t>(t.baseline_total, kBaseErrorRate)(rng);
     t.canary_errors =
         std::binomial_distribution<int64_t>(t.canary_total, kBaseErrorRate * s.error_factor)(rng);
-    // The mean of n log-normal latencies, by the central limit theorem.
-    t.baseline_latency = mean + sd / std::sqrt(std::max<double>(1, t.baseline_total)) * unit(rng);
-    t.canary_latency =
-        s.latency_factor * (mean + sd / std::sqrt(std::max<double>(1, t.canary_total)) * unit(rng));
+    t.baseline_latency = baseline.Draw(rng, t.baseline_total, t.baseline_buckets);
+    t.canary_latency = canary.Draw(rng, t.canary_total, t.canary_buckets);
   }
   return ticks;
 }
@@ -126,6 +133,40 @@ int KanaryaAnalysis(const Run& data, bool with_history) {
     v1::Observation& l = (*tick.mutable_metrics())["latency"];
     l.add_baseline(run[i].baseline_latency);
     l.add_canary(run[i].canary_latency);
+    session.Observe(tick);
+    if (session.decision() == v1::DECISION_ROLLBACK) return i;
+  }
+  return -1;
+}
+
+// The same analysis with the latency as a histogram metric of Istio's
+// buckets, at the given tolerance on the shares above each bound.
+int KanaryaHistogram(const Run& data, double tolerance) {
+  v1::AnalysisSpec spec;
+  spec.set_alpha(kAlpha);
+  v1::MetricSpec* errors = spec.add_metrics();
+  errors->set_name("errors");
+  errors->set_kind(v1::METRIC_KIND_COUNT);
+  errors->set_direction(v1::DIRECTION_INCREASE);
+  v1::MetricSpec* latency = spec.add_metrics();
+  latency->set_name("latency");
+  latency->set_kind(v1::METRIC_KIND_HISTOGRAM);
+  latency->set_direction(v1::DIRECTION_INCREASE);
+  latency->set_tolerance(tolerance);
+  const auto& bounds = analysis::testing::IstioBounds();
+  analysis::AnalysisSession session(spec);
+  for (int i = 0; i < kTicks; ++i) {
+    const TickData& t = data.ticks[i];
+    v1::Tick tick;
+    v1::Observation& e = (*tick.mutable_metrics())["errors"];
+    e.set_baseline_events(t.baseline_errors);
+    e.set_baseline_total(t.baseline_total);
+    e.set_canary_events(t.canary_errors);
+    e.set_canary_total(t.canary_total);
+    v1::Observation& l = (*tick.mutable_metrics())["latency"];
+    l.mutable_bucket_bounds()->Add(bounds.begin(), bounds.end());
+    l.mutable_baseline_buckets()->Add(t.baseline_buckets.begin(), t.baseline_buckets.end());
+    l.mutable_canary_buckets()->Add(t.canary_buckets.begin(), t.canary_buckets.end());
     session.Observe(tick);
     if (session.decision() == v1::DECISION_ROLLBACK) return i;
   }
@@ -206,11 +247,47 @@ bool OracleRejects(const std::vector<TickData>& run, int ticks, const Scenario& 
          analysis::NormalQuantile(1 - kMetricAlpha);
 }
 
+// The histogram oracle's horizon: the fewest ticks at which, at some bound,
+// the exact one-sided test of "the canary's share of requests above it is at
+// most the baseline's" rejects at Kanarya's per-metric level in 95 % of the
+// runs; NAN when none does within the rollout.
+double HistogramOracleSeconds(const std::vector<Run>& runs) {
+  struct Above {
+    int64_t canary = 0, canary_total = 0, baseline = 0, baseline_total = 0;
+  };
+  std::vector<std::array<Above, kBuckets - 1>> sums(runs.size());
+  for (int ticks = 1; ticks <= kTicks; ++ticks) {
+    std::array<int, kBuckets - 1> rejections{};
+    for (size_t r = 0; r < runs.size(); ++r) {
+      const TickData& t = runs[r].ticks[ticks - 1];
+      int64_t canary_above = t.canary_total, baseline_above = t.baseline_total;
+      for (size_t b = 0; b + 1 < kBuckets; ++b) {
+        canary_above -= t.canary_buckets[b];
+        baseline_above -= t.baseline_buckets[b];
+        Above& a = sums[r][b];
+        a.canary += canary_above, a.canary_total += t.canary_total;
+        a.baseline += baseline_above, a.baseline_total += t.baseline_total;
+        const double share = double(a.canary_total) / double(a.canary_total + a.baseline_total);
+        rejections[b] +=
+            analysis::BinomialUpperTail(a.canary, a.canary + a.baseline, share) < kMetricAlpha;
+      }
+    }
+    for (int count : rejections) {
+      if (count >= 0.95 * double(runs.size())) return ticks * kTickSeconds;
+    }
+  }
+  return NAN;
+}
+
 struct Summary {
   double rollback_rate;
   double mean_seconds, median_seconds;  // to rollback, among runs rolled back
   double exposed_requests;              // canary requests served before rollback (or in all)
 };
+
+std::string Seconds(double seconds) {
+  return std::isnan(seconds) ? "-" : std::to_string(static_cast<int>(std::lround(seconds))) + " s";
+}
 
 Summary Summarise(const std::vector<Run>& runs, const std::vector<int>& at) {
   std::vector<double> seconds;
@@ -245,6 +322,10 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, Policy>> policies = {
       {"kanarya, without history", [](const Run& run) { return KanaryaAnalysis(run, false); }},
       {"kanarya, with history", [](const Run& run) { return KanaryaAnalysis(run, true); }},
+      {"kanarya, histogram, tolerance 0",
+       [](const Run& run) { return KanaryaHistogram(run, 0.0); }},
+      {"kanarya, histogram, tolerance 0.2",
+       [](const Run& run) { return KanaryaHistogram(run, 0.2); }},
       {"kayenta", Kayenta},
       {"flagger 5/60s", Flagger(5)},
       {"flagger 1/60s", Flagger(1)}};
@@ -281,8 +362,8 @@ int main(int argc, char** argv) {
       for (const auto& run : data) at.push_back(policy(run));
       const Summary s = Summarise(data, at);
       std::printf(
-          "| %s | %s | %.1f %% | %.0f s | %.0f s | %s | %.0f |\n", scenario.name.c_str(),
-          name.c_str(), 100 * s.rollback_rate, s.mean_seconds, s.median_seconds,
+          "| %s | %s | %.1f %% | %s | %s | %s | %.0f |\n", scenario.name.c_str(), name.c_str(),
+          100 * s.rollback_rate, Seconds(s.mean_seconds).c_str(), Seconds(s.median_seconds).c_str(),
           std::isnan(oracle_seconds) || std::isnan(s.median_seconds)
               ? "-"
               : (std::to_string(s.median_seconds / oracle_seconds).substr(0, 4) + "x").c_str(),
@@ -291,6 +372,14 @@ int main(int argc, char** argv) {
     if (!std::isnan(oracle_seconds)) {
       std::printf("| %s | oracle (fixed horizon, 95 %% power) | - | %.0f s | %.0f s | 1x | - |\n",
                   scenario.name.c_str(), oracle_seconds, oracle_seconds);
+    }
+    if (scenario.latency_factor != 1.0) {
+      const double histogram_seconds = HistogramOracleSeconds(data);
+      std::printf(
+          "| %s | oracle, histogram (fixed horizon at the best bound, tolerance 0, 95 %% power) "
+          "| - | %.0f s | %.0f s | %s | - |\n",
+          scenario.name.c_str(), histogram_seconds, histogram_seconds,
+          (std::to_string(histogram_seconds / oracle_seconds).substr(0, 4) + "x").c_str());
     }
   }
   return 0;

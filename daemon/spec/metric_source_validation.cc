@@ -69,11 +69,14 @@ void ValidateQueries(const v1::RolloutSpec& spec, const v1::MetricSpec& metric,
   const v1::MetricSource& source = metric.source();
   const std::vector<QueryRole> roles = RolesOf(metric.kind());
   if (roles.empty()) return;  // the kind itself is reported by the analysis' validation
-  for (const QueryRole role : {QueryRole::kEvents, QueryRole::kTotal, QueryRole::kValue}) {
+  const char* kind_name = metric.kind() == v1::METRIC_KIND_COUNT       ? "a count"
+                          : metric.kind() == v1::METRIC_KIND_HISTOGRAM ? "a histogram"
+                                                                       : "a continuous";
+  for (const QueryRole role :
+       {QueryRole::kEvents, QueryRole::kTotal, QueryRole::kValue, QueryRole::kBuckets}) {
     const std::string path = absl::StrCat(at, ".source.", QueryFieldName(role));
     const std::string& text = QueryText(source, role);
     const bool wanted = std::find(roles.begin(), roles.end(), role) != roles.end();
-    const char* kind_name = metric.kind() == v1::METRIC_KIND_COUNT ? "a count" : "a continuous";
     if (!wanted) {
       if (!text.empty()) {
         problems.Add(path, absl::StrCat("must be empty for ", kind_name, " metric"));
@@ -107,6 +110,12 @@ void ValidateQueries(const v1::RolloutSpec& spec, const v1::MetricSpec& metric,
 void ValidateGuardrail(const v1::MetricSpec& metric, const std::string& at, Problems& problems) {
   const v1::Guardrail& guardrail = metric.guardrail();
   const std::string path = at + ".guardrail";
+  if (metric.kind() == v1::METRIC_KIND_HISTOGRAM && metric.has_guardrail()) {
+    problems.Add(path,
+                 "a histogram metric has no single value to bound; put a guardrail on a "
+                 "continuous metric of the quantile instead");
+    return;
+  }
   for (const auto& [field, has, value] :
        {std::tuple{"min", guardrail.has_min(), guardrail.min()},
         std::tuple{"max", guardrail.has_max(), guardrail.max()}}) {

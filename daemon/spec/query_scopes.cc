@@ -12,6 +12,8 @@ const char* QueryFieldName(QueryRole role) {
       return "total_query";
     case QueryRole::kValue:
       return "value_query";
+    case QueryRole::kBuckets:
+      return "bucket_query";
   }
   return "?";
 }
@@ -51,6 +53,8 @@ std::vector<QueryRole> RolesOf(v1::MetricKind kind) {
       return {QueryRole::kEvents, QueryRole::kTotal};
     case v1::METRIC_KIND_CONTINUOUS:
       return {QueryRole::kValue};
+    case v1::METRIC_KIND_HISTOGRAM:
+      return {QueryRole::kBuckets};
     default:
       return {};
   }
@@ -62,6 +66,8 @@ const std::string& QueryText(const v1::MetricSource& source, QueryRole role) {
       return source.events_query();
     case QueryRole::kTotal:
       return source.total_query();
+    case QueryRole::kBuckets:
+      return source.bucket_query();
     case QueryRole::kValue:
       break;
   }

@@ -17,9 +17,11 @@
 namespace kanarya::spec {
 
 enum class Side { kBaseline, kCanary };
-enum class QueryRole { kEvents, kTotal, kValue };
+enum class QueryRole { kEvents, kTotal, kValue, kBuckets };
+inline constexpr int kQueryRoles = 4;
 
-// "baseline" / "canary"; "events_query" / "total_query" / "value_query".
+// "baseline" / "canary"; "events_query" / "total_query" / "value_query" /
+// "bucket_query".
 const char* SideName(Side side);
 const char* QueryFieldName(QueryRole role);
 

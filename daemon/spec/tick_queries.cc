@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "daemon/metrics/bucket_increments.h"
 #include "daemon/metrics/query_template.h"
 #include "daemon/spec/rollout_plan.h"
 
@@ -20,7 +21,7 @@ constexpr absl::Duration kMaxQueryTimeout = absl::Seconds(30);
 constexpr double kMaxCount = 1e15;
 
 // A metric's extracted answers: [side][role], nullopt when the query was not sent.
-using SideRoleValues = std::array<std::array<std::optional<std::vector<double>>, 3>, 2>;
+using SideRoleValues = std::array<std::array<std::optional<std::vector<double>>, kQueryRoles>, 2>;
 
 int Index(Side side) { return static_cast<int>(side); }
 int Index(QueryRole role) { return static_cast<int>(role); }
@@ -119,6 +120,39 @@ MetricTickResult AssembleCounts(const std::string& metric, const SideRoleValues&
     observation.set_canary_events(canary->events);
     observation.set_canary_total(canary->total);
   }
+  return outcome;
+}
+
+// Each side's requests per bucket, on the bounds both sides reported; no
+// answer or no data on a side is no data. A histogram has no guardrail value.
+MetricTickResult AssembleHistogram(
+    const std::string& metric,
+    const std::array<const absl::StatusOr<metrics::QueryResult>*, 2>& answers) {
+  MetricTickResult outcome;
+  std::optional<metrics::BucketIncrements> sides[2];
+  for (const Side side : {Side::kBaseline, Side::kCanary}) {
+    const absl::StatusOr<metrics::QueryResult>* answer = answers[Index(side)];
+    if (answer == nullptr) return outcome;
+    absl::StatusOr<std::optional<metrics::BucketIncrements>> increments =
+        answer->ok() ? metrics::BucketIncrementsOf(**answer)
+                     : absl::StatusOr<std::optional<metrics::BucketIncrements>>(answer->status());
+    if (!increments.ok()) {
+      outcome.error = absl::Status(
+          increments.status().code(),
+          absl::StrCat("metric \"", metric, "\", ", SideName(side), " ",
+                       QueryFieldName(QueryRole::kBuckets), ": ", increments.status().message()));
+      return outcome;
+    }
+    sides[Index(side)] = *std::move(increments);
+  }
+  std::optional<metrics::BucketIncrements>& baseline = sides[Index(Side::kBaseline)];
+  std::optional<metrics::BucketIncrements>& canary = sides[Index(Side::kCanary)];
+  if (!baseline || !canary) return outcome;
+  metrics::ToCommonLayout(*baseline, *canary);
+  v1::Observation& observation = outcome.observation.emplace();
+  observation.mutable_bucket_bounds()->Add(baseline->bounds.begin(), baseline->bounds.end());
+  observation.mutable_baseline_buckets()->Add(baseline->counts.begin(), baseline->counts.end());
+  observation.mutable_canary_buckets()->Add(canary->counts.begin(), canary->counts.end());
   return outcome;
 }
 
@@ -224,7 +258,7 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
     std::span<const absl::StatusOr<metrics::QueryResult>> results) const {
   // answers[metric][side][role]: the first answer to that query, if any.
   using Answer = const absl::StatusOr<metrics::QueryResult>*;
-  std::vector<std::array<std::array<Answer, 3>, 2>> answers(metrics_.size());
+  std::vector<std::array<std::array<Answer, kQueryRoles>, 2>> answers(metrics_.size());
   for (size_t i = 0; i < queries.size() && i < results.size(); ++i) {
     const TickQuery& q = queries[i];
     if (q.metric_index < 0 || static_cast<size_t>(q.metric_index) >= metrics_.size()) continue;
@@ -236,6 +270,12 @@ std::vector<MetricTickResult> TickQueryPlan::Assemble(
   for (size_t m = 0; m < metrics_.size(); ++m) {
     const CompiledMetric& metric = metrics_[m];
     MetricTickResult& outcome = outcomes[m];
+    if (metric.kind == v1::METRIC_KIND_HISTOGRAM) {
+      outcome = AssembleHistogram(metric.name,
+                                  {answers[m][Index(Side::kBaseline)][Index(QueryRole::kBuckets)],
+                                   answers[m][Index(Side::kCanary)][Index(QueryRole::kBuckets)]});
+      continue;
+    }
     SideRoleValues values;
     for (const RenderedQuery& query : metric.queries) {
       const Answer answer = answers[m][Index(query.side)][Index(query.role)];

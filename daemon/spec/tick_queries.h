@@ -76,8 +76,11 @@ class TickQueryPlan {
   // clamped at 0; no total series, a NaN, or a total of 0 is no data; no events
   // series beside a total is 0 events (Prometheus has no series for a counter
   // that never counted); events > total is DataLoss. Continuous: the value of
-  // every series is one sample, NaN dropped; none left is no data. Any failed
-  // query of a metric makes its result an error, never data.
+  // every series is one sample, NaN dropped; none left is no data. Histograms:
+  // each side's bucket answer read by metrics::BucketIncrementsOf, both sides
+  // on the bounds they share (metrics::ToCommonLayout); no data on a side is
+  // no data. Any failed query of a metric makes its result an error, never
+  // data.
   std::vector<MetricTickResult> Assemble(
       std::span<const TickQuery> queries,
       std::span<const absl::StatusOr<metrics::QueryResult>> results) const;
