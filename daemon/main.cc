@@ -153,7 +153,7 @@ int Serve(const Flags& flags) {
   }
 
   kanarya::telemetry::DaemonMetrics metrics;
-  *providers = kanarya::telemetry::Instrument(*std::move(providers), metrics);
+  *providers = kanarya::telemetry::Instrument(std::move(*providers), metrics);
   kanarya::telemetry::InstrumentedStore observed_store(**store, metrics);
   std::vector<kanarya::telemetry::ReadinessCheck> checks =
       kanarya::telemetry::ProviderChecks(*providers);

@@ -62,13 +62,9 @@ absl::Status CheckNamespaceName(absl::string_view name) {
 
 absl::StatusOr<std::optional<RoleBinding>> BindingOfGroup(absl::string_view group) {
   if (!absl::StartsWith(group, kGroupPrefix)) return std::nullopt;
-  absl::string_view rest = group.substr(kGroupPrefix.size());
-  absl::string_view namespace_name;
-  if (const size_t colon = rest.find(':'); colon != absl::string_view::npos) {
-    namespace_name = rest.substr(colon + 1);
-    rest = rest.substr(0, colon);
-  }
-  const std::optional<Role> role = ParseRole(rest);
+  const absl::string_view rest = group.substr(kGroupPrefix.size());
+  const size_t colon = rest.find(':');
+  const std::optional<Role> role = ParseRole(rest.substr(0, colon));
   if (!role.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("group \"", group,
@@ -76,7 +72,8 @@ absl::StatusOr<std::optional<RoleBinding>> BindingOfGroup(absl::string_view grou
                      "optionally followed by :NAMESPACE"));
   }
   RoleBinding binding{.group = std::string(group), .role = *role};
-  if (rest.size() + kGroupPrefix.size() < group.size()) {  // a namespace part follows
+  if (colon != absl::string_view::npos) {
+    const absl::string_view namespace_name = rest.substr(colon + 1);
     if (absl::Status valid = CheckNamespaceName(namespace_name); !valid.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("group \"", group, "\": ", valid.message()));
     }
