@@ -379,7 +379,10 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r
                       .holding = std::move(e.holding),
                       .failure = e.failure,
                       .failure_reason = std::move(e.failure_reason)};
-  return Staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
+  Staged staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
+  *staged.transition.rollout.mutable_status()->mutable_last_tick_evaluated_time() =
+      ToProto(clock_.Now());
+  return staged;
 }
 
 absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {

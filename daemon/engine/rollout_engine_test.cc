@@ -444,6 +444,28 @@ TEST(RolloutEngineTest, PassSpacingGathersTicksDueMeanwhileWithoutMovingTheirWin
   }
 }
 
+TEST(RolloutEngineTest, EachTickRecordsWhenItWasEvaluated) {
+  EngineHarness h;
+  v1::RolloutSpec spec = TestRolloutSpec();
+  spec.mutable_steps()->mutable_min_step_duration()->set_seconds(600);  // ticking throughout
+  const std::string name = *h.Start(spec);
+  const absl::Time start = h.clock.Now();
+  h.engine->RunDue();                            // the preflight; the first tick ends 10 s later
+  h.clock.AdvanceTo(start + absl::Seconds(13));  // 3 s late
+  h.engine->RunDue();
+  v1::RolloutStatus s = h.Current(name).status();
+  EXPECT_EQ(FromProto(s.last_tick_time()), start + absl::Seconds(10));
+  EXPECT_EQ(FromProto(s.last_tick_evaluated_time()), start + absl::Seconds(13));
+  h.clock.AdvanceTo(start + absl::Seconds(20));  // on time
+  h.engine->RunDue();
+  s = h.Current(name).status();
+  EXPECT_EQ(FromProto(s.last_tick_time()), start + absl::Seconds(20));
+  EXPECT_EQ(FromProto(s.last_tick_evaluated_time()), start + absl::Seconds(20));
+  // As stored, so that a reader of the store sees it too.
+  EXPECT_EQ(FromProto(h.store.GetRollout(name)->status().last_tick_evaluated_time()),
+            start + absl::Seconds(20));
+}
+
 TEST(RolloutEngineTest, GetReturnsTheNewestEventsOldestFirst) {
   EngineHarness h;
   const std::string name = *h.Start(TestRolloutSpec());

@@ -31,6 +31,8 @@ class KanaryadProcess {
   void Kill();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The running daemon's process id; -1 when it is not running.
+  pid_t pid() const { return pid_; }
 
  private:
   const std::string binary_;
