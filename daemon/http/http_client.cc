@@ -142,7 +142,12 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
       idle_multis_.pop_back();
     }
   }
-  if (multi == nullptr) multi = curl_multi_init();
+  if (multi == nullptr) {
+    multi = curl_multi_init();
+    curl_multi_setopt(
+        static_cast<CURLM*>(multi), CURLMOPT_MAX_HOST_CONNECTIONS,
+        static_cast<long>(config_.max_connections_per_host));  // NOLINT(google-runtime-int)
+  }
 
   const absl::Time now = absl::Now();
   std::vector<Transfer> transfers(requests.size());

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "tests/lab/scripted_http_server.h"
 #include "tests/lab/test_certificate.h"
 
@@ -80,6 +81,28 @@ TEST(HttpClient, RequestsRunConcurrentlyOnOneThread) {
   });
   for (const auto& response : client.Perform(requests)) EXPECT_TRUE(response.ok());
   releaser.join();
+}
+
+TEST(HttpClient, ABatchOpensAtMostTheConnectionsPerHostItIsAllowed) {
+  // The server answers up to 8 requests at once (httplib's threads); the
+  // client may use 3 connections, so it never has more than 3 in flight.
+  std::atomic<int> in_flight = 0;
+  std::atomic<int> most = 0;
+  lab::ScriptedHttpServer server([&](const lab::ScriptedRequest&) {
+    const int now = in_flight.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    absl::SleepFor(absl::Milliseconds(30));
+    in_flight.fetch_sub(1);
+    return lab::ScriptedAnswer{.body = "x"};
+  });
+  HttpClient client(EndpointConfig{.max_connections_per_host = 3});
+  std::vector<HttpRequest> requests(24, HttpRequest{.url = server.url()});
+  for (const auto& response : client.Perform(requests)) EXPECT_TRUE(response.ok());
+  EXPECT_EQ(server.requests(), 24);
+  EXPECT_LE(most.load(), 3);
+  EXPECT_GE(most.load(), 2);  // still concurrent
 }
 
 TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
