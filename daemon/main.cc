@@ -41,6 +41,12 @@ constexpr absl::Duration kRunnerWakeup = absl::Seconds(1);
 // batched commits (one sync to disk), at the cost of running up to this late;
 // their windows do not move (bench/README.md, engine_scale_benchmark).
 constexpr absl::Duration kPassSpacing = absl::Milliseconds(250);
+// The most queries one engine pass sends: about a second of a Prometheus on
+// two cores, far inside a query's 30 s timeout, which counts its wait for a
+// connection. A burst (a thousand rollouts created together, or all overdue
+// after a restart) then goes out in passes of this size, the oldest ticks
+// first, instead of timing out (bench/README.md, kanaryad_live_benchmark).
+constexpr int kMaxQueriesPerPass = 1000;
 // Calls in flight (watches included) get this long to finish on shutdown.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
@@ -126,7 +132,9 @@ int Serve(const Flags& flags) {
         return it == providers->end() ? nullptr : it->second.get();
       },
       kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
-      {.pass_spacing = kPassSpacing});
+      {.pass_spacing = kPassSpacing,
+       .spread_ticks = true,
+       .max_queries_per_pass = kMaxQueriesPerPass});
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     std::cerr << "kanaryad: recovering the stored rollouts: " << recovered.message() << "\n";
     return kExitServingFailed;

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/engine/parallel_for.h"
 #include "daemon/engine/proto_time.h"
 #include "daemon/engine/rollout_engine.h"
 #include "daemon/engine/tick_evaluation.h"
@@ -29,6 +31,15 @@ bool Transient(const absl::Status& status) {
          status.code() == absl::StatusCode::kDeadlineExceeded ||
          status.code() == absl::StatusCode::kResourceExhausted ||
          status.code() == absl::StatusCode::kAborted;
+}
+
+// The offset of a rollout's ticks within the tick interval: FNV-1a of its
+// name, so the same in every run.
+absl::Duration TickPhase(const std::string& name, absl::Duration interval) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  constexpr uint64_t kSteps = 1'000'000;
+  return interval * static_cast<double>(hash % kSteps) / kSteps;
 }
 
 bool HasData(const metrics::QueryResult& result) {
@@ -58,6 +69,8 @@ struct RolloutEngine::DueWork {
   // A preflight's: the baseline's history, sent in the same batches.
   std::vector<spec::TickQuery> history_queries;
   std::vector<absl::StatusOr<metrics::QueryResult>> history_results;
+  // A preflight's: what checking the route, destinations and subsets found.
+  absl::Status target_problem;
 };
 
 // A transition of one rollout waiting for its pass's batch commit.
@@ -103,6 +116,7 @@ absl::Time RolloutEngine::RunDue() {
   std::vector<DueWork> work;
   for (const RuntimePtr& r : runtimes) Collect(r, now, pending, work);
   StartPending(pending, now, work);
+  LimitToBudget(work);
   RunQueries(work);
   ApplyDue(work, now);
 
@@ -199,6 +213,31 @@ void RolloutEngine::StartPending(std::vector<RuntimePtr>& pending, absl::Time no
   }
 }
 
+void RolloutEngine::LimitToBudget(std::vector<DueWork>& work) const {
+  if (options_.max_queries_per_pass <= 0) return;
+  const auto queries = [](const DueWork& w) { return w.queries.size() + w.history_queries.size(); };
+  size_t total = 0;
+  for (const DueWork& w : work) total += queries(w);
+  if (total <= static_cast<size_t>(options_.max_queries_per_pass)) return;
+  // Work without queries first (it costs none), then ticks by their due
+  // time, then preflights: a running rollout's tick before a new one's start.
+  const auto rank = [&](const DueWork& w) {
+    return std::tuple(queries(w) > 0, w.kind == DueWork::Kind::kPreflight, w.tick_end);
+  };
+  std::stable_sort(work.begin(), work.end(),
+                   [&](const DueWork& a, const DueWork& b) { return rank(a) < rank(b); });
+  size_t kept = 0;
+  size_t sent = 0;
+  for (; kept < work.size(); ++kept) {
+    sent += queries(work[kept]);
+    // The first with queries always goes, however many it has.
+    if (sent > static_cast<size_t>(options_.max_queries_per_pass) && sent != queries(work[kept])) {
+      break;
+    }
+  }
+  work.erase(work.begin() + static_cast<std::ptrdiff_t>(kept), work.end());
+}
+
 void RolloutEngine::RunQueries(std::vector<DueWork>& work) {
   // Where each answer goes: a result vector and its index.
   using Slot = std::pair<std::vector<absl::StatusOr<metrics::QueryResult>>*, size_t>;
@@ -242,6 +281,7 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   PassLocks locks;
   for (const DueWork& w : work) locks.Add(w.runtime->op);
 
+  CheckTargets(work);
   std::vector<Staged> decisions;
   std::vector<bool> decided_action(work.size(), false);
   for (size_t i = 0; i < work.size(); ++i) {
@@ -252,18 +292,45 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   }
   CommitStaged(decisions);
 
-  std::vector<Staged> outcomes;
+  std::vector<RolloutRuntime*> acting;
   for (size_t i = 0; i < work.size(); ++i) {
     RolloutRuntime& r = *work[i].runtime;
     const v1::RolloutStatus& s = r.rollout.status();
     const bool retry = !s.intent_applied() && Acting(s.phase()) && now >= r.retry_at;
-    if (r.stale || !(decided_action[i] || retry)) continue;
+    if (!r.stale && (decided_action[i] || retry)) acting.push_back(&r);
+  }
+  std::vector<std::optional<Transition>> done(acting.size());
+  ParallelFor(acting.size(), options_.router_threads, [&](size_t k) {
     absl::Status ignored;  // the outcome is stored
-    if (std::optional<Transition> t = Perform(r, /*fresh_router=*/false, &ignored)) {
-      outcomes.push_back({&r, *std::move(t), std::nullopt, {}});
-    }
+    done[k] = Perform(*acting[k], /*fresh_router=*/false, &ignored);
+  });
+  std::vector<Staged> outcomes;
+  for (size_t k = 0; k < acting.size(); ++k) {
+    if (done[k].has_value()) outcomes.push_back({acting[k], *std::move(done[k]), std::nullopt, {}});
   }
   CommitStaged(outcomes);
+}
+
+void RolloutEngine::CheckTargets(std::vector<DueWork>& work) {
+  std::vector<DueWork*> preflights;
+  for (DueWork& w : work) {
+    const RolloutRuntime& r = *w.runtime;
+    if (w.kind == DueWork::Kind::kPreflight && !r.stale &&
+        r.rollout.status().attempt() == w.attempt &&
+        r.rollout.status().phase() == v1::PHASE_INITIALIZING) {
+      preflights.push_back(&w);
+    }
+  }
+  ParallelFor(preflights.size(), options_.router_threads, [&](size_t k) {
+    RolloutRuntime& r = *preflights[k]->runtime;
+    absl::StatusOr<mesh::TrafficRouterPtr> router = routers_(r.rollout);
+    if (!router.ok()) {
+      preflights[k]->target_problem = router.status();
+      return;
+    }
+    r.router = *std::move(router);
+    preflights[k]->target_problem = r.router->Verify();
+  });
 }
 
 std::optional<RolloutEngine::Staged> RolloutEngine::Decide(DueWork& w, absl::Time now) {
@@ -309,14 +376,7 @@ void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
   if (r.rollout.status().phase() != v1::PHASE_INITIALIZING) return std::nullopt;
   const absl::Time now = clock_.Now();
-  absl::Status problem;
-  absl::StatusOr<mesh::TrafficRouterPtr> router = routers_(r.rollout);
-  if (router.ok()) {
-    r.router = *std::move(router);
-    problem = r.router->Verify();
-  } else {
-    problem = router.status();
-  }
+  absl::Status problem = w.target_problem;  // CheckTargets found it
   for (size_t i = 0; i < w.queries.size() && problem.ok(); ++i) {
     const spec::TickQuery& q = w.queries[i];
     if (q.side != spec::Side::kBaseline) continue;
@@ -355,8 +415,12 @@ RolloutEngine::Staged RolloutEngine::PassPreflight(RolloutRuntime& r, DueWork& w
   }
   for (v1::Tick& tick : history.ticks) tick.set_baseline_history(true);
   r.session = std::make_unique<analysis::AnalysisSession>(r.plan.analysis, history.ticks);
-  return Staged{&r, PreflightPassed(r.rollout, r.plan, now, warning), std::nullopt,
-                std::move(history.ticks)};
+  Transition t = PreflightPassed(r.rollout, r.plan, now, warning);
+  if (options_.spread_ticks) {
+    google::protobuf::Timestamp& first = *t.rollout.mutable_status()->mutable_last_tick_time();
+    first = ToProto(FromProto(first) + TickPhase(r.rollout.name(), r.plan.tick_interval));
+  }
+  return Staged{&r, std::move(t), std::nullopt, std::move(history.ticks)};
 }
 
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
@@ -448,15 +512,20 @@ absl::Status RolloutEngine::Recover() {
     }
   }
   filter.limit = 1000;
+  absl::Mutex error_mutex;
   absl::Status first_error;
   while (true) {
     absl::StatusOr<std::vector<v1::Rollout>> page = store_.ListRollouts(filter);
     if (!page.ok()) return page.status();
-    for (const v1::Rollout& rollout : *page) {
+    // Each rollout is rebuilt and reconciled on its own: a few round trips
+    // to the Kubernetes API each, so many at once.
+    ParallelFor(page->size(), options_.router_threads, [&](size_t i) {
+      const v1::Rollout& rollout = (*page)[i];
       absl::StatusOr<RuntimePtr> runtime = LoadRuntime(rollout, store_);
       if (!runtime.ok()) {
+        absl::MutexLock lock(&error_mutex);
         first_error.Update(runtime.status());
-        continue;
+        return;
       }
       {
         absl::MutexLock lock(&mutex_);
@@ -464,7 +533,7 @@ absl::Status RolloutEngine::Recover() {
       }
       absl::MutexLock op(&(*runtime)->op);
       Reconcile(**runtime);
-    }
+    });
     if (static_cast<int>(page->size()) < filter.limit) break;
     filter.after_name = page->back().name();
   }

@@ -44,6 +44,21 @@ struct EngineOptions {
   // metrics' per-tick values up to the preflight, docs/sequential.md): the
   // analysis learns their persistence from it. 0: none read.
   int history_ticks = 120;
+  // Each rollout's ticks are offset from its preflight by a share of the
+  // tick interval derived from its name (so the same after a restart): a
+  // thousand rollouts created together then tick spread over the interval
+  // instead of all in one pass.
+  bool spread_ticks = false;
+  // At most this many queries go out in one pass (0: no limit). The ticks
+  // that do not fit (the latest due, preflights after ticks) run in the next
+  // pass, at once. Every query of a batch counts its wait for a connection
+  // against its timeout, so a pass must not ask a provider for more than it
+  // answers within that; their windows do not move.
+  int max_queries_per_pass = 0;
+  // Router calls of one pass, the target checks of its preflights and the
+  // reconciliation at recovery run on up to this many threads at once: each
+  // is a few round trips to the Kubernetes API.
+  int router_threads = 16;
 };
 
 class RolloutEngine final : public RolloutController {
@@ -122,7 +137,12 @@ class RolloutEngine final : public RolloutController {
   void Collect(const RuntimePtr& r, absl::Time now, std::vector<RuntimePtr>& pending,
                std::vector<DueWork>& work);
   void StartPending(std::vector<RuntimePtr>& pending, absl::Time now, std::vector<DueWork>& work);
+  // Keeps the work within options_.max_queries_per_pass: the most overdue first.
+  void LimitToBudget(std::vector<DueWork>& work) const;
   void RunQueries(std::vector<DueWork>& work);
+  // The preflights' router checks, concurrently (the rest of a preflight is
+  // decided by FinishPreflight).
+  void CheckTargets(std::vector<DueWork>& work);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
