@@ -68,12 +68,13 @@ struct EndpointConfig {
   // them: the connection was refused or the host not resolved, or HTTP 429.
   // A Retry-After header lengthens the wait before the next attempt.
   int max_attempts = 3;
-  // Connections one call opens to one host at most; its other requests wait
-  // for one of them. A batch of thousands of queries then never floods a
-  // server: Prometheus accepts 512 connections and runs 20 queries at once
-  // by default, and connections beyond that wait unaccepted until requests
-  // time out. A request's timeout counts its wait.
-  int max_connections_per_host = 32;
+  // Requests one call has in flight at once, each on a connection of its
+  // own; the others wait their turn, and the wait counts against their
+  // timeout. A batch of thousands of queries then never floods a server
+  // (Prometheus accepts 512 connections and runs 20 queries at once by
+  // default; connections beyond that wait unaccepted until they time out),
+  // and curl only ever walks this many transfers.
+  int max_in_flight = 32;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
 };

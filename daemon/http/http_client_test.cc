@@ -83,9 +83,9 @@ TEST(HttpClient, RequestsRunConcurrentlyOnOneThread) {
   releaser.join();
 }
 
-TEST(HttpClient, ABatchOpensAtMostTheConnectionsPerHostItIsAllowed) {
+TEST(HttpClient, ABatchHasAtMostItsAllowanceOfRequestsInFlight) {
   // The server answers up to 8 requests at once (httplib's threads); the
-  // client may use 3 connections, so it never has more than 3 in flight.
+  // client may have 3 in flight, so never more than 3 are answered at once.
   std::atomic<int> in_flight = 0;
   std::atomic<int> most = 0;
   lab::ScriptedHttpServer server([&](const lab::ScriptedRequest&) {
@@ -97,12 +97,35 @@ TEST(HttpClient, ABatchOpensAtMostTheConnectionsPerHostItIsAllowed) {
     in_flight.fetch_sub(1);
     return lab::ScriptedAnswer{.body = "x"};
   });
-  HttpClient client(EndpointConfig{.max_connections_per_host = 3});
+  HttpClient client(EndpointConfig{.max_in_flight = 3});
   std::vector<HttpRequest> requests(24, HttpRequest{.url = server.url()});
   for (const auto& response : client.Perform(requests)) EXPECT_TRUE(response.ok());
   EXPECT_EQ(server.requests(), 24);
   EXPECT_LE(most.load(), 3);
   EXPECT_GE(most.load(), 2);  // still concurrent
+}
+
+TEST(HttpClient, FarMoreRequestsThanInFlightEachGetTheirOwnAnswer) {
+  // Some answers are 503 once, so retries wait among the fresh requests.
+  std::atomic<int> refused = 0;
+  lab::ScriptedHttpServer server([&](const lab::ScriptedRequest& r) {
+    if (r.path.size() > 2 && r.path.back() == '7' && refused.fetch_add(1) < 5) {
+      return lab::ScriptedAnswer{.status = 503};
+    }
+    return lab::ScriptedAnswer{.body = r.path};
+  });
+  HttpClient client(EndpointConfig{
+      .max_attempts = 3, .max_in_flight = 4, .initial_backoff = absl::Milliseconds(1)});
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 200; ++i) requests.push_back({.url = server.url() + "/" + std::to_string(i)});
+  const auto responses = client.Perform(requests);
+  ASSERT_EQ(responses.size(), requests.size());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(responses[i].ok()) << i << ": " << responses[i].status();
+    EXPECT_EQ(responses[i]->status, 200) << i;
+    EXPECT_EQ(responses[i]->body, "/" + std::to_string(i));
+  }
+  EXPECT_GE(refused.load(), 5);
 }
 
 TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
