@@ -1,6 +1,6 @@
 // One real kanaryad process driving many concurrent rollouts (bench/live_fleet.h:
 // five metrics each, 10 s ticks) against a real Prometheus that scrapes an
-// exporter of every workload's telemetry each second, and the Kubernetes API
+// exporter of every workload's telemetry every 5 s, and the Kubernetes API
 // emulator holding a VirtualService and a DestinationRule per rollout. After a
 // warm-up it measures, over a steady window:
 //   - the daemon's CPU share (utime + stime from /proc/PID/stat over wall time)
@@ -39,6 +39,8 @@
 #include "bench/live_fleet.h"
 #include "bench/proc_stats.h"
 #include "daemon/kube/kube_client.h"
+#include "daemon/metrics/prometheus_provider.h"
+#include "daemon/spec/tick_queries.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
 #include "tests/e2e/kanaryad_process.h"
 #include "tests/e2e/service_objects.h"
@@ -51,6 +53,10 @@ namespace kanarya::bench {
 namespace {
 
 constexpr char kToken[] = "kanaryad";
+// Half the ticks' 10 s window, so increase() and rate() see two samples;
+// Istio's default is 15 s. Prometheus shares the machine: each scrape of
+// 16,000 series costs it CPU the queries then lack.
+constexpr absl::Duration kScrapeInterval = absl::Seconds(5);
 // How often the tick-lag sweep lists every rollout: under a tick, so that
 // every tick's status is seen at least once.
 constexpr absl::Duration kSweepPeriod = absl::Seconds(4);
@@ -129,6 +135,31 @@ void WaitForScrapedData(int prometheus_port, int rollouts) {
     absl::SleepFor(absl::Milliseconds(500));
   }
   Fail("Prometheus scraped no traffic in 60 s");
+}
+
+// How many of the fleet's tick queries per second this Prometheus answers
+// (32 in flight, as kanaryad sends them): the ticks of every rollout for
+// `rounds` ticks, from the tick before now back. Fails when one is not
+// answered with data: the fleet's queries must work before kanaryad runs.
+double PrometheusQueriesPerSecond(const std::string& url, int rollouts) {
+  metrics::PrometheusProvider provider(url, {});
+  std::vector<metrics::Query> queries;
+  const absl::Time end = absl::Now() - kFleetTick;
+  for (int i = 0; i < rollouts && queries.size() < 3000; ++i) {
+    absl::StatusOr<spec::TickQueryPlan> plan = spec::TickQueryPlan::Make(FleetSpec(i));
+    if (!plan.ok()) Fail(plan.status().ToString());
+    for (const spec::TickQuery& q : plan->QueriesAt(end)) queries.push_back(q.query);
+  }
+  const absl::Time start = absl::Now();
+  const std::vector<absl::StatusOr<metrics::QueryResult>> results = provider.Run(queries);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok() || results[i]->series.empty()) {
+      Fail(absl::StrCat("query ", queries[i].expression, ": ",
+                        results[i].ok() ? "no data" : results[i].status().ToString()));
+    }
+  }
+  return static_cast<double>(queries.size()) / seconds;
 }
 
 // Lists every rollout every kSweepPeriod and keeps, per tick seen (rollout,
@@ -358,7 +389,7 @@ int Main(const Options& o) {
   const int64_t old = absl::ToUnixSeconds(absl::Now() - absl::Hours(3));
   absl::StatusOr<std::unique_ptr<lab::PrometheusServer>> prometheus = lab::PrometheusServer::Start(
       absl::StrCat("# TYPE kanarya_bench_seed gauge\nkanarya_bench_seed 1 ", old, "\n# EOF\n"),
-      exporter.target());
+      exporter.target(), kScrapeInterval);
   if (!prometheus.ok()) Fail(prometheus.status().ToString());
 
   lab::KubeApiEmulator api;
@@ -377,6 +408,7 @@ int Main(const Options& o) {
     }
   }
   WaitForScrapedData((*prometheus)->port(), o.rollouts);
+  const double prometheus_qps = PrometheusQueriesPerSecond((*prometheus)->url(), o.rollouts);
   const std::vector<pid_t> prometheus_pids = ChildProcesses("prometheus");
   const pid_t prometheus_pid = prometheus_pids.empty() ? -1 : prometheus_pids.front();
 
@@ -390,8 +422,13 @@ int Main(const Options& o) {
   if (absl::Status started = daemon.Start(absl::Seconds(30)); !started.ok()) {
     Fail(started.ToString());
   }
-  std::printf("%d series scraped every second; setup took %.1f s\n", exporter.series_count(),
-              absl::ToDoubleSeconds(absl::Now() - began));
+  std::printf(
+      "%d series scraped every %s; Prometheus answers %.0f of the fleet's queries/s (it needs "
+      "%.0f/s); setup took %.1f s\n",
+      exporter.series_count(), absl::FormatDuration(kScrapeInterval).c_str(), prometheus_qps,
+      o.rollouts * kFleetQueriesPerTick / absl::ToDoubleSeconds(kFleetTick),
+      absl::ToDoubleSeconds(absl::Now() - began));
+  std::fflush(stdout);
 
   const absl::Time create_start = absl::Now();
   CreateRollouts(daemon.channel(), o.rollouts);

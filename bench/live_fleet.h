@@ -19,6 +19,9 @@
 namespace kanarya::bench {
 
 inline constexpr absl::Duration kFleetTick = absl::Seconds(10);
+// Per rollout and tick: two count metrics (events and total) and three
+// continuous ones, for both sides.
+inline constexpr int kFleetQueriesPerTick = 2 * (2 * 2 + 3);
 
 std::string FleetNamespace(int i);
 std::string FleetService(int i);

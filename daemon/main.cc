@@ -3,6 +3,7 @@
 // thread; keeps its state in SQLite under --data_dir. Exit codes: 0 after a graceful stop
 // (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or configuration (the message names the
 // field).
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -47,6 +48,12 @@ constexpr absl::Duration kPassSpacing = absl::Milliseconds(250);
 // after a restart) then goes out in passes of this size, the oldest ticks
 // first, instead of timing out (bench/README.md, kanaryad_live_benchmark).
 constexpr int kMaxQueriesPerPass = 1000;
+// How often the runner hands memory freed in glibc's arenas back to the
+// system: a ListRollouts of a thousand rollouts or a pass of a thousand ticks
+// frees megabytes that malloc would otherwise keep (with 1000 rollouts in
+// kanaryad_live_benchmark: 157 MB held, 64 MB in use; one trim took the
+// resident set from 182 to 114 MiB).
+constexpr absl::Duration kTrimInterval = absl::Seconds(10);
 // Calls in flight (watches included) get this long to finish on shutdown.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
@@ -135,10 +142,13 @@ int Serve(const Flags& flags) {
       {.pass_spacing = kPassSpacing,
        .spread_ticks = true,
        .max_queries_per_pass = kMaxQueriesPerPass});
+  const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     std::cerr << "kanaryad: recovering the stored rollouts: " << recovered.message() << "\n";
     return kExitServingFailed;
   }
+  std::cerr << "kanaryad: recovered the unfinished rollouts in "
+            << absl::FormatDuration(absl::Now() - recovery_start) << std::endl;
 
   kanarya::api::RolloutService rollout_service(engine);
   kanarya::api::JudgeService judge_service;
@@ -160,8 +170,13 @@ int Serve(const Flags& flags) {
 
   std::atomic<bool> stopping = false;
   std::thread runner([&] {
+    absl::Time trimmed = absl::Now();
     while (!stopping.load()) {
       const absl::Time next = engine.RunDue();
+      if (absl::Now() - trimmed >= kTrimInterval) {
+        malloc_trim(0);
+        trimmed = absl::Now();
+      }
       engine.WaitForWork(std::min(next, absl::Now() + kRunnerWakeup));
     }
   });

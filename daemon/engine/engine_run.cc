@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "daemon/engine/parallel_for.h"
@@ -71,6 +70,8 @@ struct RolloutEngine::DueWork {
   std::vector<absl::StatusOr<metrics::QueryResult>> history_results;
   // A preflight's: what checking the route, destinations and subsets found.
   absl::Status target_problem;
+  // A preflight's: since when it has been waiting (its start or its retry).
+  absl::Time waiting_since = absl::InfinitePast();
 };
 
 // A transition of one rollout waiting for its pass's batch commit.
@@ -144,14 +145,13 @@ RolloutEngine::DueWork RolloutEngine::PreflightWork(const RuntimePtr& runtime, a
     history = r.queries->BaselineHistoryQueries(
         now - (options_.history_ticks - 1) * r.plan.tick_interval, now);
   }
-  return {runtime,
-          DueWork::Kind::kPreflight,
-          r.rollout.status().attempt(),
-          now,
-          r.queries->QueriesAt(now),
-          {},
-          std::move(history),
-          {}};
+  return {.runtime = runtime,
+          .kind = DueWork::Kind::kPreflight,
+          .attempt = r.rollout.status().attempt(),
+          .tick_end = now,
+          .queries = r.queries->QueriesAt(now),
+          .history_queries = std::move(history),
+          .waiting_since = std::max(FromProto(r.rollout.status().phase_time()), r.retry_at)};
 }
 
 void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
@@ -219,10 +219,12 @@ void RolloutEngine::LimitToBudget(std::vector<DueWork>& work) const {
   size_t total = 0;
   for (const DueWork& w : work) total += queries(w);
   if (total <= static_cast<size_t>(options_.max_queries_per_pass)) return;
-  // Work without queries first (it costs none), then ticks by their due
-  // time, then preflights: a running rollout's tick before a new one's start.
+  // Work without queries first (it costs none), then the longest waiting:
+  // ticks by their due time, preflights since their start (or retry), so
+  // that neither starves the other while a provider falls behind.
   const auto rank = [&](const DueWork& w) {
-    return std::tuple(queries(w) > 0, w.kind == DueWork::Kind::kPreflight, w.tick_end);
+    return std::pair(queries(w) > 0,
+                     w.kind == DueWork::Kind::kPreflight ? w.waiting_since : w.tick_end);
   };
   std::stable_sort(work.begin(), work.end(),
                    [&](const DueWork& a, const DueWork& b) { return rank(a) < rank(b); });
