@@ -222,7 +222,7 @@ void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
     curl_easy_setopt(e, CURLOPT_URL, t.request->url.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (t.request->accept_compressed) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &AppendBody);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "tests/lab/scripted_http_server.h"
 #include "tests/lab/test_certificate.h"
@@ -106,10 +108,13 @@ TEST(HttpClient, ABatchHasAtMostItsAllowanceOfRequestsInFlight) {
 }
 
 TEST(HttpClient, FarMoreRequestsThanInFlightEachGetTheirOwnAnswer) {
-  // Some answers are 503 once, so retries wait among the fresh requests.
-  std::atomic<int> refused = 0;
+  // Every tenth is answered 503 the first time, so retries wait among the
+  // fresh requests.
+  absl::Mutex mutex;
+  std::set<std::string> refused;
   lab::ScriptedHttpServer server([&](const lab::ScriptedRequest& r) {
-    if (r.path.size() > 2 && r.path.back() == '7' && refused.fetch_add(1) < 5) {
+    absl::MutexLock lock(&mutex);
+    if (r.path.back() == '7' && refused.insert(r.path).second) {
       return lab::ScriptedAnswer{.status = 503};
     }
     return lab::ScriptedAnswer{.body = r.path};
@@ -125,7 +130,8 @@ TEST(HttpClient, FarMoreRequestsThanInFlightEachGetTheirOwnAnswer) {
     EXPECT_EQ(responses[i]->status, 200) << i;
     EXPECT_EQ(responses[i]->body, "/" + std::to_string(i));
   }
-  EXPECT_GE(refused.load(), 5);
+  absl::MutexLock lock(&mutex);
+  EXPECT_EQ(refused.size(), 20u);
 }
 
 TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
@@ -186,9 +192,14 @@ TEST(HttpClient, AcceptsGzipAndDecodesIt) {
   });
   HttpClient client(EndpointConfig{});
   HttpRequest request{.url = server.url()};
-  const auto response = client.Perform({&request, 1});
+  auto response = client.Perform({&request, 1});
   ASSERT_TRUE(response[0].ok());
   EXPECT_EQ(response[0]->body, large);
+  // A request that expects a small answer does not offer it.
+  request.accept_compressed = false;
+  response = client.Perform({&request, 1});
+  ASSERT_TRUE(response[0].ok());
+  EXPECT_EQ(response[0]->body, "no gzip offered");
 }
 
 TEST(HttpClient, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
