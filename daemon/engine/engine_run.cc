@@ -1,8 +1,11 @@
 // RolloutEngine's runner side: the timers (RunDue), acting on stored intents,
 // and recovery after a restart.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "daemon/engine/parallel_for.h"
@@ -284,6 +287,8 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   for (const DueWork& w : work) locks.Add(w.runtime->op);
 
   CheckTargets(work);
+  ReconcileRecovered(work);
+  RebuildSessions(work);
   std::vector<Staged> decisions;
   std::vector<bool> decided_action(work.size(), false);
   for (size_t i = 0; i < work.size(); ++i) {
@@ -311,6 +316,28 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
     if (done[k].has_value()) outcomes.push_back({acting[k], *std::move(done[k]), std::nullopt, {}});
   }
   CommitStaged(outcomes);
+}
+
+void RolloutEngine::ReconcileRecovered(std::vector<DueWork>& work) {
+  std::vector<RolloutRuntime*> recovered;
+  for (const DueWork& w : work) {
+    if (w.runtime->reconcile && !w.runtime->stale) recovered.push_back(w.runtime.get());
+  }
+  ParallelFor(recovered.size(), options_.router_threads,
+              [&](size_t k) { Reconcile(*recovered[k]); });
+}
+
+void RolloutEngine::RebuildSessions(std::vector<DueWork>& work) {
+  std::vector<RolloutRuntime*> missing;
+  for (const DueWork& w : work) {
+    if (w.kind == DueWork::Kind::kTick && !w.runtime->session && !w.runtime->stale) {
+      missing.push_back(w.runtime.get());
+    }
+  }
+  // CPU work: as many threads as cores.
+  ParallelFor(missing.size(), static_cast<int>(std::thread::hardware_concurrency()), [&](size_t k) {
+    if (!RebuildSession(*missing[k], store_).ok()) missing[k]->stale = true;
+  });
 }
 
 void RolloutEngine::CheckTargets(std::vector<DueWork>& work) {
@@ -379,6 +406,7 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRunti
   if (r.rollout.status().phase() != v1::PHASE_INITIALIZING) return std::nullopt;
   const absl::Time now = clock_.Now();
   absl::Status problem = w.target_problem;  // CheckTargets found it
+  bool no_data = false;
   for (size_t i = 0; i < w.queries.size() && problem.ok(); ++i) {
     const spec::TickQuery& q = w.queries[i];
     if (q.side != spec::Side::kBaseline) continue;
@@ -391,10 +419,14 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRunti
     } else if (q.role != spec::QueryRole::kEvents && !HasData(*w.results[i])) {
       problem = absl::FailedPreconditionError(
           absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
+      no_data = true;
     }
   }
   if (problem.ok()) return PassPreflight(r, w, now);
-  if (Transient(problem) && ++r.preflight_failures <= r.plan.query_error_limit) {
+  // A provider's outage, or a window the last scrape has not reached yet, is
+  // retried every tick up to the policy's limit; anything else fails now.
+  const int limit = no_data ? r.plan.no_data_limit : r.plan.query_error_limit;
+  if ((no_data || Transient(problem)) && ++r.preflight_failures <= limit) {
     r.retry_at = now + r.plan.tick_interval;
     return std::nullopt;
   }
@@ -472,6 +504,7 @@ absl::StatusOr<mesh::TrafficSplit> RolloutEngine::CallRouter(RolloutRuntime& r, 
     absl::StatusOr<mesh::TrafficRouterPtr> made = routers_(r.rollout);
     if (!made.ok()) return made.status();
     r.router = *std::move(made);
+    r.reconcile = false;  // this call re-asserts the intent
   }
   const v1::RolloutStatus& s = r.rollout.status();
   switch (s.phase()) {
@@ -519,11 +552,12 @@ absl::Status RolloutEngine::Recover() {
   while (true) {
     absl::StatusOr<std::vector<v1::Rollout>> page = store_.ListRollouts(filter);
     if (!page.ok()) return page.status();
-    // Each rollout is rebuilt and reconciled on its own: a few round trips
-    // to the Kubernetes API each, so many at once.
+    // Each rollout on its own: its plan and queries compiled, and an intent
+    // stored but perhaps not applied acted on (a few round trips to the
+    // Kubernetes API), so many at once.
     ParallelFor(page->size(), options_.router_threads, [&](size_t i) {
       const v1::Rollout& rollout = (*page)[i];
-      absl::StatusOr<RuntimePtr> runtime = LoadRuntime(rollout, store_);
+      absl::StatusOr<RuntimePtr> runtime = LoadRuntimeWithoutAnalysis(rollout);
       if (!runtime.ok()) {
         absl::MutexLock lock(&error_mutex);
         first_error.Update(runtime.status());
@@ -533,8 +567,13 @@ absl::Status RolloutEngine::Recover() {
         absl::MutexLock lock(&mutex_);
         active_[rollout.name()] = *runtime;
       }
-      absl::MutexLock op(&(*runtime)->op);
-      Reconcile(**runtime);
+      RolloutRuntime& r = **runtime;
+      absl::MutexLock op(&r.op);
+      if (r.rollout.status().intent_applied()) {
+        r.reconcile = true;
+      } else {
+        Reconcile(r);
+      }
     });
     if (static_cast<int>(page->size()) < filter.limit) break;
     filter.after_name = page->back().name();
@@ -544,6 +583,7 @@ absl::Status RolloutEngine::Recover() {
 }
 
 void RolloutEngine::Reconcile(RolloutRuntime& r) {
+  r.reconcile = false;
   const v1::RolloutStatus& s = r.rollout.status();
   if (!s.intent_applied()) {
     if (Acting(s.phase())) (void)Act(r, /*fresh_router=*/true);

@@ -191,6 +191,41 @@ TEST(EngineScaleTest, RouterCallsOfOnePassRunConcurrently) {
   }
 }
 
+TEST(EngineScaleTest, RecoveryReassertsAppliedIntentsInEachRolloutsFirstPass) {
+  EngineHarness h;
+  const std::string applied = *h.Start(Ticking("svc-a"));
+  const std::string ahead = *h.Start(Ticking("svc-b"));
+  const absl::Time start = h.clock.Now();
+  h.engine->RunDue();  // both at their first step, 10 %, applied
+  // While the daemon is down, someone sets svc-a to 30 %; svc-b's router
+  // failed, so its stored intent (10 %) is not applied.
+  h.mesh.EditByHand("svc-a", {70, 30});
+  h.mesh.EditByHand("svc-b", {100, 0});
+  {
+    v1::Rollout unapplied = *h.store.GetRollout(ahead);
+    unapplied.mutable_status()->set_intent_applied(false);
+    ASSERT_TRUE(h.store.Commit({unapplied, {}, std::nullopt}, false).ok());
+  }
+  h.Restart();
+  const size_t calls = h.mesh.calls().size();
+  ASSERT_TRUE(h.engine->Recover().ok());
+  // The unapplied intent is acted on at once; the applied one waits for the
+  // rollout's first pass, its tick at 10 s.
+  EXPECT_EQ(h.mesh.Split("svc-b"), (mesh::TrafficSplit{90, 10}));
+  EXPECT_EQ(h.mesh.Split("svc-a"), (mesh::TrafficSplit{70, 30}));
+  EXPECT_TRUE(h.Current(ahead).status().intent_applied());
+  EXPECT_GT(h.mesh.calls().size(), calls);
+  h.clock.AdvanceTo(start + kTick);
+  h.engine->RunDue();
+  EXPECT_EQ(h.mesh.Split("svc-a"), (mesh::TrafficSplit{90, 10}));
+  for (const std::string& name : {applied, ahead}) {
+    const v1::RolloutStatus s = h.Current(name).status();
+    EXPECT_EQ(s.phase(), v1::PHASE_PROGRESSING) << name;
+    EXPECT_EQ(s.ticks(), 1) << name;
+    EXPECT_TRUE(s.intent_applied()) << name;
+  }
+}
+
 TEST(EngineScaleTest, ParallelForCallsEveryIndexOnce) {
   for (const int threads : {0, 1, 3, 64}) {
     std::vector<std::atomic<int>> calls(100);

@@ -92,9 +92,13 @@ class RolloutEngine final : public RolloutController {
   // time not after now when more is already due), at the earliest
   // options.pass_spacing after now.
   absl::Time RunDue();
-  // At start, before RunDue: loads every unfinished rollout, rebuilds its
-  // analysis and reconciles its traffic to the stored intent. A rollout that
-  // cannot be reconciled now is retried by RunDue; the error is the store's.
+  // At start, before RunDue: loads every unfinished rollout. An intent
+  // stored but perhaps not applied is acted on now; an applied one is
+  // re-asserted, and the analysis rebuilt from the stored ticks, in the
+  // rollout's first pass, before its tick: a thousand rollouts are then
+  // serving at once and tick again in the order they fall due, rather than
+  // after a thousand replays and round trips to the cluster. A rollout that
+  // cannot be reconciled is retried by RunDue; the error is the store's.
   absl::Status Recover();
   // Blocks until `deadline` (real time) or until an API call made work due.
   void WaitForWork(absl::Time deadline);
@@ -143,6 +147,12 @@ class RolloutEngine final : public RolloutController {
   // The preflights' router checks, concurrently (the rest of a preflight is
   // decided by FinishPreflight).
   void CheckTargets(std::vector<DueWork>& work);
+  // Reconciles, concurrently, the recovered rollouts among the work that
+  // have not been since the restart.
+  void ReconcileRecovered(std::vector<DueWork>& work);
+  // Rebuilds, concurrently, the analyses the work's ticks need and lack
+  // since the restart; a rollout whose rebuild fails is marked stale.
+  void RebuildSessions(std::vector<DueWork>& work);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);

@@ -131,10 +131,26 @@ TEST(RolloutEngineTest, PreflightFailureFailsWithoutMovingTraffic) {
   EngineHarness quiet;
   quiet.prometheus.set_responder(
       [](const metrics::Query& q) { return testing::VectorResult({}, q.end); });
+  const absl::Time start = quiet.clock.Now();
   const std::string other = *quiet.Start(TestRolloutSpec());
   const v1::Rollout failed = quiet.RunToEnd(other);
   EXPECT_EQ(failed.status().phase(), v1::PHASE_FAILED);
   EXPECT_THAT(failed.status().reason(), HasSubstr("baseline query returned no data"));
+  // Retried every tick up to the no-data limit (6) first: the 7th fails it.
+  EXPECT_EQ(FromProto(failed.status().phase_time()), start + absl::Seconds(60));
+}
+
+TEST(RolloutEngineTest, PreflightWaitsForABaselineWhoseDataIsLate) {
+  EngineHarness h;
+  const absl::Time start = h.clock.Now();
+  testing::Responder normal = testing::MakeResponder({});
+  h.prometheus.set_responder([&](const metrics::Query& q) {
+    return q.end < start + absl::Seconds(15) ? testing::VectorResult({}, q.end) : normal(q);
+  });
+  const std::string name = *h.Start(TestRolloutSpec());
+  const v1::Rollout started = h.RunToPhase(name, v1::PHASE_PROGRESSING, absl::Minutes(1));
+  EXPECT_EQ(started.status().phase(), v1::PHASE_PROGRESSING);
+  EXPECT_EQ(FromProto(started.status().start_time()), start + absl::Seconds(20));  // third try
 }
 
 v1::RolloutSpec GatedSpec() {
