@@ -105,10 +105,12 @@ class RolloutEngine::PassLocks {
   std::vector<absl::Mutex*> held_;
 };
 
-// A pass: collect what is due (starting pending rollouts in one batch), run
-// every due query with one MetricProvider::Run per provider, then decide and
-// act under the rollouts' locks (ApplyDue). At most three syncs to disk per
-// pass, however many rollouts tick in it.
+// A pass: collect what is due (starting pending rollouts in one batch) within
+// the query budget, run every due query with one MetricProvider::Run per
+// provider (meanwhile, after a restart, reconcile the rollouts and rebuild
+// their analyses), then decide and act under the rollouts' locks (ApplyDue).
+// At most three syncs to disk per pass, however many rollouts tick in it
+// (and one per recovered rollout whose reconciliation fails).
 absl::Time RolloutEngine::RunDue() {
   const absl::Time now = clock_.Now();
   std::vector<RuntimePtr> runtimes;
@@ -121,7 +123,13 @@ absl::Time RolloutEngine::RunDue() {
   for (const RuntimePtr& r : runtimes) Collect(r, now, pending, work);
   StartPending(pending, now, work);
   LimitToBudget(work);
+  // After a restart, a rollout's reconciliation and replay need none of its
+  // queries' answers: they run meanwhile.
+  const std::vector<DueWork*> recovered = Unprepared(work);
+  std::thread preparing;
+  if (!recovered.empty()) preparing = std::thread([&] { Prepare(recovered); });
   RunQueries(work);
+  if (preparing.joinable()) preparing.join();
   ApplyDue(work, now);
 
   absl::Time next = absl::InfiniteFuture();
@@ -287,8 +295,6 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   for (const DueWork& w : work) locks.Add(w.runtime->op);
 
   CheckTargets(work);
-  ReconcileRecovered(work);
-  RebuildSessions(work);
   std::vector<Staged> decisions;
   std::vector<bool> decided_action(work.size(), false);
   for (size_t i = 0; i < work.size(); ++i) {
@@ -318,25 +324,25 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   CommitStaged(outcomes);
 }
 
-void RolloutEngine::ReconcileRecovered(std::vector<DueWork>& work) {
-  std::vector<RolloutRuntime*> recovered;
-  for (const DueWork& w : work) {
-    if (w.runtime->reconcile && !w.runtime->stale) recovered.push_back(w.runtime.get());
+std::vector<RolloutEngine::DueWork*> RolloutEngine::Unprepared(std::vector<DueWork>& work) {
+  std::vector<DueWork*> recovered;
+  for (DueWork& w : work) {
+    RolloutRuntime& r = *w.runtime;
+    absl::MutexLock op(&r.op);
+    if (r.reconcile || (w.kind == DueWork::Kind::kTick && !r.session)) recovered.push_back(&w);
   }
-  ParallelFor(recovered.size(), options_.router_threads,
-              [&](size_t k) { Reconcile(*recovered[k]); });
+  return recovered;
 }
 
-void RolloutEngine::RebuildSessions(std::vector<DueWork>& work) {
-  std::vector<RolloutRuntime*> missing;
-  for (const DueWork& w : work) {
-    if (w.kind == DueWork::Kind::kTick && !w.runtime->session && !w.runtime->stale) {
-      missing.push_back(w.runtime.get());
+void RolloutEngine::Prepare(const std::vector<DueWork*>& recovered) {
+  ParallelFor(recovered.size(), options_.router_threads, [&](size_t k) {
+    RolloutRuntime& r = *recovered[k]->runtime;
+    absl::MutexLock op(&r.op);
+    if (r.reconcile && !r.stale) Reconcile(r);
+    if (recovered[k]->kind == DueWork::Kind::kTick && !r.session && !r.stale &&
+        !RebuildSession(r, store_).ok()) {
+      r.stale = true;
     }
-  }
-  // CPU work: as many threads as cores.
-  ParallelFor(missing.size(), static_cast<int>(std::thread::hardware_concurrency()), [&](size_t k) {
-    if (!RebuildSession(*missing[k], store_).ok()) missing[k]->stale = true;
   });
 }
 

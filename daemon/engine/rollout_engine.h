@@ -147,12 +147,12 @@ class RolloutEngine final : public RolloutController {
   // The preflights' router checks, concurrently (the rest of a preflight is
   // decided by FinishPreflight).
   void CheckTargets(std::vector<DueWork>& work);
-  // Reconciles, concurrently, the recovered rollouts among the work that
-  // have not been since the restart.
-  void ReconcileRecovered(std::vector<DueWork>& work);
-  // Rebuilds, concurrently, the analyses the work's ticks need and lack
-  // since the restart; a rollout whose rebuild fails is marked stale.
-  void RebuildSessions(std::vector<DueWork>& work);
+  // The work of rollouts not yet prepared since the restart: to reconcile,
+  // or a tick whose analysis is still to be rebuilt.
+  std::vector<DueWork*> Unprepared(std::vector<DueWork>& work);
+  // Reconciles them and rebuilds their analyses, concurrently, each under
+  // its rollout's lock (a rollout whose rebuild fails is marked stale).
+  void Prepare(const std::vector<DueWork*>& recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
