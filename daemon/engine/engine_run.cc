@@ -16,18 +16,6 @@
 namespace kanarya::engine {
 namespace {
 
-bool Ticking(v1::Phase phase) {
-  return phase == v1::PHASE_PROGRESSING || phase == v1::PHASE_PAUSED ||
-         phase == v1::PHASE_AWAITING_APPROVAL;
-}
-
-// Phases in which an intent not yet applied is retried by the runner (a
-// paused rollout waits for its resume).
-bool Acting(v1::Phase phase) {
-  return phase == v1::PHASE_PROGRESSING || phase == v1::PHASE_AWAITING_APPROVAL ||
-         phase == v1::PHASE_PROMOTING || phase == v1::PHASE_ROLLING_BACK;
-}
-
 bool Transient(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
          status.code() == absl::StatusCode::kDeadlineExceeded ||
@@ -189,7 +177,7 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
     return;
   }
   const absl::Time tick_end = FromProto(s.last_tick_time()) + r.plan.tick_interval;
-  if (Ticking(s.phase()) && tick_end <= now) {
+  if (IsTicking(s.phase()) && tick_end <= now) {
     work.push_back({runtime,
                     DueWork::Kind::kTick,
                     s.attempt(),
@@ -198,7 +186,7 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
                     {},
                     {},
                     {}});
-  } else if (!s.intent_applied() && Acting(s.phase()) && now >= r.retry_at) {
+  } else if (!s.intent_applied() && IsActing(s.phase()) && now >= r.retry_at) {
     work.push_back({runtime, DueWork::Kind::kAct, s.attempt(), now, {}, {}, {}, {}});
   }
 }
@@ -309,7 +297,7 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   for (size_t i = 0; i < work.size(); ++i) {
     RolloutRuntime& r = *work[i].runtime;
     const v1::RolloutStatus& s = r.rollout.status();
-    const bool retry = !s.intent_applied() && Acting(s.phase()) && now >= r.retry_at;
+    const bool retry = !s.intent_applied() && IsActing(s.phase()) && now >= r.retry_at;
     if (!r.stale && (decided_action[i] || retry)) acting.push_back(&r);
   }
   std::vector<std::optional<Transition>> done(acting.size());
@@ -338,11 +326,7 @@ void RolloutEngine::Prepare(const std::vector<DueWork*>& recovered) {
   ParallelFor(recovered.size(), options_.router_threads, [&](size_t k) {
     RolloutRuntime& r = *recovered[k]->runtime;
     absl::MutexLock op(&r.op);
-    if (r.reconcile && !r.stale) Reconcile(r);
-    if (recovered[k]->kind == DueWork::Kind::kTick && !r.session && !r.stale &&
-        !RebuildSession(r, store_).ok()) {
-      r.stale = true;
-    }
+    PrepareLocked(r, /*ticking=*/recovered[k]->kind == DueWork::Kind::kTick);
   });
 }
 
@@ -465,7 +449,7 @@ RolloutEngine::Staged RolloutEngine::PassPreflight(RolloutRuntime& r, DueWork& w
 
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
   const v1::RolloutStatus& s = r.rollout.status();
-  if (!Ticking(s.phase()) || FromProto(s.last_tick_time()) + r.plan.tick_interval != w.tick_end) {
+  if (!IsTicking(s.phase()) || FromProto(s.last_tick_time()) + r.plan.tick_interval != w.tick_end) {
     return std::nullopt;  // an operator's call changed the rollout while its queries ran
   }
   const std::vector<spec::MetricTickResult> results = r.queries->Assemble(w.queries, w.results);
@@ -495,8 +479,8 @@ absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {
   if (s.phase() == v1::PHASE_PENDING) return now;
   if (s.phase() == v1::PHASE_INITIALIZING) return std::max(r.retry_at, now);
   absl::Time next = absl::InfiniteFuture();
-  if (!s.intent_applied() && Acting(s.phase())) next = std::max(r.retry_at, now);
-  if (Ticking(s.phase())) {
+  if (!s.intent_applied() && IsActing(s.phase())) next = std::max(r.retry_at, now);
+  if (IsTicking(s.phase())) {
     next = std::min(next, FromProto(s.last_tick_time()) + r.plan.tick_interval);
   }
   if (s.phase() == v1::PHASE_PROGRESSING && s.has_deadline_time()) {
@@ -542,68 +526,6 @@ absl::Status RolloutEngine::Act(RolloutRuntime& r, bool fresh_router) {
   if (!t.has_value()) return absl::OkStatus();
   if (absl::Status s = Commit(r, *t, std::nullopt); !s.ok()) return s;
   return outcome;
-}
-
-absl::Status RolloutEngine::Recover() {
-  store::RolloutFilter filter;
-  for (int p = v1::Phase_MIN; p <= v1::Phase_MAX; ++p) {
-    const auto phase = static_cast<v1::Phase>(p);
-    if (v1::Phase_IsValid(p) && phase != v1::PHASE_UNSPECIFIED && !IsFinal(phase)) {
-      filter.phases.push_back(phase);
-    }
-  }
-  filter.limit = 1000;
-  absl::Mutex error_mutex;
-  absl::Status first_error;
-  while (true) {
-    absl::StatusOr<std::vector<v1::Rollout>> page = store_.ListRollouts(filter);
-    if (!page.ok()) return page.status();
-    // Each rollout on its own: its plan and queries compiled, and an intent
-    // stored but perhaps not applied acted on (a few round trips to the
-    // Kubernetes API), so many at once.
-    ParallelFor(page->size(), options_.router_threads, [&](size_t i) {
-      const v1::Rollout& rollout = (*page)[i];
-      absl::StatusOr<RuntimePtr> runtime = LoadRuntimeWithoutAnalysis(rollout);
-      if (!runtime.ok()) {
-        absl::MutexLock lock(&error_mutex);
-        first_error.Update(runtime.status());
-        return;
-      }
-      {
-        absl::MutexLock lock(&mutex_);
-        active_[rollout.name()] = *runtime;
-      }
-      RolloutRuntime& r = **runtime;
-      absl::MutexLock op(&r.op);
-      if (r.rollout.status().intent_applied()) {
-        r.reconcile = true;
-      } else {
-        Reconcile(r);
-      }
-    });
-    if (static_cast<int>(page->size()) < filter.limit) break;
-    filter.after_name = page->back().name();
-  }
-  NotifyWork();
-  return first_error;
-}
-
-void RolloutEngine::Reconcile(RolloutRuntime& r) {
-  r.reconcile = false;
-  const v1::RolloutStatus& s = r.rollout.status();
-  if (!s.intent_applied()) {
-    if (Acting(s.phase())) (void)Act(r, /*fresh_router=*/true);
-    return;  // a paused rollout's unapplied intent waits for its resume
-  }
-  if (r.plan.dry_run || !Ticking(s.phase())) return;
-  // Applied before the restart: make sure it still is.
-  absl::StatusOr<mesh::TrafficSplit> split = CallRouter(r, /*fresh_router=*/true);
-  if (split.ok()) return;
-  const absl::Time now = clock_.Now();
-  Transition t = ActionFailed(r.rollout, split.status(), now);
-  t.rollout.mutable_status()->set_intent_applied(false);
-  r.retry_at = now + r.plan.tick_interval;
-  (void)Commit(r, t, std::nullopt);
 }
 
 }  // namespace kanarya::engine

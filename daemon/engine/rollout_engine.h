@@ -10,11 +10,13 @@
 #ifndef KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 #define KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -65,6 +67,7 @@ class RolloutEngine final : public RolloutController {
  public:
   RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
                 RouterFactory routers, const EngineOptions& options = {});
+  ~RolloutEngine() override;  // stops preparing recovered rollouts
 
   absl::StatusOr<v1::CreateRolloutResponse> Create(const v1::CreateRolloutRequest& request,
                                                    const Caller& caller) override;
@@ -153,6 +156,11 @@ class RolloutEngine final : public RolloutController {
   // Reconciles them and rebuilds their analyses, concurrently, each under
   // its rollout's lock (a rollout whose rebuild fails is marked stale).
   void Prepare(const std::vector<DueWork*>& recovered);
+  void PrepareLocked(RolloutRuntime& r, bool ticking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // After Recover(), on its own thread until every recovered rollout is
+  // prepared or the engine stops: prepares them ahead of their passes, the
+  // soonest due first, so that each ticks on time.
+  void PrepareAhead(std::vector<RuntimePtr> recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
@@ -184,6 +192,9 @@ class RolloutEngine final : public RolloutController {
   std::map<std::string, RuntimePtr> active_ ABSL_GUARDED_BY(mutex_);
   int64_t commits_ ABSL_GUARDED_BY(mutex_) = 0;
   bool work_ ABSL_GUARDED_BY(mutex_) = false;
+
+  std::atomic<bool> stopping_ = false;
+  std::thread preparer_;  // PrepareAhead, after Recover()
 };
 
 }  // namespace kanarya::engine
