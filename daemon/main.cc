@@ -5,6 +5,7 @@
 // event on stderr (--log_format); SIGUSR1 logs more (one level down), SIGUSR2 less. Exit codes:
 // 0 after a graceful stop (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or
 // configuration (the message names the field).
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -54,6 +55,18 @@ constexpr absl::Duration kRunnerWakeup = absl::Seconds(1);
 // batched commits (one sync to disk), at the cost of running up to this late;
 // their windows do not move (bench/README.md, engine_scale_benchmark).
 constexpr absl::Duration kPassSpacing = absl::Milliseconds(250);
+// The most queries one engine pass sends: about a second of a Prometheus on
+// two cores, far inside a query's 30 s timeout, which counts its wait for a
+// connection. A burst (a thousand rollouts created together, or all overdue
+// after a restart) then goes out in passes of this size, the oldest ticks
+// first, instead of timing out (bench/README.md, kanaryad_live_benchmark).
+constexpr int kMaxQueriesPerPass = 1000;
+// How often the runner hands memory freed in glibc's arenas back to the
+// system: a ListRollouts of a thousand rollouts or a pass of a thousand ticks
+// frees megabytes that malloc would otherwise keep (with 1000 rollouts in
+// kanaryad_live_benchmark: 157 MB held, 64 MB in use; one trim took the
+// resident set from 182 to 114 MiB).
+constexpr absl::Duration kTrimInterval = absl::Seconds(10);
 // Calls in flight (watches included) get this long to finish on shutdown.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 // How often readiness is re-evaluated for the gRPC health service.
@@ -176,11 +189,16 @@ int Serve(const Flags& flags) {
         return it == providers->end() ? nullptr : it->second.get();
       },
       kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
-      {.pass_spacing = kPassSpacing});
+      {.pass_spacing = kPassSpacing,
+       .spread_ticks = true,
+       .max_queries_per_pass = kMaxQueriesPerPass});
+  const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));
     return kExitServingFailed;
   }
+  Log(LogLevel::kInfo, absl::StrCat("recovered the unfinished rollouts in ",
+                                    absl::FormatDuration(absl::Now() - recovery_start)));
 
   kanarya::api::RolloutService rollout_service(engine, *security->authorizer);
   kanarya::api::JudgeService judge_service(*security->authorizer);
@@ -217,8 +235,13 @@ int Serve(const Flags& flags) {
 
   std::atomic<bool> stopping = false;
   std::thread runner([&] {
+    absl::Time trimmed = absl::Now();
     while (!stopping.load()) {
       const absl::Time next = engine.RunDue();
+      if (absl::Now() - trimmed >= kTrimInterval) {
+        malloc_trim(0);
+        trimmed = absl::Now();
+      }
       engine.WaitForWork(std::min(next, absl::Now() + kRunnerWakeup));
     }
   });

@@ -1,10 +1,14 @@
 // RolloutEngine's runner side: the timers (RunDue), acting on stored intents,
 // and recovery after a restart.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/engine/parallel_for.h"
 #include "daemon/engine/proto_time.h"
 #include "daemon/engine/rollout_engine.h"
 #include "daemon/engine/tick_evaluation.h"
@@ -12,23 +16,20 @@
 namespace kanarya::engine {
 namespace {
 
-bool Ticking(v1::Phase phase) {
-  return phase == v1::PHASE_PROGRESSING || phase == v1::PHASE_PAUSED ||
-         phase == v1::PHASE_AWAITING_APPROVAL;
-}
-
-// Phases in which an intent not yet applied is retried by the runner (a
-// paused rollout waits for its resume).
-bool Acting(v1::Phase phase) {
-  return phase == v1::PHASE_PROGRESSING || phase == v1::PHASE_AWAITING_APPROVAL ||
-         phase == v1::PHASE_PROMOTING || phase == v1::PHASE_ROLLING_BACK;
-}
-
 bool Transient(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
          status.code() == absl::StatusCode::kDeadlineExceeded ||
          status.code() == absl::StatusCode::kResourceExhausted ||
          status.code() == absl::StatusCode::kAborted;
+}
+
+// The offset of a rollout's ticks within the tick interval: FNV-1a of its
+// name, so the same in every run.
+absl::Duration TickPhase(const std::string& name, absl::Duration interval) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  constexpr uint64_t kSteps = 1'000'000;
+  return interval * static_cast<double>(hash % kSteps) / kSteps;
 }
 
 bool HasData(const metrics::QueryResult& result) {
@@ -58,6 +59,10 @@ struct RolloutEngine::DueWork {
   // A preflight's: the baseline's history, sent in the same batches.
   std::vector<spec::TickQuery> history_queries;
   std::vector<absl::StatusOr<metrics::QueryResult>> history_results;
+  // A preflight's: what checking the route, destinations and subsets found.
+  absl::Status target_problem;
+  // A preflight's: since when it has been waiting (its start or its retry).
+  absl::Time waiting_since = absl::InfinitePast();
 };
 
 // A transition of one rollout waiting for its pass's batch commit.
@@ -88,10 +93,12 @@ class RolloutEngine::PassLocks {
   std::vector<absl::Mutex*> held_;
 };
 
-// A pass: collect what is due (starting pending rollouts in one batch), run
-// every due query with one MetricProvider::Run per provider, then decide and
-// act under the rollouts' locks (ApplyDue). At most three syncs to disk per
-// pass, however many rollouts tick in it.
+// A pass: collect what is due (starting pending rollouts in one batch) within
+// the query budget, run every due query with one MetricProvider::Run per
+// provider (meanwhile, after a restart, reconcile the rollouts and rebuild
+// their analyses), then decide and act under the rollouts' locks (ApplyDue).
+// At most three syncs to disk per pass, however many rollouts tick in it
+// (and one per recovered rollout whose reconciliation fails).
 absl::Time RolloutEngine::RunDue() {
   const absl::Time now = clock_.Now();
   std::vector<RuntimePtr> runtimes;
@@ -103,7 +110,14 @@ absl::Time RolloutEngine::RunDue() {
   std::vector<DueWork> work;
   for (const RuntimePtr& r : runtimes) Collect(r, now, pending, work);
   StartPending(pending, now, work);
+  LimitToBudget(work);
+  // After a restart, a rollout's reconciliation and replay need none of its
+  // queries' answers: they run meanwhile.
+  const std::vector<DueWork*> recovered = Unprepared(work);
+  std::thread preparing;
+  if (!recovered.empty()) preparing = std::thread([&] { Prepare(recovered); });
   RunQueries(work);
+  if (preparing.joinable()) preparing.join();
   ApplyDue(work, now);
 
   absl::Time next = absl::InfiniteFuture();
@@ -130,14 +144,13 @@ RolloutEngine::DueWork RolloutEngine::PreflightWork(const RuntimePtr& runtime, a
     history = r.queries->BaselineHistoryQueries(
         now - (options_.history_ticks - 1) * r.plan.tick_interval, now);
   }
-  return {runtime,
-          DueWork::Kind::kPreflight,
-          r.rollout.status().attempt(),
-          now,
-          r.queries->QueriesAt(now),
-          {},
-          std::move(history),
-          {}};
+  return {.runtime = runtime,
+          .kind = DueWork::Kind::kPreflight,
+          .attempt = r.rollout.status().attempt(),
+          .tick_end = now,
+          .queries = r.queries->QueriesAt(now),
+          .history_queries = std::move(history),
+          .waiting_since = std::max(FromProto(r.rollout.status().phase_time()), r.retry_at)};
 }
 
 void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
@@ -164,7 +177,7 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
     return;
   }
   const absl::Time tick_end = FromProto(s.last_tick_time()) + r.plan.tick_interval;
-  if (Ticking(s.phase()) && tick_end <= now) {
+  if (IsTicking(s.phase()) && tick_end <= now) {
     work.push_back({runtime,
                     DueWork::Kind::kTick,
                     s.attempt(),
@@ -173,7 +186,7 @@ void RolloutEngine::Collect(const RuntimePtr& runtime, absl::Time now,
                     {},
                     {},
                     {}});
-  } else if (!s.intent_applied() && Acting(s.phase()) && now >= r.retry_at) {
+  } else if (!s.intent_applied() && IsActing(s.phase()) && now >= r.retry_at) {
     work.push_back({runtime, DueWork::Kind::kAct, s.attempt(), now, {}, {}, {}, {}});
   }
 }
@@ -197,6 +210,33 @@ void RolloutEngine::StartPending(std::vector<RuntimePtr>& pending, absl::Time no
       work.push_back(PreflightWork(r, now));
     }
   }
+}
+
+void RolloutEngine::LimitToBudget(std::vector<DueWork>& work) const {
+  if (options_.max_queries_per_pass <= 0) return;
+  const auto queries = [](const DueWork& w) { return w.queries.size() + w.history_queries.size(); };
+  size_t total = 0;
+  for (const DueWork& w : work) total += queries(w);
+  if (total <= static_cast<size_t>(options_.max_queries_per_pass)) return;
+  // Work without queries first (it costs none), then the longest waiting:
+  // ticks by their due time, preflights since their start (or retry), so
+  // that neither starves the other while a provider falls behind.
+  const auto rank = [&](const DueWork& w) {
+    return std::pair(queries(w) > 0,
+                     w.kind == DueWork::Kind::kPreflight ? w.waiting_since : w.tick_end);
+  };
+  std::stable_sort(work.begin(), work.end(),
+                   [&](const DueWork& a, const DueWork& b) { return rank(a) < rank(b); });
+  size_t kept = 0;
+  size_t sent = 0;
+  for (; kept < work.size(); ++kept) {
+    sent += queries(work[kept]);
+    // The first with queries always goes, however many it has.
+    if (sent > static_cast<size_t>(options_.max_queries_per_pass) && sent != queries(work[kept])) {
+      break;
+    }
+  }
+  work.erase(work.begin() + static_cast<std::ptrdiff_t>(kept), work.end());
 }
 
 void RolloutEngine::RunQueries(std::vector<DueWork>& work) {
@@ -242,6 +282,7 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   PassLocks locks;
   for (const DueWork& w : work) locks.Add(w.runtime->op);
 
+  CheckTargets(work);
   std::vector<Staged> decisions;
   std::vector<bool> decided_action(work.size(), false);
   for (size_t i = 0; i < work.size(); ++i) {
@@ -252,18 +293,63 @@ void RolloutEngine::ApplyDue(std::vector<DueWork>& work, absl::Time now) {
   }
   CommitStaged(decisions);
 
-  std::vector<Staged> outcomes;
+  std::vector<RolloutRuntime*> acting;
   for (size_t i = 0; i < work.size(); ++i) {
     RolloutRuntime& r = *work[i].runtime;
     const v1::RolloutStatus& s = r.rollout.status();
-    const bool retry = !s.intent_applied() && Acting(s.phase()) && now >= r.retry_at;
-    if (r.stale || !(decided_action[i] || retry)) continue;
+    const bool retry = !s.intent_applied() && IsActing(s.phase()) && now >= r.retry_at;
+    if (!r.stale && (decided_action[i] || retry)) acting.push_back(&r);
+  }
+  std::vector<std::optional<Transition>> done(acting.size());
+  ParallelFor(acting.size(), options_.router_threads, [&](size_t k) {
     absl::Status ignored;  // the outcome is stored
-    if (std::optional<Transition> t = Perform(r, /*fresh_router=*/false, &ignored)) {
-      outcomes.push_back({&r, *std::move(t), std::nullopt, {}});
-    }
+    done[k] = Perform(*acting[k], /*fresh_router=*/false, &ignored);
+  });
+  std::vector<Staged> outcomes;
+  for (size_t k = 0; k < acting.size(); ++k) {
+    if (done[k].has_value()) outcomes.push_back({acting[k], *std::move(done[k]), std::nullopt, {}});
   }
   CommitStaged(outcomes);
+}
+
+std::vector<RolloutEngine::DueWork*> RolloutEngine::Unprepared(std::vector<DueWork>& work) {
+  std::vector<DueWork*> recovered;
+  for (DueWork& w : work) {
+    RolloutRuntime& r = *w.runtime;
+    absl::MutexLock op(&r.op);
+    if (r.reconcile || (w.kind == DueWork::Kind::kTick && !r.session)) recovered.push_back(&w);
+  }
+  return recovered;
+}
+
+void RolloutEngine::Prepare(const std::vector<DueWork*>& recovered) {
+  ParallelFor(recovered.size(), options_.router_threads, [&](size_t k) {
+    RolloutRuntime& r = *recovered[k]->runtime;
+    absl::MutexLock op(&r.op);
+    PrepareLocked(r, /*ticking=*/recovered[k]->kind == DueWork::Kind::kTick);
+  });
+}
+
+void RolloutEngine::CheckTargets(std::vector<DueWork>& work) {
+  std::vector<DueWork*> preflights;
+  for (DueWork& w : work) {
+    const RolloutRuntime& r = *w.runtime;
+    if (w.kind == DueWork::Kind::kPreflight && !r.stale &&
+        r.rollout.status().attempt() == w.attempt &&
+        r.rollout.status().phase() == v1::PHASE_INITIALIZING) {
+      preflights.push_back(&w);
+    }
+  }
+  ParallelFor(preflights.size(), options_.router_threads, [&](size_t k) {
+    RolloutRuntime& r = *preflights[k]->runtime;
+    absl::StatusOr<mesh::TrafficRouterPtr> router = routers_(r.rollout);
+    if (!router.ok()) {
+      preflights[k]->target_problem = router.status();
+      return;
+    }
+    r.router = *std::move(router);
+    preflights[k]->target_problem = r.router->Verify();
+  });
 }
 
 std::optional<RolloutEngine::Staged> RolloutEngine::Decide(DueWork& w, absl::Time now) {
@@ -309,14 +395,8 @@ void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRuntime& r, DueWork& w) {
   if (r.rollout.status().phase() != v1::PHASE_INITIALIZING) return std::nullopt;
   const absl::Time now = clock_.Now();
-  absl::Status problem;
-  absl::StatusOr<mesh::TrafficRouterPtr> router = routers_(r.rollout);
-  if (router.ok()) {
-    r.router = *std::move(router);
-    problem = r.router->Verify();
-  } else {
-    problem = router.status();
-  }
+  absl::Status problem = w.target_problem;  // CheckTargets found it
+  bool no_data = false;
   for (size_t i = 0; i < w.queries.size() && problem.ok(); ++i) {
     const spec::TickQuery& q = w.queries[i];
     if (q.side != spec::Side::kBaseline) continue;
@@ -329,10 +409,14 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRunti
     } else if (q.role != spec::QueryRole::kEvents && !HasData(*w.results[i])) {
       problem = absl::FailedPreconditionError(
           absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
+      no_data = true;
     }
   }
   if (problem.ok()) return PassPreflight(r, w, now);
-  if (Transient(problem) && ++r.preflight_failures <= r.plan.query_error_limit) {
+  // A provider's outage, or a window the last scrape has not reached yet, is
+  // retried every tick up to the policy's limit; anything else fails now.
+  const int limit = no_data ? r.plan.no_data_limit : r.plan.query_error_limit;
+  if ((no_data || Transient(problem)) && ++r.preflight_failures <= limit) {
     r.retry_at = now + r.plan.tick_interval;
     return std::nullopt;
   }
@@ -355,13 +439,17 @@ RolloutEngine::Staged RolloutEngine::PassPreflight(RolloutRuntime& r, DueWork& w
   }
   for (v1::Tick& tick : history.ticks) tick.set_baseline_history(true);
   r.session = std::make_unique<analysis::AnalysisSession>(r.plan.analysis, history.ticks);
-  return Staged{&r, PreflightPassed(r.rollout, r.plan, now, warning), std::nullopt,
-                std::move(history.ticks)};
+  Transition t = PreflightPassed(r.rollout, r.plan, now, warning);
+  if (options_.spread_ticks) {
+    google::protobuf::Timestamp& first = *t.rollout.mutable_status()->mutable_last_tick_time();
+    first = ToProto(FromProto(first) + TickPhase(r.rollout.name(), r.plan.tick_interval));
+  }
+  return Staged{&r, std::move(t), std::nullopt, std::move(history.ticks)};
 }
 
 std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r, DueWork& w) {
   const v1::RolloutStatus& s = r.rollout.status();
-  if (!Ticking(s.phase()) || FromProto(s.last_tick_time()) + r.plan.tick_interval != w.tick_end) {
+  if (!IsTicking(s.phase()) || FromProto(s.last_tick_time()) + r.plan.tick_interval != w.tick_end) {
     return std::nullopt;  // an operator's call changed the rollout while its queries ran
   }
   const std::vector<spec::MetricTickResult> results = r.queries->Assemble(w.queries, w.results);
@@ -379,7 +467,10 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r
                       .holding = std::move(e.holding),
                       .failure = e.failure,
                       .failure_reason = std::move(e.failure_reason)};
-  return Staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
+  Staged staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
+  *staged.transition.rollout.mutable_status()->mutable_last_tick_evaluated_time() =
+      ToProto(clock_.Now());
+  return staged;
 }
 
 absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {
@@ -388,8 +479,8 @@ absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {
   if (s.phase() == v1::PHASE_PENDING) return now;
   if (s.phase() == v1::PHASE_INITIALIZING) return std::max(r.retry_at, now);
   absl::Time next = absl::InfiniteFuture();
-  if (!s.intent_applied() && Acting(s.phase())) next = std::max(r.retry_at, now);
-  if (Ticking(s.phase())) {
+  if (!s.intent_applied() && IsActing(s.phase())) next = std::max(r.retry_at, now);
+  if (IsTicking(s.phase())) {
     next = std::min(next, FromProto(s.last_tick_time()) + r.plan.tick_interval);
   }
   if (s.phase() == v1::PHASE_PROGRESSING && s.has_deadline_time()) {
@@ -403,6 +494,7 @@ absl::StatusOr<mesh::TrafficSplit> RolloutEngine::CallRouter(RolloutRuntime& r, 
     absl::StatusOr<mesh::TrafficRouterPtr> made = routers_(r.rollout);
     if (!made.ok()) return made.status();
     r.router = *std::move(made);
+    r.reconcile = false;  // this call re-asserts the intent
   }
   const v1::RolloutStatus& s = r.rollout.status();
   switch (s.phase()) {
@@ -434,56 +526,6 @@ absl::Status RolloutEngine::Act(RolloutRuntime& r, bool fresh_router) {
   if (!t.has_value()) return absl::OkStatus();
   if (absl::Status s = Commit(r, *t, std::nullopt); !s.ok()) return s;
   return outcome;
-}
-
-absl::Status RolloutEngine::Recover() {
-  store::RolloutFilter filter;
-  for (int p = v1::Phase_MIN; p <= v1::Phase_MAX; ++p) {
-    const auto phase = static_cast<v1::Phase>(p);
-    if (v1::Phase_IsValid(p) && phase != v1::PHASE_UNSPECIFIED && !IsFinal(phase)) {
-      filter.phases.push_back(phase);
-    }
-  }
-  filter.limit = 1000;
-  absl::Status first_error;
-  while (true) {
-    absl::StatusOr<std::vector<v1::Rollout>> page = store_.ListRollouts(filter);
-    if (!page.ok()) return page.status();
-    for (const v1::Rollout& rollout : *page) {
-      absl::StatusOr<RuntimePtr> runtime = LoadRuntime(rollout, store_);
-      if (!runtime.ok()) {
-        first_error.Update(runtime.status());
-        continue;
-      }
-      {
-        absl::MutexLock lock(&mutex_);
-        active_[rollout.name()] = *runtime;
-      }
-      absl::MutexLock op(&(*runtime)->op);
-      Reconcile(**runtime);
-    }
-    if (static_cast<int>(page->size()) < filter.limit) break;
-    filter.after_name = page->back().name();
-  }
-  NotifyWork();
-  return first_error;
-}
-
-void RolloutEngine::Reconcile(RolloutRuntime& r) {
-  const v1::RolloutStatus& s = r.rollout.status();
-  if (!s.intent_applied()) {
-    if (Acting(s.phase())) (void)Act(r, /*fresh_router=*/true);
-    return;  // a paused rollout's unapplied intent waits for its resume
-  }
-  if (r.plan.dry_run || !Ticking(s.phase())) return;
-  // Applied before the restart: make sure it still is.
-  absl::StatusOr<mesh::TrafficSplit> split = CallRouter(r, /*fresh_router=*/true);
-  if (split.ok()) return;
-  const absl::Time now = clock_.Now();
-  Transition t = ActionFailed(r.rollout, split.status(), now);
-  t.rollout.mutable_status()->set_intent_applied(false);
-  r.retry_at = now + r.plan.tick_interval;
-  (void)Commit(r, t, std::nullopt);
 }
 
 }  // namespace kanarya::engine

@@ -42,6 +42,11 @@ RolloutEngine::RolloutEngine(Clock& clock, store::StateStore& store, ProviderLoo
       routers_(std::move(routers)),
       options_(options) {}
 
+RolloutEngine::~RolloutEngine() {
+  stopping_ = true;
+  if (preparer_.joinable()) preparer_.join();
+}
+
 absl::StatusOr<v1::CreateRolloutResponse> RolloutEngine::Create(
     const v1::CreateRolloutRequest& request, const Caller& caller) {
   if (absl::Status s = spec::ValidateRolloutSpec(request.spec(), {}); !s.ok()) return s;

@@ -10,11 +10,13 @@
 #ifndef KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 #define KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -44,12 +46,28 @@ struct EngineOptions {
   // metrics' per-tick values up to the preflight, docs/sequential.md): the
   // analysis learns their persistence from it. 0: none read.
   int history_ticks = 120;
+  // Each rollout's ticks are offset from its preflight by a share of the
+  // tick interval derived from its name (so the same after a restart): a
+  // thousand rollouts created together then tick spread over the interval
+  // instead of all in one pass.
+  bool spread_ticks = false;
+  // At most this many queries go out in one pass (0: no limit). The ticks
+  // that do not fit (the latest due, preflights after ticks) run in the next
+  // pass, at once. Every query of a batch counts its wait for a connection
+  // against its timeout, so a pass must not ask a provider for more than it
+  // answers within that; their windows do not move.
+  int max_queries_per_pass = 0;
+  // Router calls of one pass, the target checks of its preflights and the
+  // reconciliation at recovery run on up to this many threads at once: each
+  // is a few round trips to the Kubernetes API.
+  int router_threads = 16;
 };
 
 class RolloutEngine final : public RolloutController {
  public:
   RolloutEngine(Clock& clock, store::StateStore& store, ProviderLookup providers,
                 RouterFactory routers, const EngineOptions& options = {});
+  ~RolloutEngine() override;  // stops preparing recovered rollouts
 
   absl::StatusOr<v1::CreateRolloutResponse> Create(const v1::CreateRolloutRequest& request,
                                                    const Caller& caller) override;
@@ -77,9 +95,13 @@ class RolloutEngine final : public RolloutController {
   // time not after now when more is already due), at the earliest
   // options.pass_spacing after now.
   absl::Time RunDue();
-  // At start, before RunDue: loads every unfinished rollout, rebuilds its
-  // analysis and reconciles its traffic to the stored intent. A rollout that
-  // cannot be reconciled now is retried by RunDue; the error is the store's.
+  // At start, before RunDue: loads every unfinished rollout. An intent
+  // stored but perhaps not applied is acted on now; an applied one is
+  // re-asserted, and the analysis rebuilt from the stored ticks, in the
+  // rollout's first pass, before its tick: a thousand rollouts are then
+  // serving at once and tick again in the order they fall due, rather than
+  // after a thousand replays and round trips to the cluster. A rollout that
+  // cannot be reconciled is retried by RunDue; the error is the store's.
   absl::Status Recover();
   // Blocks until `deadline` (real time) or until an API call made work due.
   void WaitForWork(absl::Time deadline);
@@ -122,7 +144,23 @@ class RolloutEngine final : public RolloutController {
   void Collect(const RuntimePtr& r, absl::Time now, std::vector<RuntimePtr>& pending,
                std::vector<DueWork>& work);
   void StartPending(std::vector<RuntimePtr>& pending, absl::Time now, std::vector<DueWork>& work);
+  // Keeps the work within options_.max_queries_per_pass: the most overdue first.
+  void LimitToBudget(std::vector<DueWork>& work) const;
   void RunQueries(std::vector<DueWork>& work);
+  // The preflights' router checks, concurrently (the rest of a preflight is
+  // decided by FinishPreflight).
+  void CheckTargets(std::vector<DueWork>& work);
+  // The work of rollouts not yet prepared since the restart: to reconcile,
+  // or a tick whose analysis is still to be rebuilt.
+  std::vector<DueWork*> Unprepared(std::vector<DueWork>& work);
+  // Reconciles them and rebuilds their analyses, concurrently, each under
+  // its rollout's lock (a rollout whose rebuild fails is marked stale).
+  void Prepare(const std::vector<DueWork*>& recovered);
+  void PrepareLocked(RolloutRuntime& r, bool ticking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
+  // After Recover(), on its own thread until every recovered rollout is
+  // prepared or the engine stops: prepares them ahead of their passes, the
+  // soonest due first, so that each ticks on time.
+  void PrepareAhead(std::vector<RuntimePtr> recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
@@ -154,6 +192,9 @@ class RolloutEngine final : public RolloutController {
   std::map<std::string, RuntimePtr> active_ ABSL_GUARDED_BY(mutex_);
   int64_t commits_ ABSL_GUARDED_BY(mutex_) = 0;
   bool work_ ABSL_GUARDED_BY(mutex_) = false;
+
+  std::atomic<bool> stopping_ = false;
+  std::thread preparer_;  // PrepareAhead, after Recover()
 };
 
 }  // namespace kanarya::engine

@@ -131,10 +131,26 @@ TEST(RolloutEngineTest, PreflightFailureFailsWithoutMovingTraffic) {
   EngineHarness quiet;
   quiet.prometheus.set_responder(
       [](const metrics::Query& q) { return testing::VectorResult({}, q.end); });
+  const absl::Time start = quiet.clock.Now();
   const std::string other = *quiet.Start(TestRolloutSpec());
   const v1::Rollout failed = quiet.RunToEnd(other);
   EXPECT_EQ(failed.status().phase(), v1::PHASE_FAILED);
   EXPECT_THAT(failed.status().reason(), HasSubstr("baseline query returned no data"));
+  // Retried every tick up to the no-data limit (6) first: the 7th fails it.
+  EXPECT_EQ(FromProto(failed.status().phase_time()), start + absl::Seconds(60));
+}
+
+TEST(RolloutEngineTest, PreflightWaitsForABaselineWhoseDataIsLate) {
+  EngineHarness h;
+  const absl::Time start = h.clock.Now();
+  testing::Responder normal = testing::MakeResponder({});
+  h.prometheus.set_responder([&](const metrics::Query& q) {
+    return q.end < start + absl::Seconds(15) ? testing::VectorResult({}, q.end) : normal(q);
+  });
+  const std::string name = *h.Start(TestRolloutSpec());
+  const v1::Rollout started = h.RunToPhase(name, v1::PHASE_PROGRESSING, absl::Minutes(1));
+  EXPECT_EQ(started.status().phase(), v1::PHASE_PROGRESSING);
+  EXPECT_EQ(FromProto(started.status().start_time()), start + absl::Seconds(20));  // third try
 }
 
 v1::RolloutSpec GatedSpec() {
@@ -442,6 +458,28 @@ TEST(RolloutEngineTest, PassSpacingGathersTicksDueMeanwhileWithoutMovingTheirWin
           << name << " tick " << i;
     }
   }
+}
+
+TEST(RolloutEngineTest, EachTickRecordsWhenItWasEvaluated) {
+  EngineHarness h;
+  v1::RolloutSpec spec = TestRolloutSpec();
+  spec.mutable_steps()->mutable_min_step_duration()->set_seconds(600);  // ticking throughout
+  const std::string name = *h.Start(spec);
+  const absl::Time start = h.clock.Now();
+  h.engine->RunDue();                            // the preflight; the first tick ends 10 s later
+  h.clock.AdvanceTo(start + absl::Seconds(13));  // 3 s late
+  h.engine->RunDue();
+  v1::RolloutStatus s = h.Current(name).status();
+  EXPECT_EQ(FromProto(s.last_tick_time()), start + absl::Seconds(10));
+  EXPECT_EQ(FromProto(s.last_tick_evaluated_time()), start + absl::Seconds(13));
+  h.clock.AdvanceTo(start + absl::Seconds(20));  // on time
+  h.engine->RunDue();
+  s = h.Current(name).status();
+  EXPECT_EQ(FromProto(s.last_tick_time()), start + absl::Seconds(20));
+  EXPECT_EQ(FromProto(s.last_tick_evaluated_time()), start + absl::Seconds(20));
+  // As stored, so that a reader of the store sees it too.
+  EXPECT_EQ(FromProto(h.store.GetRollout(name)->status().last_tick_evaluated_time()),
+            start + absl::Seconds(20));
 }
 
 TEST(RolloutEngineTest, GetReturnsTheNewestEventsOldestFirst) {

@@ -252,6 +252,15 @@ bool IsFinal(v1::Phase phase) {
             {v1::PHASE_SUCCEEDED, v1::PHASE_ROLLED_BACK, v1::PHASE_ABORTED, v1::PHASE_FAILED});
 }
 
+bool IsTicking(v1::Phase phase) {
+  return In(phase, {v1::PHASE_PROGRESSING, v1::PHASE_PAUSED, v1::PHASE_AWAITING_APPROVAL});
+}
+
+bool IsActing(v1::Phase phase) {
+  return In(phase, {v1::PHASE_PROGRESSING, v1::PHASE_AWAITING_APPROVAL, v1::PHASE_PROMOTING,
+                    v1::PHASE_ROLLING_BACK});
+}
+
 absl::StatusOr<Transition> ApplyOperator(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                                          const OperatorRequest& request) {
   Transition t = Begin(rollout, request.now);

@@ -93,6 +93,11 @@ Transition DeadlineExceeded(const v1::Rollout& rollout, const spec::RolloutPlan&
 
 // Phases whose rollout is finished; nothing happens to them but a retry.
 bool IsFinal(v1::Phase phase);
+// Phases whose rollout ticks: PROGRESSING, PAUSED, AWAITING_APPROVAL.
+bool IsTicking(v1::Phase phase);
+// Phases in which an intent not yet applied is retried by the runner (a
+// paused rollout waits for its resume).
+bool IsActing(v1::Phase phase);
 
 }  // namespace kanarya::engine
 

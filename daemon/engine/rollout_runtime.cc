@@ -25,18 +25,30 @@ absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> Rebuild(const v1::Rol
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<RolloutRuntime>> LoadRuntime(const v1::Rollout& rollout,
-                                                            store::StateStore& store) {
+absl::StatusOr<std::shared_ptr<RolloutRuntime>> LoadRuntimeWithoutAnalysis(
+    const v1::Rollout& rollout) {
   auto runtime = std::make_shared<RolloutRuntime>();
   absl::StatusOr<spec::TickQueryPlan> queries = spec::TickQueryPlan::Make(rollout.spec());
   if (!queries.ok()) return queries.status();
   runtime->queries.emplace(*std::move(queries));
   runtime->plan = spec::MakeRolloutPlan(rollout.spec());
   runtime->rollout = rollout;
+  return runtime;
+}
+
+absl::Status RebuildSession(RolloutRuntime& runtime, store::StateStore& store) {
   absl::StatusOr<std::unique_ptr<analysis::AnalysisSession>> session =
-      Rebuild(rollout, runtime->plan, store);
+      Rebuild(runtime.rollout, runtime.plan, store);
   if (!session.ok()) return session.status();
-  runtime->session = *std::move(session);
+  runtime.session = *std::move(session);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<RolloutRuntime>> LoadRuntime(const v1::Rollout& rollout,
+                                                            store::StateStore& store) {
+  absl::StatusOr<std::shared_ptr<RolloutRuntime>> runtime = LoadRuntimeWithoutAnalysis(rollout);
+  if (!runtime.ok()) return runtime.status();
+  if (absl::Status rebuilt = RebuildSession(**runtime, store); !rebuilt.ok()) return rebuilt;
   return runtime;
 }
 

@@ -180,6 +180,14 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::Perform(
 void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
   CURLM* multi = static_cast<CURLM*>(multi_handle);
   absl::BitGen jitter;
+  // At most `window` transfers are in curl's hands at once (curl would walk
+  // every handle added on every call); the others wait here, the fresh ones
+  // in order from `next_fresh`, the ones to retry in `waiting`.
+  const size_t window = static_cast<size_t>(std::max(config_.max_in_flight, 1));
+  size_t next_fresh = 0;
+  std::vector<Transfer*> waiting;
+  size_t active = 0;
+  size_t finished = 0;
   const auto finish = [&](Transfer& t, absl::StatusOr<HttpResponse> result, bool retryable,
                           absl::Duration retry_after = absl::ZeroDuration()) {
     const absl::Time at = absl::Now();
@@ -190,84 +198,94 @@ void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
               absl::Uniform(jitter, 0.5, 1.5));
       if (at + backoff < t.deadline) {
         t.start_after = at + backoff;
+        waiting.push_back(&t);
         return;
       }
     }
     t.result = std::move(result);
     t.done = true;
+    ++finished;
   };
 
-  for (;;) {
+  // Starts an attempt, or ends the transfer when its deadline has passed.
+  const auto start = [&](Transfer& t, absl::Time at) {
+    if (at >= t.deadline) {
+      finish(t, absl::DeadlineExceededError(absl::StrCat(t.request->url, ": deadline exceeded")),
+             false);
+      return;
+    }
+    ++t.attempts;
+    t.body.clear();
+    t.too_large = false;
+    CURL* e = t.easy;
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, t.request->url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (t.request->accept_compressed) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &AppendBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(Milliseconds(t.deadline - at)));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(Milliseconds(std::min(t.deadline - at, absl::Seconds(10)))));
+    if (t.request->method != "GET") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t.request->method.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.request->body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.request->body.size()));
+    }
+    if (!config_.basic_auth_user.empty()) {
+      curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      curl_easy_setopt(e, CURLOPT_USERNAME, config_.basic_auth_user.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, config_.basic_auth_password.c_str());
+    }
+    if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
+    if (!config_.ca_pem.empty()) {
+      curl_blob blob{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(),
+                     CURL_BLOB_NOCOPY};
+      curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (!config_.client_certificate_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_SSLCERT, config_.client_certificate_file.c_str());
+      curl_easy_setopt(e, CURLOPT_SSLKEY, config_.client_key_file.c_str());
+    }
+    if (!config_.client_certificate_pem.empty()) {
+      curl_blob certificate{const_cast<char*>(config_.client_certificate_pem.data()),
+                            config_.client_certificate_pem.size(), CURL_BLOB_NOCOPY};
+      curl_blob key{const_cast<char*>(config_.client_key_pem.data()), config_.client_key_pem.size(),
+                    CURL_BLOB_NOCOPY};
+      curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &certificate);
+      curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
+      curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (config_.insecure_skip_tls_verify) {
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    curl_multi_add_handle(multi, e);
+    t.active = true;
+    ++active;
+  };
+
+  while (finished < transfers.size()) {
     const absl::Time at = absl::Now();
     absl::Time next_start = absl::InfiniteFuture();
-    bool pending = false;
-    for (Transfer& t : transfers) {
-      if (t.done) continue;
-      pending = true;
-      if (t.active) continue;
-      if (t.start_after > at) {
-        next_start = std::min(next_start, t.start_after);
-        continue;
+    // Retries whose backoff is over go first, then fresh transfers.
+    std::vector<Transfer*> still_waiting;
+    for (Transfer* t : waiting) {
+      if (t->start_after > at) {
+        next_start = std::min(next_start, t->start_after);
+        still_waiting.push_back(t);
+      } else if (active >= window) {
+        still_waiting.push_back(t);  // started when a transfer in flight ends
+      } else {
+        start(*t, at);
       }
-      if (at >= t.deadline) {
-        finish(t, absl::DeadlineExceededError(absl::StrCat(t.request->url, ": deadline exceeded")),
-               false);
-        continue;
-      }
-      ++t.attempts;
-      t.body.clear();
-      t.too_large = false;
-      CURL* e = t.easy;
-      curl_easy_reset(e);
-      curl_easy_setopt(e, CURLOPT_URL, t.request->url.c_str());
-      curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
-      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-      curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &AppendBody);
-      curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-      curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-      curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(Milliseconds(t.deadline - at)));
-      curl_easy_setopt(
-          e, CURLOPT_CONNECTTIMEOUT_MS,
-          static_cast<long>(Milliseconds(std::min(t.deadline - at, absl::Seconds(10)))));
-      if (t.request->method != "GET") {
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t.request->method.c_str());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.request->body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t.request->body.size()));
-      }
-      if (!config_.basic_auth_user.empty()) {
-        curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(e, CURLOPT_USERNAME, config_.basic_auth_user.c_str());
-        curl_easy_setopt(e, CURLOPT_PASSWORD, config_.basic_auth_password.c_str());
-      }
-      if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
-      if (!config_.ca_pem.empty()) {
-        curl_blob blob{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(),
-                       CURL_BLOB_NOCOPY};
-        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-      }
-      if (!config_.client_certificate_file.empty()) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, config_.client_certificate_file.c_str());
-        curl_easy_setopt(e, CURLOPT_SSLKEY, config_.client_key_file.c_str());
-      }
-      if (!config_.client_certificate_pem.empty()) {
-        curl_blob certificate{const_cast<char*>(config_.client_certificate_pem.data()),
-                              config_.client_certificate_pem.size(), CURL_BLOB_NOCOPY};
-        curl_blob key{const_cast<char*>(config_.client_key_pem.data()),
-                      config_.client_key_pem.size(), CURL_BLOB_NOCOPY};
-        curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &certificate);
-        curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-        curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
-        curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-      }
-      if (config_.insecure_skip_tls_verify) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-      }
-      curl_multi_add_handle(multi, e);
-      t.active = true;
     }
-    if (!pending) break;
+    waiting.swap(still_waiting);
+    while (active < window && next_fresh < transfers.size()) start(transfers[next_fresh++], at);
+    if (finished == transfers.size()) break;
 
     int running = 0;
     curl_multi_perform(multi, &running);
@@ -278,6 +296,7 @@ void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &t);
       curl_multi_remove_handle(multi, message->easy_handle);
       t->active = false;
+      --active;
       const CURLcode code = message->data.result;
       const std::string& url = t->request->url;
       if (code == CURLE_OK) {
@@ -313,9 +332,7 @@ void HttpClient::Run(void* multi_handle, std::vector<Transfer>& transfers) {
     }
     // Wait for socket activity only while transfers are in flight; a
     // transfer waiting to be retried is started at the top of the loop.
-    bool in_flight = false;
-    for (const Transfer& t : transfers) in_flight = in_flight || t.active;
-    if (!in_flight) {
+    if (active == 0) {
       if (next_start != absl::InfiniteFuture()) absl::SleepFor(next_start - absl::Now());
       continue;
     }

@@ -39,6 +39,10 @@ struct HttpRequest {
   std::string body;  // sent with any method but GET
   // The whole exchange, retries included, must end by then.
   absl::Duration timeout = absl::Seconds(30);
+  // Offer to take the answer compressed (gzip, deflate). Worth it for a large
+  // answer; for a small one the server spends more than it saves (Prometheus
+  // answers a one-series instant query several times slower with gzip).
+  bool accept_compressed = true;
 };
 
 struct HttpResponse {
@@ -68,6 +72,13 @@ struct EndpointConfig {
   // them: the connection was refused or the host not resolved, or HTTP 429.
   // A Retry-After header lengthens the wait before the next attempt.
   int max_attempts = 3;
+  // Requests one call has in flight at once, each on a connection of its
+  // own; the others wait their turn, and the wait counts against their
+  // timeout. A batch of thousands of queries then never floods a server
+  // (Prometheus accepts 512 connections and runs 20 queries at once by
+  // default; connections beyond that wait unaccepted until they time out),
+  // and curl only ever walks this many transfers.
+  int max_in_flight = 32;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
 };

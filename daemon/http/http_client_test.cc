@@ -6,10 +6,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "tests/lab/scripted_http_server.h"
 #include "tests/lab/test_certificate.h"
 
@@ -82,6 +85,55 @@ TEST(HttpClient, RequestsRunConcurrentlyOnOneThread) {
   releaser.join();
 }
 
+TEST(HttpClient, ABatchHasAtMostItsAllowanceOfRequestsInFlight) {
+  // The server answers up to 8 requests at once (httplib's threads); the
+  // client may have 3 in flight, so never more than 3 are answered at once.
+  std::atomic<int> in_flight = 0;
+  std::atomic<int> most = 0;
+  lab::ScriptedHttpServer server([&](const lab::ScriptedRequest&) {
+    const int now = in_flight.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    absl::SleepFor(absl::Milliseconds(30));
+    in_flight.fetch_sub(1);
+    return lab::ScriptedAnswer{.body = "x"};
+  });
+  HttpClient client(EndpointConfig{.max_in_flight = 3});
+  std::vector<HttpRequest> requests(24, HttpRequest{.url = server.url()});
+  for (const auto& response : client.Perform(requests)) EXPECT_TRUE(response.ok());
+  EXPECT_EQ(server.requests(), 24);
+  EXPECT_LE(most.load(), 3);
+  EXPECT_GE(most.load(), 2);  // still concurrent
+}
+
+TEST(HttpClient, FarMoreRequestsThanInFlightEachGetTheirOwnAnswer) {
+  // Every tenth is answered 503 the first time, so retries wait among the
+  // fresh requests.
+  absl::Mutex mutex;
+  std::set<std::string> refused;
+  lab::ScriptedHttpServer server([&](const lab::ScriptedRequest& r) {
+    absl::MutexLock lock(&mutex);
+    if (r.path.back() == '7' && refused.insert(r.path).second) {
+      return lab::ScriptedAnswer{.status = 503};
+    }
+    return lab::ScriptedAnswer{.body = r.path};
+  });
+  HttpClient client(EndpointConfig{
+      .max_attempts = 3, .max_in_flight = 4, .initial_backoff = absl::Milliseconds(1)});
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 200; ++i) requests.push_back({.url = server.url() + "/" + std::to_string(i)});
+  const auto responses = client.Perform(requests);
+  ASSERT_EQ(responses.size(), requests.size());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(responses[i].ok()) << i << ": " << responses[i].status();
+    EXPECT_EQ(responses[i]->status, 200) << i;
+    EXPECT_EQ(responses[i]->body, "/" + std::to_string(i));
+  }
+  absl::MutexLock lock(&mutex);
+  EXPECT_EQ(refused.size(), 20u);
+}
+
 TEST(HttpClient, SequentialRequestsAreNotPacedByPolling) {
   // A completed transfer must be noticed when it completes, not on the
   // 100 ms poll timer: paced, every request would take at least 100 ms. Only
@@ -140,9 +192,14 @@ TEST(HttpClient, AcceptsGzipAndDecodesIt) {
   });
   HttpClient client(EndpointConfig{});
   HttpRequest request{.url = server.url()};
-  const auto response = client.Perform({&request, 1});
+  auto response = client.Perform({&request, 1});
   ASSERT_TRUE(response[0].ok());
   EXPECT_EQ(response[0]->body, large);
+  // A request that expects a small answer does not offer it.
+  request.accept_compressed = false;
+  response = client.Perform({&request, 1});
+  ASSERT_TRUE(response[0].ok());
+  EXPECT_EQ(response[0]->body, "no gzip offered");
 }
 
 TEST(HttpClient, ConnectionRefusedIsUnavailableAfterBoundedRetries) {

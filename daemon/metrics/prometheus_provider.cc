@@ -44,6 +44,9 @@ std::vector<absl::StatusOr<QueryResult>> PrometheusProvider::Run(std::span<const
     const std::string server_timeout =
         absl::StrFormat("%ds", std::max<int64_t>(1, absl::ToInt64Seconds(q.timeout) - 1));
     if (q.start == q.end) {
+      // A few series of one sample each: compressing them costs Prometheus
+      // more than the bytes it saves (bench/README.md, kanaryad_live_benchmark).
+      request.accept_compressed = false;
       request.url = base_url_ + "/api/v1/query";
       request.body = absl::StrCat("query=", http::UrlEncode(q.expression), "&time=", Seconds(q.end),
                                   "&timeout=", server_timeout);

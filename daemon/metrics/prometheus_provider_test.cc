@@ -280,6 +280,22 @@ TEST(PrometheusProviderFaults, QueriesArePostedFormEncoded) {
   EXPECT_TRUE(result.ok()) << result.status();
 }
 
+TEST(PrometheusProviderFaults, OnlyRangeQueriesOfferToTakeTheAnswerCompressed) {
+  lab::ScriptedHttpServer server([](const lab::ScriptedRequest& r) {
+    const auto encoding = r.headers.find("Accept-Encoding");
+    const bool offered =
+        encoding != r.headers.end() && encoding->second.find("gzip") != std::string::npos;
+    const bool range = r.path == "/api/v1/query_range";
+    return offered == range ? lab::ScriptedAnswer{.body = kGoodBody}
+                            : lab::ScriptedAnswer{.status = 418, .body = r.path};
+  });
+  PrometheusProvider provider(server.url(), FastRetries());
+  const absl::Time end = absl::FromUnixSeconds(1700003600);
+  EXPECT_TRUE(
+      provider.Run(Query{.expression = "up", .start = end - absl::Hours(1), .end = end}).ok());
+  EXPECT_TRUE(provider.Run(Query{.expression = "up", .start = end, .end = end}).ok());
+}
+
 TEST(PrometheusProviderFaults, TransientFailureRecovers) {
   lab::ScriptedHttpServer server([](const lab::ScriptedRequest& r) {
     return r.number == 0 ? lab::ScriptedAnswer{.status = 502, .body = "gateway"}

@@ -30,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
 #include "tests/e2e/kanaryad_process.h"
+#include "tests/e2e/service_objects.h"
 #include "tests/e2e/traffic_exporter.h"
 #include "tests/lab/kube_api_emulator.h"
 #include "tests/lab/kube_token_config.h"
@@ -70,39 +71,8 @@ std::string TempDirectory() {
 
 void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-json VirtualService(const std::string& name) {
-  const std::string host = absl::StrCat(name, ".shop.svc.cluster.local");
-  return {{"apiVersion", "networking.istio.io/v1"},
-          {"kind", "VirtualService"},
-          {"metadata", {{"name", name}}},
-          {"spec",
-           {{"hosts", {host}},
-            {"http",
-             {{{"name", "primary"},
-               {"route",
-                {{{"destination", {{"host", host}, {"subset", "stable"}}}, {"weight", 100}},
-                 {{"destination", {{"host", host}, {"subset", "canary"}}}, {"weight", 0}}}}}}}}}};
-}
-
-json DestinationRule(const std::string& name) {
-  return {{"apiVersion", "networking.istio.io/v1"},
-          {"kind", "DestinationRule"},
-          {"metadata", {{"name", name}}},
-          {"spec",
-           {{"host", absl::StrCat(name, ".shop.svc.cluster.local")},
-            {"subsets",
-             {{{"name", "stable"}, {"labels", {{"version", "stable"}}}},
-              {{"name", "canary"}, {"labels", {{"version", "canary"}}}}}}}}};
-}
-
-// The canary subset's weight in the emulator's VirtualService; -1 when unreadable.
 int LiveCanaryWeight(lab::KubeApiEmulator& api, const std::string& name) {
-  const json vs = api.Get("networking.istio.io", "virtualservices", kNamespace, name);
-  if (vs.is_null()) return -1;
-  for (const json& route : vs["spec"]["http"][0]["route"]) {
-    if (route["destination"]["subset"] == "canary") return route.value("weight", 0);
-  }
-  return -1;
+  return e2e::LiveCanaryWeight(api, kNamespace, name);
 }
 
 // The rollout spec in protobuf text: 1 s ticks, four steps of at least 2 s,
@@ -218,25 +188,12 @@ class KanaryadCrashTest : public ::testing::Test {
 
     api_.AddToken(kToken, true);
     for (const Service& s : kServices) {
-      CreateObject("virtualservices", VirtualService(s.name));
-      CreateObject("destinationrules", DestinationRule(s.name));
+      CreateObject("virtualservices", ServiceVirtualService(kNamespace, s.name));
+      CreateObject("destinationrules", ServiceDestinationRule(kNamespace, s.name));
     }
 
     directory_ = TempDirectory();
-    WriteFile(directory_ + "/kubeconfig", absl::StrCat(R"(apiVersion: v1
-kind: Config
-current-context: lab
-contexts:
-- name: lab
-  context: {cluster: lab, user: kanaryad}
-clusters:
-- name: lab
-  cluster: {server: ")",
-                                                       api_.url(), R"("}
-users:
-- name: kanaryad
-  user: {token: )",
-                                                       kToken, "}\n"));
+    WriteFile(directory_ + "/kubeconfig", TokenKubeconfig(api_.url(), kToken));
     WriteFile(directory_ + "/kanaryad.yaml",
               absl::StrCat("providers:\n  prometheus:\n    type: prometheus\n    url: ",
                            prometheus_->url(), "\nkubernetes:\n  kubeconfig: ", directory_,

@@ -84,6 +84,8 @@ absl::Status KanaryadProcess::Start(absl::Duration deadline) {
       absl::StrCat("kanaryad's health check failed: ", checked.error_message()));
 }
 
+std::string KanaryadProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
+
 int KanaryadProcess::ServingLines() const {
   std::ifstream log(log_file_);
   int lines = 0;

@@ -31,6 +31,10 @@ class KanaryadProcess {
   void Kill();
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // The running daemon's process id; -1 when it is not running.
+  pid_t pid() const { return pid_; }
+  // Where it serves gRPC: 127.0.0.1:PORT.
+  std::string address() const;
 
  private:
   const std::string binary_;

@@ -23,6 +23,9 @@ LoopbackServer::LoopbackServer(const std::string& tls_certificate, const std::st
 void LoopbackServer::Start(int port) {
   // Stopping waits for idle keep-alive connections; keep that wait short.
   server_->set_keep_alive_timeout(1);
+  // Like Go's servers, keep a connection for as many requests as the client
+  // sends on it (httplib closes it after 5, so busy clients keep reconnecting).
+  server_->set_keep_alive_max_count(1'000'000);
   // Like Go's servers (Prometheus, the Kubernetes API server): without it,
   // Nagle's algorithm and delayed ACKs add 40 ms to every answer.
   server_->set_tcp_nodelay(true);

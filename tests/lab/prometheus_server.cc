@@ -54,7 +54,8 @@ int FreeLoopbackPort() {
 }
 
 absl::StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
-    const std::string& openmetrics, const std::string& scrape_target) {
+    const std::string& openmetrics, const std::string& scrape_target,
+    absl::Duration scrape_interval) {
   std::string pattern = (std::filesystem::temp_directory_path() / "kanarya-prometheus-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError("mkdtemp failed");
   const std::string directory = pattern;
@@ -63,7 +64,8 @@ absl::StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
   if (scrape_target.empty()) {
     config << "global: {}\n";
   } else {
-    config << "global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: exporter\n"
+    config << "global: {scrape_interval: " << absl::ToInt64Seconds(scrape_interval)
+           << "s}\nscrape_configs:\n  - job_name: exporter\n"
            << "    static_configs: [{targets: ['" << scrape_target << "']}]\n";
   }
   config.close();

@@ -11,16 +11,19 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace kanarya::lab {
 
 class PrometheusServer {
  public:
   // `openmetrics` must end with "# EOF". When `scrape_target` is set
-  // ("127.0.0.1:PORT"), Prometheus also scrapes its /metrics every second.
+  // ("127.0.0.1:PORT"), Prometheus also scrapes its /metrics every
+  // `scrape_interval` (whole seconds).
   // Fails when promtool rejects the data or the server is not ready in 30 s.
   static absl::StatusOr<std::unique_ptr<PrometheusServer>> Start(
-      const std::string& openmetrics, const std::string& scrape_target = "");
+      const std::string& openmetrics, const std::string& scrape_target = "",
+      absl::Duration scrape_interval = absl::Seconds(1));
   ~PrometheusServer();
 
   std::string url() const;  // http://127.0.0.1:PORT
