@@ -45,6 +45,7 @@ std::vector<int64_t> CumulativeAt(const std::vector<double>& bounds,
 
 std::vector<int64_t> CumulativeOf(const std::vector<int64_t>& counts) {
   std::vector<int64_t> cumulative;
+  cumulative.reserve(counts.size());
   int64_t sum = 0;
   for (int64_t c : counts) cumulative.push_back(sum += c);
   return cumulative;
@@ -53,6 +54,7 @@ std::vector<int64_t> CumulativeOf(const std::vector<int64_t>& counts) {
 // Per-bucket counts from cumulative ones.
 std::vector<int64_t> CountsOf(const std::vector<int64_t>& cumulative) {
   std::vector<int64_t> counts;
+  counts.reserve(cumulative.size());
   int64_t below = 0;
   for (int64_t c : cumulative) {
     counts.push_back(c - below);
@@ -85,6 +87,7 @@ absl::StatusOr<int64_t> Settle(Histogram& h) {
     clamped += rounded - h.cumulative[i];
     ceiling = h.cumulative[i];
   }
+  h.bounds.reserve(h.bound_counts.size());
   for (const auto& [bound, count] : h.bound_counts) h.bounds.push_back(bound);
   return clamped;
 }
