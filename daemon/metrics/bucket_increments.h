@@ -1,8 +1,13 @@
 // One scope's per-tick bucket increments of a classic Prometheus histogram,
-// from the answer to `sum by (le) (increase(<name>_bucket{<scope>}[<tick>]))`:
-// an instant vector with one series per bucket bound, labelled `le`, each the
-// increase over the tick of the requests at or below the bound (increase()
-// already accounts for counter resets). Pure functions; thread-safe.
+// from an instant query whose series are its `<name>_bucket` counters' growth
+// over the tick, labelled `le`: best each series' exact difference,
+// `(<name>_bucket{<scope>} - <name>_bucket{<scope>} offset {{window}}) >= 0`,
+// which leaves out for that tick the series of a pod whose counters were
+// reset, or the same summed by (le, pod). Series that differ in any label but
+// `le` are separate histograms (pods, response codes): each must have its
+// `+Inf` bound, and they are added up on the bounds all of them have, so pods
+// with different bucket layouts (a release that changes the buckets, rolling
+// out) never mix. Pure functions; thread-safe.
 #ifndef KANARYA_DAEMON_METRICS_BUCKET_INCREMENTS_H_
 #define KANARYA_DAEMON_METRICS_BUCKET_INCREMENTS_H_
 
@@ -19,28 +24,31 @@ struct BucketIncrements {
   std::vector<double> bounds;   // strictly increasing, the last +Inf
   std::vector<int64_t> counts;  // the requests in each bucket (not cumulative), >= 0
   // Requests taken off bounds whose cumulative count exceeded a higher
-  // bound's. A sum over pods is non-decreasing in `le` only if every pod
-  // reported every bound over the whole window; a series that appeared or
-  // vanished inside it (a pod starting, a scrape missed) can break that, and
-  // each bound is then lowered to the smallest count at or above it, which
-  // keeps the total (+Inf) and makes no bucket negative.
+  // bound's within one histogram: a histogram's series scraped or filtered
+  // apart (a series missing from one end of the window) can break the order,
+  // and each bound is then lowered to the smallest count at or above it,
+  // which keeps the total (+Inf) and makes no bucket negative.
   int64_t clamped = 0;
+  // Series left out because their histogram had no +Inf series in the
+  // answer (its other series were left out by a `>= 0` filter).
+  int left_out = 0;
 };
 
 // nullopt: no data (no series, or a NaN count: nothing in the window).
 // InvalidArgument: not an instant vector, a series without an `le` label or
-// with one that is not a number, two series with the same bound, no +Inf
-// series. DataLoss: an infinite count, one below -0.5, or one beyond 1e15.
-// Counts are rounded to the nearest request: increase() extrapolates to the
-// window's edges, so they need not be whole.
+// with one that is not a number, two series of one histogram with the same
+// bound, no histogram with a +Inf series. DataLoss: an infinite count, one
+// below -0.5 or beyond 1e15, or histograms without a finite bound in common.
+// Counts are rounded to the nearest request (increase() and rate()
+// extrapolate, so theirs need not be whole).
 absl::StatusOr<std::optional<BucketIncrements>> BucketIncrementsOf(const QueryResult& result);
 
 // Both sides on the bounds both reported (+Inf always among them): a
 // cumulative count at a shared bound is exact, while a bound only one side
 // has cannot be filled in without inventing how that side's requests spread
-// within its wider bucket. A layout that changes mid-rollout (new pods with
-// other buckets) is handled the same way, tick by tick.
-void ToCommonLayout(BucketIncrements& a, BucketIncrements& b);
+// within its wider bucket. DataLoss, and nothing changed, when they share no
+// finite bound.
+absl::Status ToCommonLayout(BucketIncrements& a, BucketIncrements& b);
 
 }  // namespace kanarya::metrics
 

@@ -1,12 +1,13 @@
 // Bucket increments from a real Prometheus holding known histograms: what
-// `sum by (le) (increase(<name>_bucket{...}[1m]))` answers through
+// each bucket series' difference over a minute answers through
 // PrometheusProvider, turned into per-bucket requests, across a counter
-// reset, a bound one side lacks, a layout that changes mid-rollout, and a
-// pod whose bucket series appear at different times.
+// reset, a bound one side lacks, pods with other layouts reporting side by
+// side, and a pod whose bucket series appear at different times.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,18 +81,30 @@ class BucketIncrementsLabTest : public ::testing::Test {
     delete data_;
   }
 
-  // One side's increments over the minute before sample k.
-  static BucketIncrements Side(const std::string& workload, int k) {
+  // Each series' exact difference over the minute before sample k, a series
+  // whose counter went down (a restart) left out.
+  static std::string PerSeries(const std::string& workload) {
+    const std::string selector = absl::StrCat("lat_ms_bucket{workload=\"", workload, "\"}");
+    return absl::StrCat("(", selector, " - ", selector, " offset 1m) >= 0");
+  }
+
+  static absl::StatusOr<std::optional<BucketIncrements>> Read(const std::string& expression,
+                                                              int k) {
     PrometheusProvider provider(server_->url(), {});
-    const std::string expression =
-        absl::StrCat("sum by (le) (increase(lat_ms_bucket{workload=\"", workload, "\"}[1m]))");
     const auto result =
         provider.Run(Query{.expression = expression, .start = data_->At(k), .end = data_->At(k)});
-    EXPECT_TRUE(result.ok()) << result.status();
-    if (!result.ok()) return {};
-    const auto increments = BucketIncrementsOf(*result);
+    if (!result.ok()) return result.status();
+    return BucketIncrementsOf(*result);
+  }
+
+  // One side's increments; a failure or no data fails the test.
+  static BucketIncrements Side(const std::string& workload, int k) {
+    const auto increments = Read(PerSeries(workload), k);
     EXPECT_TRUE(increments.ok()) << increments.status();
-    if (!increments.ok() || !increments->has_value()) return {};
+    if (!increments.ok() || !increments->has_value()) {
+      ADD_FAILURE() << workload << " has no data at sample " << k;
+      return {};
+    }
     return **increments;
   }
 
@@ -112,44 +125,54 @@ TEST_F(BucketIncrementsLabTest, AMinuteOfSamplesIsFourSamplesOfRequestsPerBucket
   EXPECT_THAT(canary.bounds, ElementsAre(50, 100, 250, 500, kInf));
   EXPECT_THAT(canary.counts, ElementsAre(4, 8, 4, 4, 0));
   // The bound only the canary has goes: both on 50, 100, 250, +Inf.
-  ToCommonLayout(baseline, canary);
+  ASSERT_TRUE(ToCommonLayout(baseline, canary).ok());
   EXPECT_THAT(canary.bounds, ElementsAre(50, 100, 250, kInf));
   EXPECT_THAT(canary.counts, ElementsAre(4, 8, 4, 4));
   EXPECT_THAT(baseline.counts, ElementsAre(40, 80, 20, 4));
 }
 
-TEST_F(BucketIncrementsLabTest, ACounterResetIsCountedFromZero) {
-  // Samples 38-42 with the restart at 40: increase() counts 38->39 and, after
-  // the drop to 0, 40->41->42: three samples' requests, none negative.
-  const BucketIncrements baseline = Side("baseline", 42);
-  EXPECT_THAT(baseline.bounds, ElementsAre(50, 100, 250, kInf));
-  EXPECT_THAT(baseline.counts, ElementsAre(30, 60, 15, 3));
-  EXPECT_EQ(baseline.clamped, 0);
+TEST_F(BucketIncrementsLabTest, ARestartedPodIsLeftOutOfTheTickItRestartedIn) {
+  // b1 restarts at sample 40: over 38-42 its counters went down, so `>= 0`
+  // leaves every series out and the tick has no data (never negative
+  // requests); over 40-44 it counts 4 samples from 0 again.
+  const auto restarted = Read(PerSeries("baseline"), 42);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  EXPECT_FALSE(restarted->has_value());
+  const BucketIncrements after = Side("baseline", 44);
+  EXPECT_THAT(after.counts, ElementsAre(40, 80, 20, 4));
 }
 
-TEST_F(BucketIncrementsLabTest, ALayoutChangedMidRolloutMeetsTheBaselineOnCommonBounds) {
-  // At sample 100 only c2 reports in the minute (c1 ended at 80, c3 has one
-  // sample): 4 x (1, 3, 1, 0) on 50, 250, 500, +Inf. With the baseline's
-  // 50, 100, 250, +Inf the common bounds are 50, 250, +Inf.
+TEST_F(BucketIncrementsLabTest, PodsWithOtherLayoutsAreAddedOnTheBoundsAllHave) {
+  // At sample 100 the old pod c1 (with a bound at 100; gone since 80, still
+  // within Prometheus' 5-minute lookback) adds 0 and the new c2 (without it)
+  // 4 x (1, 3, 1, 0): on their common bounds 50, 250, 500, +Inf. Summed by
+  // le alone, the old pod's 0 at 100 would be the canary's count there.
   BucketIncrements baseline = Side("baseline", 100);
   BucketIncrements canary = Side("canary", 100);
   EXPECT_THAT(canary.bounds, ElementsAre(50, 250, 500, kInf));
   EXPECT_THAT(canary.counts, ElementsAre(4, 12, 4, 0));
-  ToCommonLayout(baseline, canary);
+  ASSERT_TRUE(ToCommonLayout(baseline, canary).ok());
   EXPECT_THAT(baseline.bounds, ElementsAre(50, 250, kInf));
   EXPECT_THAT(baseline.counts, ElementsAre(40, 100, 4));
   EXPECT_THAT(canary.counts, ElementsAre(4, 12, 4));
 }
 
-TEST_F(BucketIncrementsLabTest, ABoundSomePodsLackIsClampedToTheOneAbove) {
-  // Samples 106-110: c2 gives cumulative 4, 16, 20, 20 at 50, 250, 500,
-  // +Inf; c3 gives 40 at 50, 500 and +Inf but nothing at 250 (its series
-  // has no sample in the minute). The sums, 44 at 50 against 16 at 250, are
-  // not a histogram: 50 is lowered to 16, 28 requests moved up.
+TEST_F(BucketIncrementsLabTest, APodMissingABoundIsExactPerPodAndClampedWhenSummed) {
+  // Samples 106-110: c2 gives cumulative 4, 16, 20, 20 at 50, 250, 500, +Inf;
+  // c3 40 at 50, 500 and +Inf and nothing at 250 (its series has no sample
+  // a minute back). Per pod, on 50, 500, +Inf: 44, 16, 0.
   const BucketIncrements canary = Side("canary", 110);
-  EXPECT_THAT(canary.bounds, ElementsAre(50, 250, 500, kInf));
-  EXPECT_THAT(canary.counts, ElementsAre(16, 0, 44, 0));
-  EXPECT_EQ(canary.clamped, 28);
+  EXPECT_THAT(canary.bounds, ElementsAre(50, 500, kInf));
+  EXPECT_THAT(canary.counts, ElementsAre(44, 16, 0));
+  EXPECT_EQ(canary.clamped, 0);
+  // Summed by le alone, 44 at 50 against 16 at 250 is not a histogram: 50
+  // is lowered to 16, the 28 requests moved up are counted.
+  const auto summed = Read(absl::StrCat("sum by (le) (", PerSeries("canary"), ")"), 110);
+  ASSERT_TRUE(summed.ok()) << summed.status();
+  ASSERT_TRUE(summed->has_value());
+  EXPECT_THAT((*summed)->bounds, ElementsAre(50, 250, 500, kInf));
+  EXPECT_THAT((*summed)->counts, ElementsAre(16, 0, 44, 0));
+  EXPECT_EQ((*summed)->clamped, 28);
 }
 
 TEST_F(BucketIncrementsLabTest, QuantilesReadFromTheIncrementsAreHistogramQuantiles) {
@@ -162,8 +185,7 @@ TEST_F(BucketIncrementsLabTest, QuantilesReadFromTheIncrementsAreHistogramQuanti
     const std::vector<int64_t> cumulative = analysis::Cumulative(side.counts);
     for (const double q : {0.5, 0.9, 0.99}) {
       const std::string expression =
-          absl::StrCat("histogram_quantile(", q,
-                       ", sum by (le) (increase(lat_ms_bucket{workload=\"", workload, "\"}[1m])))");
+          absl::StrCat("histogram_quantile(", q, ", sum by (le) (", PerSeries(workload), "))");
       const auto result = provider.Run(
           Query{.expression = expression, .start = data_->At(60), .end = data_->At(60)});
       ASSERT_TRUE(result.ok()) << result.status();

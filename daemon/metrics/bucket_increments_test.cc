@@ -68,7 +68,7 @@ TEST(BucketIncrements, AnswersThatAreNotAHistogramsAreRefused) {
   EXPECT_THAT(BucketIncrementsOf(ByLe({{"fast", 1}, {"+Inf", 2}})).status().message(),
               HasSubstr("le=\"fast\" is not a bucket bound"));
   EXPECT_THAT(BucketIncrementsOf(ByLe({{"50", 1}, {"5e1", 1}, {"+Inf", 2}})).status().message(),
-              HasSubstr("two series for le=50"));
+              HasSubstr("two series of one histogram for le=50"));
   EXPECT_THAT(BucketIncrementsOf(ByLe({{"50", 1}, {"100", 2}})).status().message(),
               HasSubstr("no le=\"+Inf\" series"));
   const auto huge = BucketIncrementsOf(ByLe({{"50", 1e16}, {"+Inf", 1e16}}));
@@ -79,14 +79,58 @@ TEST(BucketIncrements, AnswersThatAreNotAHistogramsAreRefused) {
             absl::StatusCode::kDataLoss);
 }
 
+// Series per pod: one histogram per pod.
+QueryResult ByPodAndLe(
+    const std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>>& pods) {
+  QueryResult result;
+  result.type = ResultType::kVector;
+  for (const auto& [pod, values] : pods) {
+    for (const auto& [le, value] : values) {
+      result.series.push_back(
+          {.labels = {{"le", le}, {"pod", pod}}, .samples = {{absl::UnixEpoch(), value}}});
+    }
+  }
+  return result;
+}
+
+TEST(BucketIncrements, PodsWithOtherLayoutsAreAddedUpOnTheBoundsAllHave) {
+  // An old pod with 100 among its bounds, a new one without it: adding them
+  // up at 100 would count only the old pod's requests there. On 50, 250 and
+  // +Inf each pod's cumulative count is exact.
+  const auto increments =
+      BucketIncrementsOf(ByPodAndLe({{"old", {{"50", 4}, {"100", 12}, {"250", 16}, {"+Inf", 20}}},
+                                     {"new", {{"50", 1}, {"250", 4}, {"+Inf", 5}}}}));
+  ASSERT_TRUE(increments.ok()) << increments.status();
+  EXPECT_THAT((*increments)->bounds, ElementsAre(50, 250, kInf));
+  EXPECT_THAT((*increments)->counts, ElementsAre(5, 15, 5));
+  EXPECT_EQ((*increments)->left_out, 0);
+}
+
+TEST(BucketIncrements, AHistogramWithoutItsInfBoundIsLeftOut) {
+  // A restarted pod's series were left out by `>= 0` but for le="50", whose
+  // counter stayed at 0: a fragment that cannot be placed.
+  const auto increments = BucketIncrementsOf(
+      ByPodAndLe({{"restarted", {{"50", 0}}}, {"steady", {{"50", 3}, {"250", 8}, {"+Inf", 9}}}}));
+  ASSERT_TRUE(increments.ok()) << increments.status();
+  EXPECT_THAT((*increments)->counts, ElementsAre(3, 5, 1));
+  EXPECT_EQ((*increments)->left_out, 1);
+  // Layouts without a finite bound in common cannot be added up.
+  const auto disjoint = BucketIncrementsOf(
+      ByPodAndLe({{"a", {{"50", 1}, {"+Inf", 2}}}, {"b", {{"60", 1}, {"+Inf", 2}}}}));
+  EXPECT_EQ(disjoint.status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(BucketIncrements, TwoLayoutsMeetOnTheBoundsBothHave) {
   BucketIncrements baseline{.bounds = {50, 100, 250, kInf}, .counts = {10, 20, 5, 1}};
   BucketIncrements canary{.bounds = {50, 250, 500, kInf}, .counts = {1, 3, 1, 0}};
-  ToCommonLayout(baseline, canary);
+  ASSERT_TRUE(ToCommonLayout(baseline, canary).ok());
   EXPECT_THAT(baseline.bounds, ElementsAre(50, 250, kInf));
   EXPECT_THAT(baseline.counts, ElementsAre(10, 25, 1));
   EXPECT_THAT(canary.bounds, ElementsAre(50, 250, kInf));
   EXPECT_THAT(canary.counts, ElementsAre(1, 3, 1));
+  BucketIncrements other{.bounds = {60, kInf}, .counts = {1, 1}};
+  EXPECT_EQ(ToCommonLayout(baseline, other).code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(other.bounds, ElementsAre(60, kInf));
 }
 
 }  // namespace

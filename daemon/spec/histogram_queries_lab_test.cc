@@ -61,7 +61,8 @@ v1::RolloutSpec HistogramSpec() {
   latency.clear_guardrail();
   latency.mutable_source()->clear_value_query();
   latency.mutable_source()->set_bucket_query(
-      R"(sum by (le) (increase(latency_bucket{version="{{version}}"}[{{window}}])))");
+      R"((latency_bucket{version="{{version}}"} - latency_bucket{version="{{version}}"} )"
+      R"(offset {{window}}) >= 0)");
   return spec;
 }
 
@@ -99,7 +100,7 @@ lab::PrometheusServer* HistogramQueriesLabTest::server_ = nullptr;
 TEST_F(HistogramQueriesLabTest, EachScopeGetsItsRequestsPerBucketForTheTick) {
   absl::StatusOr<TickQueryPlan> plan = TickQueryPlan::Make(HistogramSpec());
   ASSERT_TRUE(plan.ok()) << plan.status();
-  // Prometheus 2 selects [t - 15s, t]: two samples, one scrape's requests.
+  // Each bucket counter at t less its value 15 s earlier: one scrape's requests.
   const auto [sent, answers] = RunLatency(plan->QueriesAt(t0_ + absl::Seconds(15 * 20)));
   const MetricTickResult result = plan->Assemble(sent, answers)[1];
   ASSERT_TRUE(result.error.ok()) << result.error;

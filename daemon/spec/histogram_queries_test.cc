@@ -31,7 +31,8 @@ v1::RolloutSpec HistogramSpec() {
   latency.clear_guardrail();
   latency.mutable_source()->clear_value_query();
   latency.mutable_source()->set_bucket_query(
-      R"(sum by (le) (increase(latency_bucket{version="{{version}}"}[{{window}}])))");
+      R"((latency_bucket{version="{{version}}"} - latency_bucket{version="{{version}}"} )"
+      R"(offset {{window}}) >= 0)");
   return spec;
 }
 
@@ -75,9 +76,9 @@ TEST_F(HistogramQueriesTest, TheBucketQueryIsRenderedForEachScope) {
   EXPECT_EQ(queries_[4].role, QueryRole::kBuckets);
   EXPECT_EQ(queries_[4].side, Side::kBaseline);
   EXPECT_EQ(queries_[4].query.expression,
-            R"(sum by (le) (increase(latency_bucket{version="v1"}[15s])))");
+            R"((latency_bucket{version="v1"} - latency_bucket{version="v1"} offset 15s) >= 0)");
   EXPECT_EQ(queries_[5].query.expression,
-            R"(sum by (le) (increase(latency_bucket{version="v2"}[15s])))");
+            R"((latency_bucket{version="v2"} - latency_bucket{version="v2"} offset 15s) >= 0)");
   // Histograms learn nothing from the baseline's history.
   EXPECT_TRUE(plan_->BaselineHistoryQueries(kTickEnd - absl::Minutes(5), kTickEnd).empty());
 }

@@ -148,7 +148,12 @@ MetricTickResult AssembleHistogram(
   std::optional<metrics::BucketIncrements>& baseline = sides[Index(Side::kBaseline)];
   std::optional<metrics::BucketIncrements>& canary = sides[Index(Side::kCanary)];
   if (!baseline || !canary) return outcome;
-  metrics::ToCommonLayout(*baseline, *canary);
+  if (absl::Status common = metrics::ToCommonLayout(*baseline, *canary); !common.ok()) {
+    outcome.error = absl::Status(
+        common.code(), absl::StrCat("metric \"", metric, "\", ",
+                                    QueryFieldName(QueryRole::kBuckets), ": ", common.message()));
+    return outcome;
+  }
   v1::Observation& observation = outcome.observation.emplace();
   observation.mutable_bucket_bounds()->Add(baseline->bounds.begin(), baseline->bounds.end());
   observation.mutable_baseline_buckets()->Add(baseline->counts.begin(), baseline->counts.end());
