@@ -158,8 +158,8 @@ class RolloutEngine final : public RolloutController {
   void Prepare(const std::vector<DueWork*>& recovered);
   void PrepareLocked(RolloutRuntime& r, bool ticking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   // After Recover(), on its own thread until every recovered rollout is
-  // prepared or the engine stops: prepares them ahead of their passes, the
-  // soonest due first, so that each ticks on time.
+  // prepared or the engine stops: prepares each shortly before it falls due
+  // (the soonest first), so that it ticks on time.
   void PrepareAhead(std::vector<RuntimePtr> recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
