@@ -72,13 +72,12 @@ absl::Status RolloutEngine::Recover() {
     filter.after_name = page->back().name();
   }
   if (preparer_.joinable()) preparer_.join();  // a second recovery: the first one's is done
-  preparer_ = std::thread(
-      [this, recovered = std::move(recovered)]() mutable { PrepareAhead(std::move(recovered)); });
+  preparer_ = std::thread([this, recovered = std::move(recovered)] { PrepareAhead(recovered); });
   NotifyWork();
   return first_error;
 }
 
-void RolloutEngine::PrepareAhead(std::vector<RuntimePtr> recovered) {
+void RolloutEngine::PrepareAhead(const std::vector<RuntimePtr>& recovered) {
   while (!stopping_.load()) {
     // The order moves with the clock, and passes prepare their own rollouts.
     std::vector<std::pair<absl::Time, RolloutRuntime*>> unprepared;

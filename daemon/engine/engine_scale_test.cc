@@ -45,6 +45,7 @@ TEST(EngineScaleTest, SpreadTicksStartEachRolloutAtItsOwnShareOfTheInterval) {
   h.options.spread_ticks = true;
   h.engine = h.MakeEngine();
   std::vector<std::string> names;
+  names.reserve(8);
   for (int i = 0; i < 8; ++i) names.push_back(*h.Start(Ticking("svc-" + std::to_string(i))));
   const absl::Time start = h.clock.Now();
   h.engine->RunDue();  // every preflight, in this one pass
@@ -175,6 +176,7 @@ TEST(EngineScaleTest, RouterCallsOfOnePassRunConcurrently) {
         },
         EngineOptions{.router_threads = threads});
     std::vector<std::string> names;
+    names.reserve(4);
     for (int i = 0; i < 4; ++i) names.push_back(*h.Start(Ticking("svc-" + std::to_string(i))));
     h.engine->RunDue();  // four preflights' checks, then four first steps
     for (size_t i = 0; i < names.size(); ++i) {

@@ -160,7 +160,7 @@ class RolloutEngine final : public RolloutController {
   // After Recover(), on its own thread until every recovered rollout is
   // prepared or the engine stops: prepares each shortly before it falls due
   // (the soonest first), so that it ticks on time.
-  void PrepareAhead(std::vector<RuntimePtr> recovered);
+  void PrepareAhead(const std::vector<RuntimePtr>& recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);
