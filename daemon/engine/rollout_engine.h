@@ -3,10 +3,13 @@
 // thread. Write-ahead: each decision and intended weight is committed to the
 // StateStore before the traffic router is asked to act, and its outcome after;
 // Recover() rebuilds every unfinished rollout from the store (its analysis
-// from the stored ticks) and reconciles the traffic to the stored intent.
+// from the stored ticks) and reconciles the traffic to the stored intent
+// before the rollout acts again.
 // Thread-safe. The engine lock is never held across store, provider or router
 // I/O: each rollout has its own lock for that, so Get stays fast while ticks
-// run. The clock, store, providers and routers must outlive the engine.
+// run. A pass's router calls, and the preparation of recovered rollouts, run
+// on worker threads the engine starts and joins. The clock, store, providers
+// and routers must outlive the engine, and be thread-safe.
 #ifndef KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 #define KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 
