@@ -380,6 +380,7 @@ void CreateRollouts(const std::shared_ptr<grpc::Channel>& channel, int rollouts)
   constexpr int kClients = 8;
   std::atomic<int> failures = 0;
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       auto stub = v1::RolloutService::NewStub(channel);
@@ -419,8 +420,9 @@ std::string PhaseCounts(const std::shared_ptr<grpc::Channel>& channel) {
   std::map<std::string, int> phases;
   TickingRollouts(channel, &phases);
   std::string text;
-  for (const auto& [phase, count] : phases)
+  for (const auto& [phase, count] : phases) {
     absl::StrAppend(&text, text.empty() ? "" : ", ", phase, " ", count);
+  }
   return text;
 }
 
@@ -492,8 +494,9 @@ int Main(const Options& o) {
               absl::ToDoubleSeconds(absl::Now() - create_start),
               PhaseCounts(daemon.channel()).c_str());
   std::fflush(stdout);
-  if (ticking.empty())
+  if (ticking.empty()) {
     Fail(absl::StrCat("no rollout is ticking; see ", directory, "/kanaryad.log"));
+  }
 
   TickLagSweep sweep(OwnChannel(daemon));
   absl::SleepFor(absl::Seconds(o.warmup_seconds));
@@ -603,5 +606,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  return kanarya::bench::Main(o);
+  try {
+    return kanarya::bench::Main(o);
+  } catch (const std::exception& e) {  // an unexpected answer from the lab's servers
+    std::fprintf(stderr, "kanaryad_live_benchmark: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,9 +1,7 @@
-// RolloutEngine's runner side: the timers (RunDue), acting on stored intents,
-// and recovery after a restart.
+// RolloutEngine's runner side: the timers (RunDue) and acting on stored
+// intents (recovery after a restart is in engine_recovery.cc).
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <thread>
 

@@ -45,6 +45,7 @@ TEST(EngineScaleTest, SpreadTicksStartEachRolloutAtItsOwnShareOfTheInterval) {
   h.options.spread_ticks = true;
   h.engine = h.MakeEngine();
   std::vector<std::string> names;
+  names.reserve(8);
   for (int i = 0; i < 8; ++i) names.push_back(*h.Start(Ticking("svc-" + std::to_string(i))));
   const absl::Time start = h.clock.Now();
   h.engine->RunDue();  // every preflight, in this one pass
@@ -175,6 +176,7 @@ TEST(EngineScaleTest, RouterCallsOfOnePassRunConcurrently) {
         },
         EngineOptions{.router_threads = threads});
     std::vector<std::string> names;
+    names.reserve(4);
     for (int i = 0; i < 4; ++i) names.push_back(*h.Start(Ticking("svc-" + std::to_string(i))));
     h.engine->RunDue();  // four preflights' checks, then four first steps
     for (size_t i = 0; i < names.size(); ++i) {
@@ -209,10 +211,13 @@ TEST(EngineScaleTest, RecoveryReassertsAppliedIntentsInEachRolloutsFirstPass) {
   h.Restart();
   ASSERT_TRUE(h.engine->Recover().ok());
   // The unapplied intent is acted on before Recover returns; the applied one
-  // is re-asserted after it, ahead of the rollout's first pass (its tick at
+  // is re-asserted shortly before the rollout's first pass (its tick at
   // 10 s), without waiting for that pass.
   EXPECT_EQ(h.mesh.Split("svc-b"), (mesh::TrafficSplit{90, 10}));
   EXPECT_TRUE(h.Current(ahead).status().intent_applied());
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(h.mesh.Split("svc-a"), (mesh::TrafficSplit{70, 30}));  // 10 s ahead: not yet
+  h.clock.AdvanceTo(start + absl::Seconds(9));
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (!(h.mesh.Split("svc-a") == mesh::TrafficSplit{90, 10}) && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(5));

@@ -3,10 +3,13 @@
 // thread. Write-ahead: each decision and intended weight is committed to the
 // StateStore before the traffic router is asked to act, and its outcome after;
 // Recover() rebuilds every unfinished rollout from the store (its analysis
-// from the stored ticks) and reconciles the traffic to the stored intent.
+// from the stored ticks) and reconciles the traffic to the stored intent
+// before the rollout acts again.
 // Thread-safe. The engine lock is never held across store, provider or router
 // I/O: each rollout has its own lock for that, so Get stays fast while ticks
-// run. The clock, store, providers and routers must outlive the engine.
+// run. A pass's router calls, and the preparation of recovered rollouts, run
+// on worker threads the engine starts and joins. The clock, store, providers
+// and routers must outlive the engine, and be thread-safe.
 #ifndef KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 #define KANARYA_DAEMON_ENGINE_ROLLOUT_ENGINE_H_
 
@@ -158,9 +161,9 @@ class RolloutEngine final : public RolloutController {
   void Prepare(const std::vector<DueWork*>& recovered);
   void PrepareLocked(RolloutRuntime& r, bool ticking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   // After Recover(), on its own thread until every recovered rollout is
-  // prepared or the engine stops: prepares them ahead of their passes, the
-  // soonest due first, so that each ticks on time.
-  void PrepareAhead(std::vector<RuntimePtr> recovered);
+  // prepared or the engine stops: prepares each shortly before it falls due
+  // (the soonest first), so that it ticks on time.
+  void PrepareAhead(const std::vector<RuntimePtr>& recovered);
   void ApplyDue(std::vector<DueWork>& work, absl::Time now);
   // The transition a due item leads to (nullopt: none, or it is no longer due).
   std::optional<Staged> Decide(DueWork& work, absl::Time now);

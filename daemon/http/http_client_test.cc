@@ -122,6 +122,7 @@ TEST(HttpClient, FarMoreRequestsThanInFlightEachGetTheirOwnAnswer) {
   HttpClient client(EndpointConfig{
       .max_attempts = 3, .max_in_flight = 4, .initial_backoff = absl::Milliseconds(1)});
   std::vector<HttpRequest> requests;
+  requests.reserve(200);
   for (int i = 0; i < 200; ++i) requests.push_back({.url = server.url() + "/" + std::to_string(i)});
   const auto responses = client.Perform(requests);
   ASSERT_EQ(responses.size(), requests.size());
