@@ -28,6 +28,7 @@ std::vector<absl::StatusOr<metrics::QueryResult>> InstrumentedProvider::Run(
 }
 
 std::map<std::string, metrics::MetricProviderPtr> Instrument(
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): each provider is moved out.
     std::map<std::string, metrics::MetricProviderPtr> providers, DaemonMetrics& metrics) {
   std::map<std::string, metrics::MetricProviderPtr> instrumented;
   for (auto& [name, provider] : providers) {

@@ -54,8 +54,9 @@ absl::Status TokenFileWatcher::Poll(bool confirmed) {
     if (last_digest_ == kUnreadable) return absl::OkStatus();
     last_digest_ = kUnreadable;
     pending_digest_.clear();
-    if (confirmed)
+    if (confirmed) {
       return absl::InvalidArgumentError(absl::StrCat(path_, ": ", contents.status().message()));
+    }
     Replace(std::make_shared<const TokenTable>(std::vector<TokenRecord>()));
     return absl::UnavailableError(
         absl::StrCat(path_, ": ", contents.status().message(), "; refusing every token"));
