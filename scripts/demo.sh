@@ -60,10 +60,10 @@ cat <<EOF
     kanaryad        $KANARYAD   (state in $WORLD_DIR/kanaryad-data)
 EOF
 
-echo "=== kanaryactl apply -f examples/lab/api-gateway-v2.yaml; ... -f examples/lab/runner-service-v2.yaml"
-good=$(kanaryactl apply -f examples/lab/api-gateway-v2.yaml -o json --reason="demo: healthy v2" |
+echo "=== kanaryactl apply -f deploy/examples/api-gateway/rollout-v2.yaml; ... -f deploy/examples/runner-service/rollout-v2.yaml"
+good=$(kanaryactl apply -f deploy/examples/api-gateway/rollout-v2.yaml -o json --reason="demo: healthy v2" |
   jq -r .name)
-bad=$(kanaryactl apply -f examples/lab/runner-service-v2.yaml -o json \
+bad=$(kanaryactl apply -f deploy/examples/runner-service/rollout-v2.yaml -o json \
   --reason="demo: v2 that fails at its second step" | jq -r .name)
 kanaryactl list
 applied=$(now)

@@ -4,7 +4,7 @@
 # an Istio-like mesh with its telemetry, Loki), a real Prometheus scraping the
 # mesh every second and kanaryad on fixed loopback ports, and prints how to
 # reach each with kanaryactl, kubectl, buf curl, curl and a browser. Nothing
-# is applied: the rollouts are yours (examples/lab/). Stops everything it
+# is applied: the rollouts are yours (deploy/examples/). Stops everything it
 # started on exit.
 #
 # Ports (override with the environment): kanaryad 7443 (gRPC, kanaryactl's
@@ -42,7 +42,7 @@ cat <<EOF
 
 Try, from another terminal in $PWD:
   export PATH=$bin:\$PATH KUBECONFIG=$KUBECONFIG_FILE
-  kanaryactl apply -f examples/lab/runner-service-v2.yaml     # prints the rollout's NAME
+  kanaryactl apply -f deploy/examples/runner-service/rollout-v2.yaml     # prints the rollout's NAME
   kanaryactl watch NAME
   curl -d '{"service": "runner-service", "version": "v2", "error_rate": 0.2}' $CONTROL_URL/faults
   curl $CONTROL_URL/traffic

@@ -130,7 +130,7 @@ class LabDemoTest : public ::testing::Test {
 
   std::string Create(const std::string& service) {
     absl::StatusOr<v1::RolloutSpec> spec = spec::ReadRolloutDocument(
-        absl::StrCat(KANARYA_SOURCE_DIR, "/examples/lab/", service, "-v2.yaml"));
+        absl::StrCat(KANARYA_SOURCE_DIR, "/deploy/examples/", service, "/rollout-v2.yaml"));
     EXPECT_TRUE(spec.ok()) << spec.status();
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));

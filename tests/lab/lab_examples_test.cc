@@ -1,6 +1,6 @@
-// The demo's rollout specs (examples/lab/) are valid for a daemon with the
-// lab's providers, and name the Istio objects and workloads that
-// tests/lab/services.yaml makes: a spec that drifted from the lab would
+// The rollout specs of deploy/examples/ are valid for a daemon with the
+// lab's providers, and the demo's two name the Istio objects and workloads
+// that tests/lab/services.yaml makes: a spec that drifted from the lab would
 // fail its preflight in the demo.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,13 +14,31 @@
 namespace kanarya::lab {
 namespace {
 
+absl::StatusOr<v1::RolloutSpec> ReadExample(const std::string& service) {
+  return spec::ReadRolloutDocument(std::string(KANARYA_SOURCE_DIR) + "/deploy/examples/" + service +
+                                   "/rollout-v2.yaml");
+}
+
+class DeployExamplesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DeployExamplesTest, IsValid) {
+  absl::StatusOr<v1::RolloutSpec> spec = ReadExample(GetParam());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const absl::Status valid = spec::ValidateRolloutSpec(*spec, {"prometheus", "loki"});
+  EXPECT_TRUE(valid.ok()) << valid;
+  EXPECT_EQ(spec->target().namespace_(), GetParam());
+  EXPECT_EQ(spec->scopes().canary().workload(), GetParam() + "-v2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Services, DeployExamplesTest,
+                         ::testing::Values("api-gateway", "segmentation-service", "runner-service",
+                                           "archive-service", "ai-orchestrator"));
+
 class LabExamplesTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(LabExamplesTest, IsValidAndNamesTheLabsObjects) {
-  absl::StatusOr<v1::RolloutSpec> spec = spec::ReadRolloutDocument(
-      std::string(KANARYA_SOURCE_DIR) + "/examples/lab/" + GetParam() + "-v2.yaml");
+TEST_P(LabExamplesTest, NamesTheLabsObjects) {
+  absl::StatusOr<v1::RolloutSpec> spec = ReadExample(GetParam());
   ASSERT_TRUE(spec.ok()) << spec.status();
-  EXPECT_TRUE(spec::ValidateRolloutSpec(*spec, {"prometheus", "loki"}).ok());
 
   absl::StatusOr<std::vector<LabService>> services =
       LoadLabServices(std::string(KANARYA_SOURCE_DIR) + "/tests/lab/services.yaml");
