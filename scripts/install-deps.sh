@@ -21,6 +21,8 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3 python3-numpy python3-scipy); fi
 if [[ "${1:-}" == "--fixtures" ]]; then packages+=(r-base-core python3 python3-numpy); fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# Debian's kubernetes-client is kubectl 1.20: its `kubectl kustomize`
+# (kustomize v2.0.3) renders deploy/, which keeps to the fields it knows.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
@@ -37,4 +39,12 @@ fi
 # the work tree so nothing global changes.
 if [[ ! -x .tools/node_modules/.bin/buf ]]; then
   npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1
+fi
+
+# The deploy checks' schemas (Kubernetes, Istio, Prometheus Operator) and a
+# YAML parser, from npm into the same tree (deploy/checks/).
+if [[ ! -d .tools/node_modules/@kubernetes-models/prometheus-operator ||
+      ! -d .tools/node_modules/yaml ]]; then
+  npm install --silent --no-audit --no-fund --prefix .tools kubernetes-models@5 \
+    @kubernetes-models/istio@2 @kubernetes-models/prometheus-operator@6 yaml@2
 fi

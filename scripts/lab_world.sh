@@ -1,14 +1,16 @@
 # The lab's world on loopback ports, shared by scripts/demo.sh and
 # scripts/lab.sh (sourced, not run): kanarya-lab (the Kubernetes API, the
-# mesh with its telemetry, Loki), a real Prometheus scraping the mesh every
-# second, and kanaryad configured for all three. Everything lives in one
+# mesh with its telemetry, Loki), a real Prometheus scraping the mesh and
+# kanaryad's own /metrics (job "kanarya", as deploy/base's ServiceMonitor
+# names it) every second, and kanaryad configured for all three. Everything lives in one
 # temporary directory; world_stop stops exactly the processes world_start
 # started, by their process ids, and removes the directory.
 #
 #   world_start          ports from WORLD_*_PORT (0 or unset: any free port)
 #   world_stop           idempotent; safe from an EXIT trap
 # After world_start: WORLD_DIR, KUBE_URL, METRICS_URL, LOKI_URL, CONTROL_URL,
-# PROMETHEUS_URL, KANARYAD (HOST:PORT), KUBECONFIG_FILE, and kanaryactl, a
+# PROMETHEUS_URL, KANARYAD (HOST:PORT), KANARYAD_HTTP (HOST:PORT, /metrics),
+# KUBECONFIG_FILE, and kanaryactl, a
 # function running build/release/cli/kanaryactl against the daemon.
 
 BUILD_DIR=${BUILD_DIR:-build/release}
@@ -81,7 +83,7 @@ scrape_configs:
     metrics_path: /metrics
     static_configs: [{targets: ['${metrics_target%%/*}']}]
 EOF
-  local prometheus_port ready=""
+  local prometheus_port prometheus_pid ready=""
   for _ in 1 2 3; do
     prometheus_port=${WORLD_PROMETHEUS_PORT:-0}
     if [[ "$prometheus_port" == 0 ]]; then
@@ -94,6 +96,7 @@ EOF
     prometheus --config.file="$WORLD_DIR/prometheus.yml" --storage.tsdb.path="$WORLD_DIR/tsdb" \
       --web.listen-address="127.0.0.1:$prometheus_port" >"$WORLD_DIR/prometheus.log" 2>&1 &
     WORLD_PIDS+=($!)
+    prometheus_pid=$!
     for _ in $(seq 1 300); do
       kill -0 "${WORLD_PIDS[-1]}" 2>/dev/null || break
       if curl -sf "$PROMETHEUS_URL/-/ready" >/dev/null 2>&1; then ready=1 && break; fi
@@ -123,6 +126,16 @@ EOF
   serving=$(wait_for_line "$WORLD_DIR/kanaryad.log" 30 'serving gRPC on' "${WORLD_PIDS[-1]}") ||
     world_fail "kanaryad did not start" "$WORLD_DIR/kanaryad.log" || return 1
   KANARYAD=$(sed -n 's/.*serving gRPC on \([0-9.]*:[0-9]*\);.*/\1/p' <<<"$serving")
+  KANARYAD_HTTP=$(sed -n 's/.*HTTP \/healthz on \([0-9.]*:[0-9]*\);.*/\1/p' <<<"$serving")
+
+  # Prometheus scrapes kanaryad too, once its HTTP port is known: the job
+  # is added and the configuration reloaded (SIGHUP).
+  cat >>"$WORLD_DIR/prometheus.yml" <<EOF
+  - job_name: kanarya
+    metrics_path: /metrics
+    static_configs: [{targets: ['$KANARYAD_HTTP']}]
+EOF
+  kill -HUP "$prometheus_pid"
 
   # Until Prometheus has held both stable workloads' counters for longer than
   # a tick, a rollout's preflight (which compares them with a tick ago) would

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The deploy checks CI runs (ctest label `deploy`, deploy/CMakeLists.txt):
+#   manifests   kubectl kustomize renders deploy/base, deploy/overlays/*,
+#               deploy/examples and each example; every object is valid
+#               against the Kubernetes, Istio and Prometheus Operator schemas
+#               (npm kubernetes-models, offline); every workload passes the
+#               Pod Security Standards' restricted profile; each example's
+#               rollout spec names the objects its directory ships; the
+#               PrometheusRule equals the plain rules file. The checks also
+#               run on deploy/checks/testdata, which they must refuse.
+#   specs KANARYACTL   every example rollout spec passes `kanaryactl check`'s
+#               validation (exit 2 is a refused spec; the providers are
+#               unreachable on purpose, so the queries fail: exit 1)
+#   rules       promtool check rules and promtool test rules
+# Needs kubectl (any with `kustomize`: Debian's 1.20 or newer), node and the
+# npm packages scripts/install-deps.sh puts in .tools/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+readonly NODE_MODULES=$PWD/.tools/node_modules
+readonly CHECKS=deploy/checks
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+render_all() {  # DIR: renders every kustomization into DIR/NAME.yaml
+  local out=$1 dir name
+  for dir in deploy/base deploy/overlays/* deploy/examples deploy/examples/*/; do
+    dir=${dir%/}
+    [[ -f "$dir/kustomization.yaml" ]] || continue
+    name=${dir#deploy/}
+    name=${name//\//-}
+    kubectl kustomize "$dir" >"$out/$name.yaml" 2>"$out/$name.err" ||
+      fail "kubectl kustomize $dir: $(cat "$out/$name.err")"
+    echo "rendered $dir: $(grep -c '^kind:' "$out/$name.yaml") objects"
+  done
+}
+
+# Runs a check that must fail on the refused fixtures and name each problem.
+expect_refused() {  # SCRIPT EXPECTED_LINE...
+  local script=$1 output
+  shift
+  if output=$(node "$CHECKS/$script" "$NODE_MODULES" "$CHECKS/testdata/insecure-workloads.yaml"); then
+    fail "$script accepted deploy/checks/testdata/insecure-workloads.yaml"
+  fi
+  for expected in "$@"; do
+    grep -qF -- "$expected" <<<"$output" || fail "$script did not report: $expected"
+  done
+  echo "ok   $script refuses the fixtures ($(grep -c '^FAIL' <<<"$output") problems)"
+}
+
+check_manifests() {
+  command -v kubectl >/dev/null || fail "kubectl not found (scripts/install-deps.sh installs it)"
+  for module in kubernetes-models @kubernetes-models/istio @kubernetes-models/prometheus-operator yaml; do
+    [[ -d "$NODE_MODULES/$module" ]] || fail "$NODE_MODULES/$module missing: run scripts/install-deps.sh"
+  done
+  local out
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' RETURN
+  render_all "$out"
+  local rendered=("$out"/*.yaml)
+  node "$CHECKS/validate_manifests.mjs" "$NODE_MODULES" "${rendered[@]}" >"$out/schemas.log" ||
+    { grep -v '^ok' "$out/schemas.log"; fail "schema validation"; }
+  tail -n 1 "$out/schemas.log"
+  node "$CHECKS/pod_security.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "Pod Security Standards"
+  node "$CHECKS/check_examples.mjs" "$NODE_MODULES" "$out/examples.yaml" deploy/examples \
+    deploy/prometheus/kanarya.rules.yaml "$out/base.yaml" || fail "examples and rules"
+  expect_refused validate_manifests.mjs "replicas must be integer" \
+    "weight must be integer" "no schema for example.com/v1 Unknown"
+  expect_refused pod_security.mjs "hostNetwork: must not be true" \
+    "hostPath: volume type hostPath is not allowed" "runAsUser: must not be 0" \
+    "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \
+    "initContainers[0].securityContext.allowPrivilegeEscalation: must be false" \
+    "initContainers[0].securityContext.seccompProfile.type"
+}
+
+check_specs() {  # KANARYACTL
+  local kanaryactl=$1 config spec rc
+  config=$(mktemp)
+  trap 'rm -f "$config"' RETURN
+  # Port 9 (discard) on loopback: nothing listens, every query fails at once.
+  printf 'providers:\n  prometheus: {type: prometheus, url: "http://127.0.0.1:9"}\n  loki: {type: loki, url: "http://127.0.0.1:9"}\n' >"$config"
+  local count=0
+  for spec in deploy/examples/*/rollout-v2.yaml; do
+    rc=0
+    "$kanaryactl" check -f "$spec" --config="$config" >/dev/null 2>"$config.err" || rc=$?
+    [[ $rc == 1 ]] || fail "kanaryactl check -f $spec: exit $rc (1 expected: valid, no data): $(cat "$config.err")"
+    echo "ok   $spec is valid"
+    count=$((count + 1))
+  done
+  rm -f "$config.err"
+  ((count == 5)) || fail "expected the five services' specs, found $count"
+  # The same validation refuses a broken spec: a step's weight going down.
+  rc=0
+  sed 's/- weight: 25/- weight: 5/' deploy/examples/api-gateway/rollout-v2.yaml |
+    "$kanaryactl" check -f - --config="$config" >/dev/null 2>"$config.err" || rc=$?
+  [[ $rc == 2 ]] && grep -q 'steps.steps\[1\].weight' "$config.err" ||
+    fail "a spec with decreasing weights was not refused (exit $rc): $(cat "$config.err")"
+  echo "ok   a spec with decreasing weights is refused: $(head -c 120 "$config.err")"
+  rm -f "$config.err"
+}
+
+check_rules() {
+  promtool check rules deploy/prometheus/kanarya.rules.yaml
+  (cd deploy/prometheus && promtool test rules kanarya.rules.test.yaml)
+}
+
+case "${1:-}" in
+  manifests) check_manifests ;;
+  specs) check_specs "${2:?usage: check_manifests.sh specs KANARYACTL}" ;;
+  rules) check_rules ;;
+  *) echo "usage: deploy/checks/check_manifests.sh manifests | specs KANARYACTL | rules" >&2; exit 2 ;;
+esac
