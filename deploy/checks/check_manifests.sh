@@ -63,6 +63,13 @@ check_manifests() {
   node "$CHECKS/pod_security.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "Pod Security Standards"
   node "$CHECKS/check_examples.mjs" "$NODE_MODULES" "$out/examples.yaml" deploy/examples \
     deploy/prometheus/kanarya.rules.yaml "$out/base.yaml" || fail "examples and rules"
+  # The image's user is the one the Deployment runs as.
+  local image_user pod_user
+  image_user=$(sed -n 's/^USER \([0-9]*\):.*/\1/p' Dockerfile)
+  pod_user=$(sed -n 's/^ *runAsUser: \([0-9]*\)$/\1/p' deploy/base/deployment.yaml)
+  [[ -n "$image_user" && "$image_user" == "$pod_user" && "$image_user" != 0 ]] ||
+    fail "Dockerfile USER ($image_user) and the Deployment's runAsUser ($pod_user) differ or are root"
+  echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
   expect_refused validate_manifests.mjs "replicas must be integer" \
     "weight must be integer" "no schema for example.com/v1 Unknown"
   expect_refused pod_security.mjs "hostNetwork: must not be true" \

@@ -1,6 +1,6 @@
 // Validates rendered Kubernetes manifests offline against the schemas that
 // the npm packages kubernetes-models, @kubernetes-models/istio and
-// @kubernetes-models/prometheus-operator ship (Kubernetes 1.32, Istio,
+// @kubernetes-models/prometheus-operator ship (Kubernetes, Istio,
 // Prometheus Operator). Every object must have a schema: an apiVersion or
 // kind none of them knows is an error, never a pass.
 //
