@@ -9,8 +9,9 @@
 #               PrometheusRule equals the plain rules file. The checks also
 #               run on deploy/checks/testdata, which they must refuse.
 #   specs KANARYACTL   every example rollout spec passes `kanaryactl check`'s
-#               validation (exit 2 is a refused spec; the providers are
-#               unreachable on purpose, so the queries fail: exit 1)
+#               validation against the providers of deploy/base/kanaryad.yaml
+#               (exit 2 is a refused spec or configuration; the providers are
+#               moved to an unused loopback port, so the queries fail: exit 1)
 #   rules       promtool check rules and promtool test rules
 # Needs kubectl (any with `kustomize`: Debian's 1.20 or newer), node and the
 # npm packages scripts/install-deps.sh puts in .tools/.
@@ -83,8 +84,12 @@ check_specs() {  # KANARYACTL
   local kanaryactl=$1 config spec rc
   config=$(mktemp)
   trap 'rm -f "$config"' RETURN
-  # Port 9 (discard) on loopback: nothing listens, every query fails at once.
-  printf 'providers:\n  prometheus: {type: prometheus, url: "http://127.0.0.1:9"}\n  loki: {type: loki, url: "http://127.0.0.1:9"}\n' >"$config"
+  # The shipped configuration (deploy/base/kanaryad.yaml: its providers'
+  # names and types are what the specs name), its URLs moved to port 9
+  # (discard) on loopback: nothing listens, every query fails at once.
+  sed -E 's#url: http://[^ ]*#url: http://127.0.0.1:9#' deploy/base/kanaryad.yaml >"$config"
+  [[ $(grep -c 'url: http://127.0.0.1:9$' "$config") == 2 ]] ||
+    fail "deploy/base/kanaryad.yaml: expected two provider URLs"
   local count=0
   for spec in deploy/examples/*/rollout-v2.yaml; do
     rc=0
