@@ -104,8 +104,9 @@ check_specs() {  # KANARYACTL
   rc=0
   sed 's/- weight: 25/- weight: 5/' deploy/examples/api-gateway/rollout-v2.yaml |
     "$kanaryactl" check -f - --config="$config" >/dev/null 2>"$config.err" || rc=$?
-  [[ $rc == 2 ]] && grep -q 'steps.steps\[1\].weight' "$config.err" ||
+  if [[ $rc != 2 ]] || ! grep -q 'steps.steps\[1\].weight' "$config.err"; then
     fail "a spec with decreasing weights was not refused (exit $rc): $(cat "$config.err")"
+  fi
   echo "ok   a spec with decreasing weights is refused: $(head -c 120 "$config.err")"
   rm -f "$config.err"
 }
