@@ -146,6 +146,7 @@ int Serve(const Flags& flags) {
     Log(LogLevel::kError, absl::StrCat("--config: ", providers.status().message()));
     return kExitBadConfiguration;
   }
+  kanarya::telemetry::DaemonMetrics metrics;
   Cluster cluster;
   if (config.kubernetes.has_value()) {
     absl::StatusOr<kanarya::kube::KubeConfig> kube =
@@ -154,7 +155,8 @@ int Serve(const Flags& flags) {
       Log(LogLevel::kError, absl::StrCat("--config: ", kube.status().message()));
       return kExitBadConfiguration;
     }
-    cluster.client = std::make_unique<kanarya::kube::KubeClient>(*kube);
+    cluster.client = std::make_unique<kanarya::kube::KubeClient>(
+        *kube, kanarya::telemetry::KubernetesErrorCounter(metrics));
     cluster.events =
         std::make_unique<kanarya::kube::EventRecorder>(*cluster.client, "kanaryad", Hostname());
   }
@@ -165,7 +167,6 @@ int Serve(const Flags& flags) {
     return kExitBadConfiguration;
   }
 
-  kanarya::telemetry::DaemonMetrics metrics;
   *providers = kanarya::telemetry::Instrument(std::move(*providers), metrics);
   kanarya::telemetry::InstrumentedStore observed_store(**store, metrics);
   std::vector<kanarya::telemetry::ReadinessCheck> checks =
@@ -191,7 +192,8 @@ int Serve(const Flags& flags) {
       kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
       {.pass_spacing = kPassSpacing,
        .spread_ticks = true,
-       .max_queries_per_pass = kMaxQueriesPerPass});
+       .max_queries_per_pass = kMaxQueriesPerPass,
+       .on_tick_analysed = kanarya::telemetry::AnalysisDurationRecorder(metrics)});
   const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));

@@ -61,6 +61,8 @@ struct RolloutEngine::DueWork {
   absl::Status target_problem;
   // A preflight's: since when it has been waiting (its start or its retry).
   absl::Time waiting_since = absl::InfinitePast();
+  // Real time when its pass sent its first query.
+  absl::Time queries_sent = absl::InfinitePast();
 };
 
 // A transition of one rollout waiting for its pass's batch commit.
@@ -250,9 +252,11 @@ void RolloutEngine::RunQueries(std::vector<DueWork>& work) {
       batches[queries[j].provider].push_back(queries[j].query);
     }
   };
+  const absl::Time sent = absl::Now();  // a latency, on the real clock
   for (DueWork& w : work) {
     route(w.queries, w.results);
     route(w.history_queries, w.history_results);
+    w.queries_sent = sent;
   }
   for (auto& [provider, queries] : batches) {
     metrics::MetricProvider* source = providers_(provider);
@@ -468,6 +472,7 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r
   Staged staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
   *staged.transition.rollout.mutable_status()->mutable_last_tick_evaluated_time() =
       ToProto(clock_.Now());
+  if (options_.on_tick_analysed) options_.on_tick_analysed(absl::Now() - w.queries_sent);
   return staged;
 }
 

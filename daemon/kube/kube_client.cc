@@ -1,6 +1,7 @@
 #include "daemon/kube/kube_client.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -16,10 +17,25 @@ constexpr char kJsonPatch[] = "application/json-patch+json";
 
 }  // namespace
 
-KubeClient::KubeClient(const KubeConfig& config)
+KubeClient::KubeClient(const KubeConfig& config, KubeErrorObserver on_error)
     : server_(absl::StripSuffix(config.server, "/")),
       request_timeout_(config.request_timeout),
+      on_error_(std::move(on_error)),
       http_(config.endpoint) {}
+
+std::string KubeClient::OperationName(std::string_view verb, std::string_view resource) {
+  if (resource == "leases") return "lease";
+  static constexpr std::pair<std::string_view, std::string_view> kSingular[] = {
+      {"virtualservices", "virtual_service"},
+      {"destinationrules", "destination_rule"},
+      {"events", "event"}};
+  for (const auto& [plural, singular] : kSingular) {
+    if (resource == plural) resource = singular;
+  }
+  std::string name(verb);
+  name.append("_").append(resource);
+  return name;
+}
 
 std::string KubeClient::Path(const ObjectRef& ref, bool with_name) {
   std::string path = ref.group.empty() ? absl::StrCat("/api/", ref.version)
@@ -29,8 +45,17 @@ std::string KubeClient::Path(const ObjectRef& ref, bool with_name) {
   return path;
 }
 
-absl::StatusOr<json> KubeClient::Send(const std::string& method, const std::string& path,
-                                      const std::string& content_type, const std::string& body) {
+absl::StatusOr<json> KubeClient::Send(std::string_view operation, const std::string& method,
+                                      const std::string& path, const std::string& content_type,
+                                      const std::string& body) {
+  absl::StatusOr<json> answer = Exchange(method, path, content_type, body);
+  if (!answer.ok() && on_error_) on_error_(operation, answer.status());
+  return answer;
+}
+
+absl::StatusOr<json> KubeClient::Exchange(const std::string& method, const std::string& path,
+                                          const std::string& content_type,
+                                          const std::string& body) {
   http::HttpRequest request;
   request.method = method;
   request.url = server_ + path;
@@ -53,27 +78,31 @@ absl::StatusOr<json> KubeClient::Send(const std::string& method, const std::stri
 }
 
 absl::StatusOr<json> KubeClient::Get(const ObjectRef& ref) {
-  return Send("GET", Path(ref), "", "");
+  return Send(OperationName("get", ref.resource), "GET", Path(ref), "", "");
 }
 
 absl::StatusOr<json> KubeClient::Create(const ObjectRef& ref, const json& object) {
-  return Send("POST", Path(ref, /*with_name=*/false), "application/json", Dump(object));
+  return Send(OperationName("create", ref.resource), "POST", Path(ref, /*with_name=*/false),
+              "application/json", Dump(object));
 }
 
 absl::StatusOr<json> KubeClient::Update(const ObjectRef& ref, const json& object) {
-  return Send("PUT", Path(ref), "application/json", Dump(object));
+  return Send(OperationName("update", ref.resource), "PUT", Path(ref), "application/json",
+              Dump(object));
 }
 
 absl::StatusOr<json> KubeClient::MergePatch(const ObjectRef& ref, const json& patch) {
-  return Send("PATCH", Path(ref), "application/merge-patch+json", Dump(patch));
+  return Send(OperationName("patch", ref.resource), "PATCH", Path(ref),
+              "application/merge-patch+json", Dump(patch));
 }
 
 absl::StatusOr<json> KubeClient::JsonPatch(const ObjectRef& ref, const json& patch) {
-  return Send("PATCH", Path(ref), kJsonPatch, Dump(patch));
+  return Send(OperationName("patch", ref.resource), "PATCH", Path(ref), kJsonPatch, Dump(patch));
 }
 
 absl::StatusOr<std::vector<std::string>> KubeClient::ServedVersions(const std::string& group) {
-  absl::StatusOr<json> api_group = Send("GET", absl::StrCat("/apis/", group), "", "");
+  absl::StatusOr<json> api_group =
+      Send("discover_api_group", "GET", absl::StrCat("/apis/", group), "", "");
   if (!api_group.ok()) return api_group.status();
   return ServedVersionsOf(*api_group);
 }

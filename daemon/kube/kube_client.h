@@ -6,12 +6,15 @@
 // and retry), a validation rejection is InvalidArgument with the server's
 // message and causes. An answer that is not a JSON object is DataLoss.
 // Objects sent are serialised with invalid UTF-8 replaced, never throwing.
-// Thread-safe.
+// Each failed call is reported to the optional error observer with its
+// operation (OperationName). Thread-safe.
 #ifndef KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
 #define KANARYA_DAEMON_KUBE_KUBE_CLIENT_H_
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,9 +32,14 @@ struct ObjectRef {
   std::string name;
 };
 
+// Told of every failed call: its operation and its status. Called on the
+// calling thread; must be thread-safe.
+using KubeErrorObserver =
+    std::function<void(std::string_view operation, const absl::Status& status)>;
+
 class KubeClient {
  public:
-  explicit KubeClient(const KubeConfig& config);
+  explicit KubeClient(const KubeConfig& config, KubeErrorObserver on_error = nullptr);
 
   absl::StatusOr<nlohmann::json> Get(const ObjectRef& ref);
   // ref.name is ignored: the object's metadata.name is used.
@@ -46,14 +54,23 @@ class KubeClient {
 
   // The path of an object (or of its collection when name is empty).
   static std::string Path(const ObjectRef& ref, bool with_name = true);
+  // A call's name for the error observer, from a bounded set: the verb
+  // (get, create, update, patch) and the resource in the singular
+  // ("get_virtual_service", "patch_destination_rule", "create_event"); every
+  // call on a Lease is "lease", and discovery is "discover_api_group".
+  static std::string OperationName(std::string_view verb, std::string_view resource);
 
  private:
-  absl::StatusOr<nlohmann::json> Send(const std::string& method, const std::string& path,
-                                      const std::string& content_type, const std::string& body);
+  absl::StatusOr<nlohmann::json> Send(std::string_view operation, const std::string& method,
+                                      const std::string& path, const std::string& content_type,
+                                      const std::string& body);
+  absl::StatusOr<nlohmann::json> Exchange(const std::string& method, const std::string& path,
+                                          const std::string& content_type, const std::string& body);
 
   // Constant after construction.
   const std::string server_;
   const absl::Duration request_timeout_;
+  const KubeErrorObserver on_error_;
   http::HttpClient http_;
 };
 

@@ -33,6 +33,13 @@ const prometheus::Histogram::BucketBoundaries& StoreCommitBuckets() {
   return *kBuckets;
 }
 
+const prometheus::Histogram::BucketBoundaries& AnalysisBuckets() {
+  // A tick's queries (up to the providers' 30 s timeout) and its decision.
+  static const auto* const kBuckets = new prometheus::Histogram::BucketBoundaries{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return *kBuckets;
+}
+
 std::string CodeLabel(absl::StatusCode code) {
   return absl::AsciiStrToLower(absl::StatusCodeToString(code));
 }
@@ -60,9 +67,8 @@ DaemonMetrics::DaemonMetrics()
                      registry)),
       time_to_decision(Make(prometheus::BuildHistogram(), "kanarya_time_to_decision_seconds",
                             "Seconds from a rollout's start (its creation before traffic "
-                            "moved) to its final phase.",
-                            registry)
-                           .Add({}, DecisionBuckets())),
+                            "moved) to its final phase, by outcome (the phase reached).",
+                            registry)),
       provider_query_duration(Make(prometheus::BuildHistogram(),
                                    "kanarya_provider_query_duration_seconds",
                                    "Seconds one batch of concurrent queries to a metric "
@@ -85,12 +91,40 @@ DaemonMetrics::DaemonMetrics()
                                  "Seconds one state store commit (one rollout or one batch) "
                                  "took, failed ones included.",
                                  registry)
-                                .Add({}, StoreCommitBuckets())) {
+                                .Add({}, StoreCommitBuckets())),
+      analysis_duration(Make(prometheus::BuildHistogram(), "kanarya_analysis_duration_seconds",
+                             "Seconds one rollout tick's analysis took, from its first query "
+                             "to its decision.",
+                             registry)
+                            .Add({}, AnalysisBuckets())),
+      kubernetes_errors(Make(prometheus::BuildCounter(), "kanarya_kubernetes_errors_total",
+                             "Failed Kubernetes API calls, by operation and status code.",
+                             registry)) {
   // Every outcome from 0, so that rate() sees the first decision of each.
   for (v1::Phase final_phase :
        {v1::PHASE_SUCCEEDED, v1::PHASE_ROLLED_BACK, v1::PHASE_ABORTED, v1::PHASE_FAILED}) {
     decisions.Add({{"outcome", PhaseLabel(final_phase)}});
+    TimeToDecision(final_phase);
   }
+}
+
+prometheus::Histogram& DaemonMetrics::TimeToDecision(v1::Phase outcome) {
+  return time_to_decision.Add({{"outcome", PhaseLabel(outcome)}}, DecisionBuckets());
+}
+
+std::function<void(std::string_view, const absl::Status&)> KubernetesErrorCounter(
+    DaemonMetrics& metrics) {
+  return [&metrics](std::string_view operation, const absl::Status& status) {
+    metrics.kubernetes_errors
+        .Add({{"operation", std::string(operation)}, {"code", CodeLabel(status.code())}})
+        .Increment();
+  };
+}
+
+std::function<void(absl::Duration)> AnalysisDurationRecorder(DaemonMetrics& metrics) {
+  return [&metrics](absl::Duration took) {
+    metrics.analysis_duration.Observe(absl::ToDoubleSeconds(took));
+  };
 }
 
 }  // namespace kanarya::telemetry

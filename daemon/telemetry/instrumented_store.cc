@@ -58,8 +58,8 @@ void InstrumentedStore::Observe(const store::Mutation& mutation) {
     if (!engine::IsFinal(event.phase_after()) || engine::IsFinal(event.phase_before())) continue;
     metrics_.decisions.Add({{"outcome", PhaseLabel(event.phase_after())}}).Increment();
     const absl::Time decided = event.has_time() ? engine::FromProto(event.time()) : absl::Now();
-    metrics_.time_to_decision.Observe(
-        absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), decided - StartOf(rollout))));
+    metrics_.TimeToDecision(event.phase_after())
+        .Observe(absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), decided - StartOf(rollout))));
   }
 }
 

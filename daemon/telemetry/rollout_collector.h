@@ -1,9 +1,11 @@
 // Read at scrape time from the state store: kanarya_rollouts{phase} (stored
-// rollouts per phase, every phase present, 0 included) and
-// kanarya_rollout_canary_weight{namespace,rollout} for the rollouts not in a
-// final phase only, so the series of a finished rollout disappears. When the
-// store cannot be read both families are left out of that scrape (the
-// /readyz check names the store). Does not own the store; thread-safe.
+// rollouts per phase, every phase present, 0 included) and, for the rollouts
+// not in a final phase only (so the series of a finished rollout disappear),
+// kanarya_rollout_canary_weight, kanarya_rollout_last_progress_timestamp_seconds
+// and each analysed metric's kanarya_metric_evidence, kanarya_metric_effect
+// and kanarya_metric_state, from the status the engine last stored. When the
+// store cannot be read every family is left out of that scrape (the /readyz
+// check names the store). Does not own the store; thread-safe.
 #ifndef KANARYA_DAEMON_TELEMETRY_ROLLOUT_COLLECTOR_H_
 #define KANARYA_DAEMON_TELEMETRY_ROLLOUT_COLLECTOR_H_
 

@@ -4,18 +4,22 @@
 // and the scrape checked by `promtool check metrics`.
 #include <grpcpp/create_channel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "daemon/api/http_health.h"
 #include "daemon/api/judge_service.h"
 #include "daemon/api/server.h"
 #include "daemon/engine/proto_time.h"
+#include "daemon/kube/kube_client.h"
 #include "daemon/telemetry/daemon_metrics.h"
 #include "daemon/telemetry/grpc_metrics_interceptor.h"
 #include "daemon/telemetry/instrumented_provider.h"
@@ -26,9 +30,53 @@
 #include "daemon/telemetry/telemetry_test_util.h"
 #include "daemon/testing/engine_harness.h"
 #include "gtest/gtest.h"
+#include "tests/lab/kube_api_emulator.h"
+#include "tests/lab/kube_token_config.h"
 
 namespace kanarya::telemetry {
 namespace {
+
+// The per-rollout series of an unfinished rollout carry its stored status.
+void ExpectRolloutSeries(const std::string& scrape, const v1::Rollout& rollout) {
+  const std::string labels = absl::StrCat("namespace=\"", rollout.spec().target().namespace_(),
+                                          "\",rollout=\"", rollout.name(), "\"");
+  const v1::RolloutStatus& status = rollout.status();
+  const absl::Time last_progress =
+      std::max(engine::FromProto(status.phase_time()), engine::FromProto(status.step_start_time()));
+  EXPECT_DOUBLE_EQ(
+      SampleValue(scrape, absl::StrCat("kanarya_rollout_last_progress_timestamp_seconds{", labels,
+                                       ",phase=\"", PhaseLabel(status.phase()), "\"}")),
+      absl::ToDoubleSeconds(last_progress - absl::UnixEpoch()));
+  ASSERT_EQ(status.metrics_size(), 1);
+  EXPECT_EQ(status.metrics(0).name(), "errors");
+  for (const v1::SequentialMetricResult& metric : status.metrics()) {
+    const std::string series = absl::StrCat(labels, ",metric=\"", metric.name(), "\"");
+    EXPECT_DOUBLE_EQ(SampleValue(scrape, absl::StrCat("kanarya_metric_evidence{", series, "}")),
+                     metric.regression_evidence());
+    EXPECT_DOUBLE_EQ(
+        SampleValue(scrape, absl::StrCat("kanarya_metric_effect{", series, ",bound=\"estimate\"}")),
+        metric.estimate());
+    EXPECT_DOUBLE_EQ(
+        SampleValue(scrape, absl::StrCat("kanarya_metric_effect{", series, ",bound=\"lower\"}")),
+        metric.cs_lower());
+    EXPECT_DOUBLE_EQ(
+        SampleValue(scrape, absl::StrCat("kanarya_metric_effect{", series, ",bound=\"upper\"}")),
+        metric.cs_upper());
+    // Exactly one state is 1: the stored one.
+    ASSERT_NE(metric.state(), v1::METRIC_STATE_UNSPECIFIED);
+    const std::map<std::string, v1::MetricState> states = {
+        {"regression", v1::METRIC_STATE_REGRESSION},
+        {"within_tolerance", v1::METRIC_STATE_WITHIN_TOLERANCE},
+        {"undecided", v1::METRIC_STATE_UNDECIDED},
+        {"no_data", v1::METRIC_STATE_NODATA}};
+    for (const auto& [label, state] : states) {
+      EXPECT_EQ(SampleValue(scrape, absl::StrCat("kanarya_metric_state{", series, ",state=\"",
+                                                 label, "\"}")),
+                metric.state() == state ? 1 : 0)
+          << metric.name() << " " << label;
+    }
+  }
+}
 
 class TelemetryScrapeTest : public ::testing::Test {
  protected:
@@ -37,6 +85,8 @@ class TelemetryScrapeTest : public ::testing::Test {
         readiness({StoreCheck(memory)}),
         telemetry({metrics.registry, std::make_shared<RolloutCollector>(memory)}, readiness) {
     SetLogLevel(LogLevel::kWarning);  // the rollout's transitions are not this test's output
+    harness.options.on_tick_analysed = AnalysisDurationRecorder(metrics);
+    harness.Restart();  // an engine with the hook
   }
   ~TelemetryScrapeTest() override { SetLogLevel(LogLevel::kInfo); }
 
@@ -54,7 +104,7 @@ class TelemetryScrapeTest : public ::testing::Test {
   }
 
   DaemonMetrics metrics;
-  testing::MemoryStateStore memory;
+  store::MemoryStateStore memory;
   testing::EngineHarness harness;
   Readiness readiness;
   TelemetryHttp telemetry;
@@ -63,9 +113,12 @@ class TelemetryScrapeTest : public ::testing::Test {
 
 TEST_F(TelemetryScrapeTest, RolloutSeriesFollowTheRolloutAndItsDecision) {
   const std::string name = *harness.Start(testing::TestRolloutSpec());
-  const v1::Rollout progressing =
-      harness.RunUntil(name, [](const v1::Rollout& r) { return r.status().canary_weight() == 10; });
+  // At the first step, after a few ticks of analysis.
+  const v1::Rollout progressing = harness.RunUntil(name, [](const v1::Rollout& r) {
+    return r.status().canary_weight() == 10 && r.status().ticks() >= 3;
+  });
   ASSERT_EQ(progressing.status().phase(), v1::PHASE_PROGRESSING);
+  ASSERT_EQ(progressing.status().canary_weight(), 10);
 
   std::string scrape = Scrape();
   const std::string weight =
@@ -74,12 +127,23 @@ TEST_F(TelemetryScrapeTest, RolloutSeriesFollowTheRolloutAndItsDecision) {
   EXPECT_EQ(SampleValue(scrape, "kanarya_rollouts{phase=\"progressing\"}"), 1);
   EXPECT_EQ(SampleValue(scrape, "kanarya_rollouts{phase=\"succeeded\"}"), 0);
   EXPECT_EQ(SampleValue(scrape, "kanarya_decisions_total{outcome=\"succeeded\"}"), 0);
-  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count"), 0);
+  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count{outcome=\"succeeded\"}"),
+            0);
+  ExpectRolloutSeries(scrape, progressing);
+  // One observation per analysed tick (the preflight is no tick).
+  EXPECT_EQ(SampleValue(scrape, "kanarya_analysis_duration_seconds_count"),
+            progressing.status().ticks());
+  EXPECT_GE(SampleValue(scrape, "kanarya_analysis_duration_seconds_sum"), 0);
 
   const v1::Rollout done = harness.RunToEnd(name);
   ASSERT_EQ(done.status().phase(), v1::PHASE_SUCCEEDED);
   scrape = Scrape();
   EXPECT_TRUE(std::isnan(SampleValue(scrape, weight))) << "a finished rollout keeps its weight";
+  for (const char* family :
+       {"kanarya_metric_evidence{", "kanarya_metric_effect{", "kanarya_metric_state{",
+        "kanarya_rollout_last_progress_timestamp_seconds{"}) {
+    EXPECT_FALSE(absl::StrContains(scrape, family)) << "a finished rollout keeps " << family;
+  }
   EXPECT_EQ(SampleValue(scrape, "kanarya_rollouts{phase=\"progressing\"}"), 0);
   EXPECT_EQ(SampleValue(scrape, "kanarya_rollouts{phase=\"succeeded\"}"), 1);
   EXPECT_EQ(SampleValue(scrape, "kanarya_decisions_total{outcome=\"succeeded\"}"), 1);
@@ -96,8 +160,12 @@ TEST_F(TelemetryScrapeTest, RolloutSeriesFollowTheRolloutAndItsDecision) {
   const double seconds =
       absl::ToDoubleSeconds(decided - engine::FromProto(done.status().start_time()));
   ASSERT_GT(seconds, 60);  // two steps of at least a minute each
-  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count"), 1);
-  EXPECT_DOUBLE_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_sum"), seconds);
+  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count{outcome=\"succeeded\"}"),
+            1);
+  EXPECT_DOUBLE_EQ(
+      SampleValue(scrape, "kanarya_time_to_decision_seconds_sum{outcome=\"succeeded\"}"), seconds);
+  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count{outcome=\"rolled_back\"}"),
+            0);
   EXPECT_GT(SampleValue(scrape, "kanarya_store_commit_duration_seconds_count"), 3);
 }
 
@@ -190,6 +258,34 @@ TEST_F(TelemetryScrapeTest, GrpcCallsAreCountedByMethodAndCode) {
             3);
 }
 
+TEST_F(TelemetryScrapeTest, KubernetesErrorsAreCountedByOperationAndCode) {
+  lab::KubeApiEmulator api;
+  api.AddToken("reader", /*can_write=*/false);
+  kube::KubeClient client(lab::KubeTokenConfig(api.url(), "reader"),
+                          KubernetesErrorCounter(metrics));
+  const kube::ObjectRef reviews{"networking.istio.io", "v1", "virtualservices", "shop", "reviews"};
+  const kube::ObjectRef event{"", "v1", "events", "shop", ""};
+  EXPECT_EQ(client.Get(reviews).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client.Get(reviews).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(client.MergePatch(reviews, nlohmann::json::object()).ok());
+  EXPECT_FALSE(client.Create(event, nlohmann::json{{"metadata", {{"name", "reviews.1"}}}}).ok());
+  EXPECT_TRUE(client.ServedVersions("networking.istio.io").ok());  // a success counts nothing
+  const std::string scrape = Scrape();
+  EXPECT_EQ(SampleValue(scrape,
+                        "kanarya_kubernetes_errors_total{code=\"not_found\","
+                        "operation=\"get_virtual_service\"}"),
+            2);
+  EXPECT_EQ(SampleValue(scrape,
+                        "kanarya_kubernetes_errors_total{code=\"permission_denied\","
+                        "operation=\"patch_virtual_service\"}"),
+            1);
+  EXPECT_EQ(SampleValue(scrape,
+                        "kanarya_kubernetes_errors_total{code=\"permission_denied\","
+                        "operation=\"create_event\"}"),
+            1);
+  EXPECT_FALSE(absl::StrContains(scrape, "discover_api_group"));
+}
+
 TEST_F(TelemetryScrapeTest, ScrapeAfterARolloutPassesPromtool) {
   if (std::system("command -v promtool > /dev/null 2>&1") != 0) {
     GTEST_SKIP()
@@ -198,6 +294,7 @@ TEST_F(TelemetryScrapeTest, ScrapeAfterARolloutPassesPromtool) {
   metrics.leader.Set(1);
   const std::string name = *harness.Start(testing::TestRolloutSpec());
   harness.RunUntil(name, [](const v1::Rollout& r) { return r.status().canary_weight() == 10; });
+  KubernetesErrorCounter(metrics)("get_virtual_service", absl::UnavailableError("down"));
   const std::string scrape = Scrape();
   EXPECT_EQ(SampleValue(scrape, "kanarya_leader"), 1);
   const std::string file = ::testing::TempDir() + "/kanarya_scrape.prom";
