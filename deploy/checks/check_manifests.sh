@@ -3,8 +3,9 @@
 #   manifests   kubectl kustomize renders deploy/base, deploy/overlays/*,
 #               deploy/examples and each example; every object is valid
 #               against the Kubernetes, Istio and Prometheus Operator schemas
-#               (npm kubernetes-models, offline); every workload passes the
-#               Pod Security Standards' restricted profile; each example's
+#               (npm kubernetes-models, offline), unknown fields refused;
+#               every workload passes the Pod Security Standards'
+#               restricted profile; each example's
 #               rollout spec names the objects its directory ships; the
 #               PrometheusRule equals the plain rules file. The checks also
 #               run on deploy/checks/testdata, which they must refuse.
@@ -72,7 +73,9 @@ check_manifests() {
     fail "Dockerfile USER ($image_user) and the Deployment's runAsUser ($pod_user) differ or are root"
   echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
   expect_refused validate_manifests.mjs "replicas must be integer" \
-    "weight must be integer" "no schema for example.com/v1 Unknown"
+    "weight must be integer" "no schema for example.com/v1 Unknown" \
+    "unknown field(s) spec.http[0].route[0].wieght" \
+    "unknown field(s) spec.groups[0].rules[0].annotation"
   expect_refused pod_security.mjs "hostNetwork: must not be true" \
     "hostPath: volume type hostPath is not allowed" "runAsUser: must not be 0" \
     "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \

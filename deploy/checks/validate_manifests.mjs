@@ -7,8 +7,11 @@
 //   node validate_manifests.mjs NODE_MODULES FILE.yaml...
 // Prints one line per object; exits 1 naming each invalid object and why.
 // The schemas type every known field but do not refuse unknown ones (their
-// JSON schemas allow additional properties): a misspelled optional field
-// passes here and is caught by a server-side dry run only.
+// JSON schemas allow additional properties), as the API server would
+// (strict field validation): so the check also watches, through a proxy,
+// which fields the schema's validator reads, and names every field of an
+// object it inspected that it never read (`spec.replcas`: unknown field).
+// Objects the schema leaves opaque (never inspected) are not judged.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -40,6 +43,46 @@ async function modelOf(apiVersion, kind) {
   return typeof module[kind] === "function" ? module[kind] : null;
 }
 
+// A view of `root` that records, per object, every field a reader asks for
+// (and all of them when it enumerates the object, as a map's check does).
+function watched(root, asked) {
+  const note = (target, key) => {
+    if (!asked.has(target)) asked.set(target, new Set());
+    asked.get(target).add(key);
+  };
+  const wrap = (value) => {
+    if (value === null || typeof value !== "object") return value;
+    return new Proxy(value, {
+      get(target, key, receiver) {
+        if (typeof key !== "string") return Reflect.get(target, key, receiver);
+        note(target, key);
+        return Object.hasOwn(target, key) ? wrap(target[key]) : Reflect.get(target, key, receiver);
+      },
+      has(target, key) {
+        if (typeof key === "string") note(target, key);
+        return Reflect.has(target, key);
+      },
+      ownKeys(target) {
+        for (const key of Object.keys(target)) note(target, key);
+        return Reflect.ownKeys(target);
+      },
+    });
+  };
+  return wrap(root);
+}
+
+// The fields under `value` that no reader asked for, in objects it inspected.
+function unread(value, asked, path, found) {
+  if (value === null || typeof value !== "object") return found;
+  const keys = asked.get(value);
+  for (const key of Object.keys(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (keys && !Array.isArray(value) && !keys.has(key)) found.push(at);
+    unread(value[key], asked, at, found);
+  }
+  return found;
+}
+
 let objects = 0;
 const failures = [];
 for (const file of files) {
@@ -63,12 +106,23 @@ for (const file of files) {
       failures.push(`${name}: no schema for ${object.apiVersion} ${object.kind}`);
       continue;
     }
+    const model = new Model(object);
+    const asked = new Map();
+    for (const key of Object.keys(object)) {
+      if (key !== "apiVersion" && key !== "kind") model[key] = watched(object[key], asked);
+    }
     try {
-      new Model(object).validate();
-      console.log(`ok   ${name} (${object.apiVersion})`);
+      model.validate();
     } catch (error) {
       failures.push(`${name}: ${error.message}`);
+      continue;
     }
+    const unknown = Object.keys(object).flatMap((key) => unread(object[key], asked, key, []));
+    if (unknown.length > 0) {
+      failures.push(`${name}: unknown field(s) ${unknown.join(", ")}`);
+      continue;
+    }
+    console.log(`ok   ${name} (${object.apiVersion})`);
   }
 }
 for (const failure of failures) console.log(`FAIL ${failure}`);
