@@ -2,11 +2,12 @@
 # Writes the Grafana dashboards of this directory (kanarya-rollouts.json,
 # kanarya-delivery.json) from one description, so that every panel shares
 # the datasource and job variables and the series names are written once:
-#   python3 dashboards/generate.py
+#   python3 dashboards/generate.py [OUTPUT_DIR]   (default: this directory)
 # Every expression is run against the lab's Prometheus by the deploy checks
 # (deploy/checks/lab_queries.sh).
 import json
 import os
+import sys
 DS = {"type": "prometheus", "uid": "${datasource}"}
 J = 'job=~"$job"'
 NS = 'namespace=~"$namespace"'
@@ -196,6 +197,7 @@ delivery = dashboard("kanarya-delivery", "Kanarya / Delivery (DORA)",
                      b, False, "now-30d")
 
 for name, d in (("kanarya-rollouts.json", overview), ("kanarya-delivery.json", delivery)):
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), "w") as f:
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(out_dir, name), "w") as f:
         json.dump(d, f, indent=2)
         f.write("\n")

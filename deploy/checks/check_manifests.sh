@@ -14,6 +14,9 @@
 #               (exit 2 is a refused spec or configuration; the providers are
 #               moved to an unused loopback port, so the queries fail: exit 1)
 #   rules       promtool check rules and promtool test rules
+#   dashboards  the Grafana dashboards' structure (check_dashboards.mjs;
+#               their expressions run in lab_queries.sh), and, where python3
+#               is installed, that they are what dashboards/generate.py writes
 # Needs kubectl (any with `kustomize`: Debian's 1.20 or newer), node and the
 # npm packages scripts/install-deps.sh puts in .tools/.
 set -euo pipefail
@@ -119,9 +122,37 @@ check_rules() {
   (cd deploy/prometheus && promtool test rules kanarya.rules.test.yaml)
 }
 
+check_dashboards() {
+  node "$CHECKS/check_dashboards.mjs" dashboards/*.json || fail "dashboards"
+  local output
+  if output=$(node "$CHECKS/check_dashboards.mjs" "$CHECKS/testdata/broken-dashboard.json"); then
+    fail "check_dashboards.mjs accepted deploy/checks/testdata/broken-dashboard.json"
+  fi
+  for expected in "datasource is not \$datasource" "id repeated" "outside the 24 columns" \
+    "no \`datasource\` variable"; do
+    grep -qF -- "$expected" <<<"$output" || fail "check_dashboards.mjs did not report: $expected"
+  done
+  echo "ok   check_dashboards.mjs refuses the broken fixture"
+  if command -v python3 >/dev/null; then
+    local out
+    out=$(mktemp -d)
+    python3 dashboards/generate.py "$out"
+    diff -r -x generate.py -x '__pycache__' dashboards "$out" ||
+      fail "dashboards/*.json differ from what dashboards/generate.py writes"
+    rm -rf "$out"
+    echo "ok   dashboards/*.json are what dashboards/generate.py writes"
+  else
+    echo "note: no python3, dashboards/generate.py not compared"
+  fi
+}
+
 case "${1:-}" in
   manifests) check_manifests ;;
   specs) check_specs "${2:?usage: check_manifests.sh specs KANARYACTL}" ;;
   rules) check_rules ;;
-  *) echo "usage: deploy/checks/check_manifests.sh manifests | specs KANARYACTL | rules" >&2; exit 2 ;;
+  dashboards) check_dashboards ;;
+  *)
+    echo "usage: deploy/checks/check_manifests.sh manifests | specs KANARYACTL | rules | dashboards" >&2
+    exit 2
+    ;;
 esac
