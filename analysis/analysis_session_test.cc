@@ -23,6 +23,7 @@ namespace {
 
 using testing::CountTick;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::AnalysisSpec Spec(const std::string& text) {
   v1::AnalysisSpec spec;
@@ -126,6 +127,30 @@ TEST(SequentialTolerance, AGoodCanaryIsPromotedPromptly) {
   std::sort(promoted_at.begin(), promoted_at.end());
   EXPECT_LE(promoted_at[50], 20);
   EXPECT_LE(promoted_at[99], 60);
+}
+
+// 1 % errors on both sides for 100 ticks, then 6 % on the canary for 100
+// more (the analysis of a rollout that is being rolled back goes on): the
+// confidence sequence intersected over time stays near the first effect
+// while the cumulative estimate moves past it, and the reason says why.
+TEST(SequentialReason, AnEffectThatChangesMidRolloutIsNamed) {
+  AnalysisSession session(Spec(kErrorsSpec));
+  const auto tick = [](int64_t canary_events) {
+    v1::Tick t;
+    v1::Observation& o = (*t.mutable_metrics())["errors"];
+    o.set_baseline_events(100);
+    o.set_baseline_total(10000);
+    o.set_canary_events(canary_events);
+    o.set_canary_total(1000);
+    return t;
+  };
+  for (int t = 0; t < 100; ++t) session.Observe(tick(10));
+  EXPECT_THAT(session.Results()[0].reason(), Not(HasSubstr("the effect changed")));
+  for (int t = 0; t < 100; ++t) session.Observe(tick(60));
+  ASSERT_EQ(session.decision(), v1::DECISION_ROLLBACK);
+  const v1::SequentialMetricResult errors = session.Results()[0];
+  EXPECT_GT(errors.estimate(), errors.cs_upper());
+  EXPECT_THAT(errors.reason(), HasSubstr("the effect changed during the rollout"));
 }
 
 TEST(SequentialDegenerate, NoEventsForLongNeverPromotesACriticalCountMetric) {

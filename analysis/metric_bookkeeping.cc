@@ -1,6 +1,7 @@
 #include "analysis/metric_bookkeeping.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -40,7 +41,14 @@ void MetricBookkeeping::Fill(bool has_data, bool within_tolerance, Interval cs,
           "estimate %.6g, CS [%.6g, %.6g], allowed [%.6g, %.6g], evidence %.3g of %.3g needed",
           result.estimate(), cs.lower, cs.upper, allowed_lower, allowed_upper, current_evidence_,
           threshold()),
-      detail.empty() ? "" : "; ", detail);
+      detail.empty() ? "" : "; ", detail,
+      // The intersection assumes one effect throughout; a canary that turned
+      // bad mid-rollout leaves its cumulative estimate outside it.
+      std::isfinite(result.estimate()) &&
+              (result.estimate() < cs.lower || result.estimate() > cs.upper)
+          ? "; the estimate lies outside the CS intersected over time: the effect changed "
+            "during the rollout"
+          : "");
   if (crossed()) {
     result.set_state(v1::METRIC_STATE_REGRESSION);
     result.set_reason("regression beyond tolerance: " + where);
