@@ -386,6 +386,9 @@ void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
       continue;
     }
     mutations[i].rollout.mutable_status()->set_event_sequence((*sequences)[i]);
+    if (options_.on_commit) {
+      options_.on_commit(staged[i].runtime->rollout, mutations[i].rollout, clock_.Now());
+    }
     Publish(*staged[i].runtime, std::move(mutations[i].rollout));
   }
 }

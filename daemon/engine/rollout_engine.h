@@ -64,6 +64,12 @@ struct EngineOptions {
   // reconciliation at recovery run on up to this many threads at once: each
   // is a few round trips to the Kubernetes API.
   int router_threads = 16;
+  // Called after each transition is stored, with the rollout before and
+  // after it and the commit's time (the notifier's hook). Runs on the
+  // committing thread under the rollout's lock: it must only queue, never
+  // block or call back into the engine.
+  std::function<void(const v1::Rollout& before, const v1::Rollout& after, absl::Time time)>
+      on_commit;
 };
 
 class RolloutEngine final : public RolloutController {
