@@ -34,6 +34,7 @@
 #include "daemon/engine/rollout_engine.h"
 #include "daemon/kube/event_recorder.h"
 #include "daemon/kube/kube_client.h"
+#include "daemon/notify/notifier.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/telemetry/daemon_metrics.h"
 #include "daemon/telemetry/grpc_metrics_interceptor.h"
@@ -181,6 +182,14 @@ int Serve(const Flags& flags) {
       {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store)},
       readiness);
 
+  // Outlives the engine: its commits queue notifications until the end.
+  kanarya::notify::Notifier notifier(config.notifications.receivers,
+                                     {.queue_capacity = config.notifications.queue_capacity});
+  for (const kanarya::notify::Receiver& receiver : config.notifications.receivers) {
+    Log(LogLevel::kInfo, absl::StrCat("notifications to receiver ", receiver.name, " (",
+                                      kanarya::notify::FormatName(receiver.format),
+                                      receiver.secret.empty() ? ", unsigned)" : ", signed)"));
+  }
   kanarya::engine::SystemClock clock;
   kanarya::engine::RolloutEngine engine(
       clock, observed_store,
@@ -191,7 +200,12 @@ int Serve(const Flags& flags) {
       kanarya::config::RolloutRouters(cluster.client.get(), cluster.events.get(), config.defaults),
       {.pass_spacing = kPassSpacing,
        .spread_ticks = true,
-       .max_queries_per_pass = kMaxQueriesPerPass});
+       .max_queries_per_pass = kMaxQueriesPerPass,
+       .on_commit =
+           notifier.has_receivers()
+               ? [&notifier](const kanarya::v1::Rollout& before, const kanarya::v1::Rollout& after,
+                             absl::Time time) { notifier.OnCommit(before, after, time); }
+               : decltype(kanarya::engine::EngineOptions::on_commit)()});
   const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));
@@ -280,6 +294,11 @@ int Serve(const Flags& flags) {
   stopping = true;
   runner.join();
   metrics.leader.Set(0);
+  if (notifier.has_receivers()) {
+    const kanarya::notify::NotifierStats sent = notifier.stats();
+    Log(LogLevel::kInfo, absl::StrCat("notifications: ", sent.delivered, " delivered, ",
+                                      sent.failed, " failed, ", sent.dropped, " dropped"));
+  }
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }
