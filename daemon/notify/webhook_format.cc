@@ -76,28 +76,32 @@ json MetricJson(const v1::SequentialMetricResult& m) {
           {"reason", m.reason()}};
 }
 
-json Generic(const Notification& n) {
-  const v1::Rollout& r = n.rollout;
+json RolloutJson(const v1::Rollout& r) {
   const v1::RolloutStatus& s = r.status();
+  return {{"name", r.name()},
+          {"namespace", r.spec().target().namespace_()},
+          {"virtual_service", r.spec().target().virtual_service()},
+          {"revision", r.spec().revision()},
+          {"created_by", r.created_by()},
+          {"phase", PhaseText(s.phase())},
+          {"step", s.step_index() + 1},
+          {"canary_weight", s.canary_weight()},
+          {"attempt", s.attempt()},
+          {"reason", s.reason()}};
+}
+
+json Generic(const Notification& n) {
+  const v1::RolloutStatus& s = n.rollout.status();
   json metrics = json::array();
   for (const v1::SequentialMetricResult& m : s.metrics()) metrics.push_back(MetricJson(m));
+  json rollout = RolloutJson(n.rollout);
+  rollout["previous_phase"] = PhaseText(n.previous_phase);
+  rollout["previous_canary_weight"] = n.previous_weight;
   return {{"version", kGenericSchemaVersion},
           {"type", TypeName(n.type)},
           {"time", Rfc3339(n.time)},
           {"summary", Headline(n)},
-          {"rollout",
-           {{"name", r.name()},
-            {"namespace", r.spec().target().namespace_()},
-            {"virtual_service", r.spec().target().virtual_service()},
-            {"revision", r.spec().revision()},
-            {"created_by", r.created_by()},
-            {"phase", PhaseText(s.phase())},
-            {"previous_phase", PhaseText(n.previous_phase)},
-            {"step", s.step_index() + 1},
-            {"canary_weight", s.canary_weight()},
-            {"previous_canary_weight", n.previous_weight},
-            {"attempt", s.attempt()},
-            {"reason", s.reason()}}},
+          {"rollout", std::move(rollout)},
           {"decision", EnumName(v1::Decision_Name(s.decision()), "DECISION_")},
           {"metrics", std::move(metrics)}};
 }
@@ -235,6 +239,39 @@ std::string Headline(const Notification& n) {
   }
   if (!s.reason().empty()) absl::StrAppend(&line, ": ", s.reason());
   return line;
+}
+
+absl::string_view HookTypeName(v1::WebhookType type) {
+  switch (type) {
+    case v1::WEBHOOK_TYPE_CONFIRM_ROLLOUT:
+      return "confirm-rollout";
+    case v1::WEBHOOK_TYPE_CONFIRM_TRAFFIC_INCREASE:
+      return "confirm-traffic-increase";
+    case v1::WEBHOOK_TYPE_CONFIRM_PROMOTION:
+      return "confirm-promotion";
+    case v1::WEBHOOK_TYPE_PRE_ROLLOUT:
+      return "pre-rollout";
+    case v1::WEBHOOK_TYPE_POST_ROLLOUT:
+      return "post-rollout";
+    case v1::WEBHOOK_TYPE_ROLLBACK:
+      return "rollback";
+    case v1::WEBHOOK_TYPE_EVENT:
+      return "event";
+    default:
+      return "unknown";
+  }
+}
+
+std::string RenderHookBody(const v1::Rollout& rollout, const v1::Webhook& hook, absl::Time time) {
+  json metadata = json::object();
+  for (const auto& [key, value] : hook.metadata()) metadata[key] = value;
+  const json body = {{"version", kGenericSchemaVersion},
+                     {"type", absl::StrCat("webhook.", HookTypeName(hook.type()))},
+                     {"time", Rfc3339(time)},
+                     {"name", hook.name()},
+                     {"rollout", RolloutJson(rollout)},
+                     {"metadata", std::move(metadata)}};
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string RenderBody(const Notification& notification, WebhookFormat format) {

@@ -30,6 +30,16 @@ std::string Headline(const Notification& notification);
 // replaced, never thrown).
 std::string RenderBody(const Notification& notification, WebhookFormat format);
 
+// The body of a rollout's own webhook call (a gate, a pre-, post-rollout or
+// rollback hook): the generic format's "version", "time" and "rollout", with
+// "type" "webhook.TYPE" (webhook.confirm-promotion, ...), the hook's "name"
+// and its "metadata".
+std::string RenderHookBody(const v1::Rollout& rollout, const v1::Webhook& hook, absl::Time time);
+
+// Flagger's names: confirm-rollout, confirm-traffic-increase,
+// confirm-promotion, pre-rollout, post-rollout, rollback, event.
+absl::string_view HookTypeName(v1::WebhookType type);
+
 }  // namespace kanarya::notify
 
 #endif  // KANARYA_DAEMON_NOTIFY_WEBHOOK_FORMAT_H_
