@@ -35,6 +35,7 @@
 #include "daemon/kube/event_recorder.h"
 #include "daemon/kube/kube_client.h"
 #include "daemon/notify/notifier.h"
+#include "daemon/notify/webhook_gates.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/telemetry/daemon_metrics.h"
 #include "daemon/telemetry/grpc_metrics_interceptor.h"
@@ -182,9 +183,11 @@ int Serve(const Flags& flags) {
       {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store)},
       readiness);
 
-  // Outlives the engine: its commits queue notifications until the end.
+  // Outlive the engine: its commits queue notifications, its ticks poll hooks.
   kanarya::notify::Notifier notifier(config.notifications.receivers,
-                                     {.queue_capacity = config.notifications.queue_capacity});
+                                     {.queue_capacity = config.notifications.queue_capacity,
+                                      .hook_secret = config.notifications.hook_secret});
+  kanarya::notify::WebhookGates hooks({.secret = config.notifications.hook_secret});
   for (const kanarya::notify::Receiver& receiver : config.notifications.receivers) {
     Log(LogLevel::kInfo, absl::StrCat("notifications to receiver ", receiver.name, " (",
                                       kanarya::notify::FormatName(receiver.format),
@@ -201,11 +204,10 @@ int Serve(const Flags& flags) {
       {.pass_spacing = kPassSpacing,
        .spread_ticks = true,
        .max_queries_per_pass = kMaxQueriesPerPass,
-       .on_commit =
-           notifier.has_receivers()
-               ? [&notifier](const kanarya::v1::Rollout& before, const kanarya::v1::Rollout& after,
-                             absl::Time time) { notifier.OnCommit(before, after, time); }
-               : decltype(kanarya::engine::EngineOptions::on_commit)()});
+       .on_commit = [&notifier](const kanarya::v1::Rollout& before,
+                                const kanarya::v1::Rollout& after,
+                                absl::Time time) { notifier.OnCommit(before, after, time); },
+       .hooks = &hooks});
   const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));
@@ -294,8 +296,7 @@ int Serve(const Flags& flags) {
   stopping = true;
   runner.join();
   metrics.leader.Set(0);
-  if (notifier.has_receivers()) {
-    const kanarya::notify::NotifierStats sent = notifier.stats();
+  if (const kanarya::notify::NotifierStats sent = notifier.stats(); sent.queued > 0) {
     Log(LogLevel::kInfo, absl::StrCat("notifications: ", sent.delivered, " delivered, ",
                                       sent.failed, " failed, ", sent.dropped, " dropped"));
   }

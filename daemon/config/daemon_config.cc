@@ -306,7 +306,10 @@ notify::Receiver ReadReceiver(Reader& reader, const YAML::Node& node, const std:
 }
 
 void ReadNotifications(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
-  if (!reader.Mapping(node, "notifications", {"receivers", "queue_capacity"})) return;
+  if (!reader.Mapping(node, "notifications", {"receivers", "queue_capacity", "hook_secret_file"})) {
+    return;
+  }
+  config.notifications.hook_secret = reader.FileContents(node, "notifications", "hook_secret_file");
   if (const std::string capacity = reader.String(node, "notifications", "queue_capacity");
       !capacity.empty()) {
     if (!absl::SimpleAtoi(capacity, &config.notifications.queue_capacity) ||

@@ -23,6 +23,7 @@
 //       - {group: sre, role: operator}   # no namespaces: every namespace
 //   notifications:                # webhooks told of rollouts' transitions
 //     queue_capacity: 1024        # deliveries waiting; beyond it they are dropped
+//     hook_secret_file: FILE      # signs calls to the rollouts' own webhooks
 //     receivers:
 //       - name: sre-slack
 //         url_file: FILE          # or url: https://... (a Slack URL is a credential)
@@ -68,6 +69,7 @@ struct AuthSettings {
 struct NotificationSettings {
   std::vector<notify::Receiver> receivers;  // secrets and URL files read
   size_t queue_capacity = 1024;
+  std::string hook_secret;  // HMAC key of calls to RolloutSpec.webhooks (empty: unsigned)
 };
 
 struct DaemonConfig {

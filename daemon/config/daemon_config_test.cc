@@ -232,6 +232,8 @@ TEST(DaemonConfigTest, ReadsNotificationReceivers) {
   absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(absl::StrCat(R"(
 notifications:
   queue_capacity: 50
+  hook_secret_file: )",
+                                                                       secret, R"(
   receivers:
     - name: audit
       url: http://127.0.0.1:8080/kanarya
@@ -248,6 +250,7 @@ notifications:
 )"));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->notifications.queue_capacity, 50u);
+  EXPECT_EQ(config->notifications.hook_secret, "k3y");
   ASSERT_EQ(config->notifications.receivers.size(), 2u);
   const notify::Receiver& audit = config->notifications.receivers[0];
   EXPECT_EQ(audit.name, "audit");

@@ -25,23 +25,33 @@ telemetry::LogFields Fields(const Notification& n, const Receiver& receiver) {
           {"notification", std::string(TypeName(n.type))}};
 }
 
+std::unique_ptr<http::HttpClient> MakeClient() {
+  http::EndpointConfig endpoint;
+  endpoint.max_attempts = 1;  // the notifier retries, with its own backoff and bounds
+  endpoint.max_response_bytes = 64 << 10;
+  return std::make_unique<http::HttpClient>(endpoint);
+}
+
+bool EndsRollout(NotificationType type) {
+  return type == NotificationType::kRolledBack || type == NotificationType::kPromoted ||
+         type == NotificationType::kFailed || type == NotificationType::kAborted;
+}
+
 }  // namespace
 
 std::vector<Notifier::Target> Notifier::MakeTargets(std::vector<Receiver> receivers) {
   std::vector<Target> targets;
   targets.reserve(receivers.size());
   for (Receiver& receiver : receivers) {
-    http::EndpointConfig endpoint;
-    endpoint.max_attempts = 1;  // the notifier retries, with its own backoff and bounds
-    endpoint.max_response_bytes = 64 << 10;
-    targets.push_back({std::move(receiver), std::make_unique<http::HttpClient>(endpoint)});
+    targets.push_back({std::make_shared<const Receiver>(std::move(receiver)), MakeClient()});
   }
   return targets;
 }
 
 Notifier::Notifier(std::vector<Receiver> receivers, NotifierOptions options)
-    : receivers_(MakeTargets(std::move(receivers))), options_(options) {
-  if (receivers_.empty()) return;
+    : receivers_(MakeTargets(std::move(receivers))),
+      options_(std::move(options)),
+      hook_client_(MakeClient()) {
   for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.emplace_back([this] { Work(); });
 }
 
@@ -61,34 +71,57 @@ Notifier::~Notifier() {
 }
 
 void Notifier::OnCommit(const v1::Rollout& before, const v1::Rollout& after, absl::Time time) {
-  if (receivers_.empty()) return;
   if (std::optional<Notification> n = NotificationFor(before, after, time); n.has_value()) {
     Notify(*n);
   }
 }
 
+Receiver Notifier::FromHook(const v1::Rollout& rollout, const v1::Webhook& hook) const {
+  Receiver receiver;
+  receiver.name = absl::StrCat(rollout.name(), "/", hook.name());
+  receiver.url = hook.url();
+  receiver.format = ParseFormat(hook.format()).value_or(WebhookFormat::kGeneric);
+  receiver.secret = options_.hook_secret;
+  if (hook.has_timeout()) {
+    receiver.timeout =
+        absl::Seconds(hook.timeout().seconds()) + absl::Nanoseconds(hook.timeout().nanos());
+  }
+  return receiver;
+}
+
 void Notifier::Notify(const Notification& notification) {
-  std::shared_ptr<const Notification> shared;
+  const auto shared = std::make_shared<const Notification>(notification);
   absl::MutexLock lock(&mutex_);
   for (const Target& target : receivers_) {
-    const std::set<NotificationType>& events = target.receiver.events;
+    const std::set<NotificationType>& events = target.receiver->events;
     if (!events.empty() && !events.contains(notification.type)) continue;
-    if (stopping_ || queue_.size() >= options_.queue_capacity) {
-      // Logged at the first drop and then every hundredth: a receiver that
-      // is down must not flood the log either.
-      if (stats_.dropped++ % 100 == 0) {
-        Log(LogLevel::kWarning,
-            absl::StrCat("notification queue full (", options_.queue_capacity, "): dropped; ",
-                         stats_.dropped, " dropped so far"),
-            Fields(notification, target.receiver));
-      }
-      continue;
-    }
-    if (shared == nullptr) shared = std::make_shared<const Notification>(notification);
-    queue_.push_back({&target, shared, next_id_++});
-    ++stats_.queued;
+    Enqueue({target.receiver, target.client.get(), shared, std::nullopt});
+  }
+  for (const v1::Webhook& hook : notification.rollout.spec().webhooks()) {
+    const bool post =
+        hook.type() == v1::WEBHOOK_TYPE_POST_ROLLOUT && EndsRollout(notification.type);
+    if (hook.type() != v1::WEBHOOK_TYPE_EVENT && !post) continue;
+    Enqueue({std::make_shared<const Receiver>(FromHook(notification.rollout, hook)),
+             hook_client_.get(), shared, post ? std::optional(hook) : std::nullopt});
   }
   changed_.SignalAll();
+}
+
+void Notifier::Enqueue(Delivery delivery) {
+  if (stopping_ || queue_.size() >= options_.queue_capacity) {
+    // Logged at the first drop and then every hundredth: a receiver that is
+    // down must not flood the log either.
+    if (stats_.dropped++ % 100 == 0) {
+      Log(LogLevel::kWarning,
+          absl::StrCat("notification queue full (", options_.queue_capacity, "): dropped; ",
+                       stats_.dropped, " dropped so far"),
+          Fields(*delivery.notification, *delivery.receiver));
+    }
+    return;
+  }
+  delivery.id = next_id_++;
+  queue_.push_back(std::move(delivery));
+  ++stats_.queued;
 }
 
 void Notifier::Work() {
@@ -111,9 +144,13 @@ void Notifier::Work() {
 }
 
 bool Notifier::Deliver(const Delivery& delivery) {
-  const Receiver& receiver = delivery.target->receiver;
+  const Receiver& receiver = *delivery.receiver;
   const Notification& n = *delivery.notification;
-  const std::string body = RenderBody(n, receiver.format);
+  const std::string body = delivery.post_rollout.has_value()
+                               ? RenderHookBody(n.rollout, *delivery.post_rollout, n.time)
+                               : RenderBody(n, receiver.format);
+  const std::string event =
+      delivery.post_rollout.has_value() ? "webhook.post-rollout" : std::string(TypeName(n.type));
   const absl::Time start = absl::Now();
   const absl::Time give_up = start + receiver.max_delivery_time;
   absl::Duration backoff = receiver.initial_backoff;
@@ -132,14 +169,14 @@ bool Notifier::Deliver(const Delivery& delivery) {
     request.accept_compressed = false;
     request.headers = {{"Content-Type", "application/json"},
                        {"User-Agent", "kanaryad"},
-                       {"X-Kanarya-Event", std::string(TypeName(n.type))},
+                       {"X-Kanarya-Event", event},
                        {"X-Kanarya-Delivery", absl::StrCat(delivery.id)}};
     if (!receiver.secret.empty()) {
       for (auto& header : SignatureHeaders(receiver.secret, body, absl::Now())) {
         request.headers.push_back(std::move(header));
       }
     }
-    absl::StatusOr<http::HttpResponse> response = delivery.target->client->Perform(request);
+    absl::StatusOr<http::HttpResponse> response = delivery.client->Perform(request);
     {
       absl::MutexLock lock(&mutex_);
       ++stats_.attempts;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -45,6 +46,9 @@ struct Receiver {
 struct NotifierOptions {
   size_t queue_capacity = 1024;  // deliveries waiting, over every receiver
   int threads = 2;
+  // Signs what goes to a rollout's own EVENT and post-rollout webhooks
+  // (RolloutSpec.webhooks); empty: unsigned.
+  std::string hook_secret;
 };
 
 struct NotifierStats {
@@ -62,7 +66,9 @@ class Notifier {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  // Queues the notification for every receiver whose filter takes its type.
+  // Queues the notification for every receiver whose filter takes its type
+  // and for the rollout's EVENT webhooks; when it ends the rollout (rolled
+  // back, promoted, failed, aborted), for its post-rollout webhooks too.
   void Notify(const Notification& notification) ABSL_LOCKS_EXCLUDED(mutex_);
   // The engine's commit hook: notifies when the commit deserves it.
   void OnCommit(const v1::Rollout& before, const v1::Rollout& after, absl::Time time)
@@ -71,20 +77,24 @@ class Notifier {
   NotifierStats stats() const ABSL_LOCKS_EXCLUDED(mutex_);
   // Blocks until nothing is queued or in flight (true) or `deadline` passes.
   bool WaitIdle(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mutex_);
-  bool has_receivers() const { return !receivers_.empty(); }
 
  private:
   struct Target {
-    Receiver receiver;
+    std::shared_ptr<const Receiver> receiver;
     std::unique_ptr<http::HttpClient> client;
   };
   struct Delivery {
-    const Target* target;
+    std::shared_ptr<const Receiver> receiver;
+    http::HttpClient* client = nullptr;
     std::shared_ptr<const Notification> notification;
-    int64_t id;
+    std::optional<v1::Webhook> post_rollout;  // set: the hook's body, not the notification's
+    int64_t id = 0;
   };
 
   static std::vector<Target> MakeTargets(std::vector<Receiver> receivers);
+  // A receiver for a webhook of the rollout's spec.
+  Receiver FromHook(const v1::Rollout& rollout, const v1::Webhook& hook) const;
+  void Enqueue(Delivery delivery) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Work() ABSL_LOCKS_EXCLUDED(mutex_);
   // Sends with retries; true when a 2xx answer came.
   bool Deliver(const Delivery& delivery) ABSL_LOCKS_EXCLUDED(mutex_);
@@ -93,6 +103,7 @@ class Notifier {
 
   const std::vector<Target> receivers_;
   const NotifierOptions options_;
+  const std::unique_ptr<http::HttpClient> hook_client_;  // for the rollouts' own webhooks
 
   mutable absl::Mutex mutex_;
   absl::CondVar changed_;

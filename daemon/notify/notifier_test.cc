@@ -321,5 +321,51 @@ TEST(NotifierEngineTest, ARollbackCarriesTheMetricThatRegressed) {
   EXPECT_TRUE(regressed) << body.dump();
 }
 
+TEST(NotifierEngineTest, TheRolloutsOwnEventAndPostRolloutHooksAreCalled) {
+  Inbox events;
+  Inbox post;
+  ScriptedHttpServer events_server([&](const ScriptedRequest& r) {
+    events.Add(r);
+    return ScriptedAnswer{};
+  });
+  ScriptedHttpServer post_server([&](const ScriptedRequest& r) {
+    post.Add(r);
+    return ScriptedAnswer{.status = r.number == 0 ? 503 : 200};  // retried once
+  });
+  Notifier notifier({}, {.threads = 1, .hook_secret = "hook-key"});
+  testing::EngineHarness h;
+  Attach(h, notifier);
+  v1::RolloutSpec spec = testing::TestRolloutSpec();
+  v1::Webhook& chat = *spec.add_webhooks();
+  chat.set_name("team-chat");
+  chat.set_type(v1::WEBHOOK_TYPE_EVENT);
+  chat.set_url(events_server.url());
+  chat.set_format("slack");
+  v1::Webhook& cleanup = *spec.add_webhooks();
+  cleanup.set_name("cleanup");
+  cleanup.set_type(v1::WEBHOOK_TYPE_POST_ROLLOUT);
+  cleanup.set_url(post_server.url() + "/done");
+  (*cleanup.mutable_metadata())["job"] = "scale-down";
+  const std::string name = *h.Start(spec);
+  EXPECT_EQ(h.RunToEnd(name).status().phase(), v1::PHASE_SUCCEEDED);
+  ASSERT_TRUE(notifier.WaitIdle(absl::Now() + kPatience));
+
+  EXPECT_THAT(events.Types(),
+              ElementsAre("rollout.started", "rollout.step_advanced", "rollout.promoted"));
+  EXPECT_EQ(json::parse(events.requests()[2].body)["blocks"].size(), 3u);  // Slack's format
+  ASSERT_EQ(post.requests().size(), 2u);
+  const ScriptedRequest done = post.requests()[1];
+  EXPECT_EQ(done.path, "/done");
+  EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Event"), "webhook.post-rollout");
+  const json body = json::parse(done.body);
+  EXPECT_EQ(body["type"], "webhook.post-rollout");
+  EXPECT_EQ(body["name"], "cleanup");
+  EXPECT_EQ(body["metadata"]["job"], "scale-down");
+  EXPECT_EQ(body["rollout"]["phase"], "SUCCEEDED");
+  EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Signature"),
+            "sha256=" + HmacSha256Hex("hook-key",
+                                      Inbox::Header(done, "X-Kanarya-Timestamp") + "." + done.body));
+}
+
 }  // namespace
 }  // namespace kanarya::notify
