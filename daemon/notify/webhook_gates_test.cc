@@ -84,7 +84,7 @@ class GatedHarness {
     for (int pass = 0; pass < 100'000; ++pass) {
       const absl::Time next = h.engine->RunDue();
       EXPECT_TRUE(gates.WaitIdle(absl::Now() + absl::Seconds(20)));
-      const v1::Rollout rollout = h.Current(name);
+      v1::Rollout rollout = h.Current(name);
       if (done(rollout) || next > end) return rollout;
       h.clock.AdvanceTo(next);
     }
