@@ -34,6 +34,8 @@
 #include "daemon/engine/rollout_engine.h"
 #include "daemon/kube/event_recorder.h"
 #include "daemon/kube/kube_client.h"
+#include "daemon/notify/notifier.h"
+#include "daemon/notify/webhook_gates.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/telemetry/daemon_metrics.h"
 #include "daemon/telemetry/grpc_metrics_interceptor.h"
@@ -182,6 +184,16 @@ int Serve(const Flags& flags) {
       {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store)},
       readiness);
 
+  // Outlive the engine: its commits queue notifications, its ticks poll hooks.
+  kanarya::notify::Notifier notifier(config.notifications.receivers,
+                                     {.queue_capacity = config.notifications.queue_capacity,
+                                      .hook_secret = config.notifications.hook_secret});
+  kanarya::notify::WebhookGates hooks({.secret = config.notifications.hook_secret});
+  for (const kanarya::notify::Receiver& receiver : config.notifications.receivers) {
+    Log(LogLevel::kInfo, absl::StrCat("notifications to receiver ", receiver.name, " (",
+                                      kanarya::notify::FormatName(receiver.format),
+                                      receiver.secret.empty() ? ", unsigned)" : ", signed)"));
+  }
   kanarya::engine::SystemClock clock;
   kanarya::engine::RolloutEngine engine(
       clock, observed_store,
@@ -193,7 +205,11 @@ int Serve(const Flags& flags) {
       {.pass_spacing = kPassSpacing,
        .spread_ticks = true,
        .max_queries_per_pass = kMaxQueriesPerPass,
-       .on_tick_analysed = kanarya::telemetry::AnalysisDurationRecorder(metrics)});
+       .on_tick_analysed = kanarya::telemetry::AnalysisDurationRecorder(metrics),
+       .on_commit = [&notifier](const kanarya::v1::Rollout& before,
+                                const kanarya::v1::Rollout& after,
+                                absl::Time time) { notifier.OnCommit(before, after, time); },
+       .hooks = &hooks});
   const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
     Log(LogLevel::kError, absl::StrCat("recovering the stored rollouts: ", recovered.message()));
@@ -282,6 +298,10 @@ int Serve(const Flags& flags) {
   stopping = true;
   runner.join();
   metrics.leader.Set(0);
+  if (const kanarya::notify::NotifierStats sent = notifier.stats(); sent.queued > 0) {
+    Log(LogLevel::kInfo, absl::StrCat("notifications: ", sent.delivered, " delivered, ",
+                                      sent.failed, " failed, ", sent.dropped, " dropped"));
+  }
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -241,12 +242,107 @@ void ReadAuth(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
   }
 }
 
+notify::Receiver ReadReceiver(Reader& reader, const YAML::Node& node, const std::string& path) {
+  notify::Receiver receiver;
+  if (!node.IsMap()) {
+    reader.Problem(path, "must be a mapping with a name and a url");
+    return receiver;
+  }
+  reader.Mapping(node, path,
+                 {"name", "url", "url_file", "format", "secret_file", "events", "timeout",
+                  "max_attempts", "max_delivery_time"});
+  receiver.name = reader.String(node, path, "name");
+  if (!IsProviderName(receiver.name)) {
+    reader.Problem(Reader::Join(path, "name"), "must be letters, digits, '-' or '_'");
+  }
+  const std::string url = reader.String(node, path, "url");
+  const std::string url_from_file = reader.FileContents(node, path, "url_file");
+  if (url.empty() == reader.String(node, path, "url_file").empty()) {
+    reader.Problem(path, "set exactly one of url and url_file");
+  }
+  receiver.url = url.empty() ? url_from_file : url;
+  // The URL itself is never quoted: it may carry the receiver's token.
+  if (!receiver.url.empty() && !absl::StartsWith(receiver.url, "http://") &&
+      !absl::StartsWith(receiver.url, "https://")) {
+    reader.Problem(Reader::Join(path, url.empty() ? "url_file" : "url"),
+                   "must be an http or https URL");
+  }
+  if (const std::string format = reader.String(node, path, "format"); !format.empty()) {
+    if (absl::StatusOr<notify::WebhookFormat> parsed = notify::ParseFormat(format); parsed.ok()) {
+      receiver.format = *parsed;
+    } else {
+      reader.Problem(Reader::Join(path, "format"), std::string(parsed.status().message()));
+    }
+  }
+  receiver.secret = reader.FileContents(node, path, "secret_file");
+  const std::string events_path = Reader::Join(path, "events");
+  if (const YAML::Node events = node["events"]; events.IsDefined() && !events.IsNull()) {
+    if (!events.IsSequence() || events.size() == 0) {
+      reader.Problem(events_path, "must be a non-empty list (leave it out for every type)");
+    } else {
+      for (size_t i = 0; i < events.size(); ++i) {
+        const std::string item_path = absl::StrCat(events_path, "[", i, "]");
+        absl::StatusOr<notify::NotificationType> type =
+            notify::ParseType(events[i].IsScalar() ? events[i].Scalar() : "");
+        if (type.ok()) {
+          receiver.events.insert(*type);
+        } else {
+          reader.Problem(item_path, std::string(type.status().message()));
+        }
+      }
+    }
+  }
+  receiver.timeout = reader.Duration(node, path, "timeout", receiver.timeout);
+  receiver.max_delivery_time =
+      reader.Duration(node, path, "max_delivery_time", receiver.max_delivery_time);
+  if (const std::string attempts = reader.String(node, path, "max_attempts"); !attempts.empty()) {
+    if (!absl::SimpleAtoi(attempts, &receiver.max_attempts) || receiver.max_attempts < 1 ||
+        receiver.max_attempts > 20) {
+      reader.Problem(Reader::Join(path, "max_attempts"),
+                     absl::StrCat("must be an integer from 1 to 20, got \"", attempts, "\""));
+    }
+  }
+  return receiver;
+}
+
+void ReadNotifications(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
+  if (!reader.Mapping(node, "notifications", {"receivers", "queue_capacity", "hook_secret_file"})) {
+    return;
+  }
+  config.notifications.hook_secret = reader.FileContents(node, "notifications", "hook_secret_file");
+  if (const std::string capacity = reader.String(node, "notifications", "queue_capacity");
+      !capacity.empty()) {
+    if (!absl::SimpleAtoi(capacity, &config.notifications.queue_capacity) ||
+        config.notifications.queue_capacity < 1 ||
+        config.notifications.queue_capacity > 1'000'000) {
+      reader.Problem("notifications.queue_capacity",
+                     absl::StrCat("must be an integer from 1 to 1000000, got \"", capacity, "\""));
+    }
+  }
+  const YAML::Node receivers = node["receivers"];
+  if (!receivers.IsDefined() || receivers.IsNull()) return;
+  if (!receivers.IsSequence()) {
+    reader.Problem("notifications.receivers", "must be a list of {name, url, format, ...}");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    const std::string path = absl::StrCat("notifications.receivers[", i, "]");
+    notify::Receiver receiver = ReadReceiver(reader, receivers[i], path);
+    if (!receiver.name.empty() && !names.insert(receiver.name).second) {
+      reader.Problem(Reader::Join(path, "name"),
+                     absl::StrCat("\"", receiver.name, "\" is used by an earlier receiver"));
+    }
+    config.notifications.receivers.push_back(std::move(receiver));
+  }
+}
+
 absl::StatusOr<DaemonConfig> ParseRoot(const YAML::Node& root) {
   DaemonConfig config;
   Reader reader;
   if (!root.IsDefined() || root.IsNull()) return config;
   if (!root.IsMap()) return absl::InvalidArgumentError("config: must be a mapping");
-  reader.Mapping(root, "", {"providers", "kubernetes", "defaults", "auth"});
+  reader.Mapping(root, "", {"providers", "kubernetes", "defaults", "auth", "notifications"});
   if (const YAML::Node providers = root["providers"];
       providers.IsDefined() && !providers.IsNull()) {
     if (!providers.IsMap()) {
@@ -268,6 +364,7 @@ absl::StatusOr<DaemonConfig> ParseRoot(const YAML::Node& root) {
     config.defaults.istio_api_version = reader.String(defaults, "defaults", "istio_api_version");
   }
   ReadAuth(reader, root["auth"], config);
+  ReadNotifications(reader, root["notifications"], config);
   if (absl::Status status = reader.Result(); !status.ok()) return status;
   return config;
 }

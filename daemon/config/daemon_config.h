@@ -21,6 +21,18 @@
 //     bindings:
 //       - {principal: alice, role: approver, namespaces: [shop]}
 //       - {group: sre, role: operator}   # no namespaces: every namespace
+//   notifications:                # webhooks told of rollouts' transitions
+//     queue_capacity: 1024        # deliveries waiting; beyond it they are dropped
+//     hook_secret_file: FILE      # signs calls to the rollouts' own webhooks
+//     receivers:
+//       - name: sre-slack
+//         url_file: FILE          # or url: https://... (a Slack URL is a credential)
+//         format: slack           # generic (default), slack or teams
+//         secret_file: FILE       # HMAC-SHA256 key; absent: unsigned
+//         events: [rolled_back, failed]   # absent: every type
+//         timeout: 5s             # per attempt
+//         max_attempts: 5
+//         max_delivery_time: 2m   # no attempt starts later than this after the first
 #ifndef KANARYA_DAEMON_CONFIG_DAEMON_CONFIG_H_
 #define KANARYA_DAEMON_CONFIG_DAEMON_CONFIG_H_
 
@@ -35,6 +47,7 @@
 #include "daemon/kube/kube_config.h"
 #include "daemon/metrics/metric_provider.h"
 #include "daemon/metrics/metric_provider_factory.h"
+#include "daemon/notify/notifier.h"
 
 namespace kanarya::config {
 
@@ -53,11 +66,18 @@ struct AuthSettings {
   std::vector<auth::RoleBinding> bindings;
 };
 
+struct NotificationSettings {
+  std::vector<notify::Receiver> receivers;  // secrets and URL files read
+  size_t queue_capacity = 1024;
+  std::string hook_secret;  // HMAC key of calls to RolloutSpec.webhooks (empty: unsigned)
+};
+
 struct DaemonConfig {
   std::map<std::string, metrics::ProviderConfig> providers;
   std::optional<KubernetesSettings> kubernetes;
   Defaults defaults;
   AuthSettings auth;
+  NotificationSettings notifications;
 };
 
 // InvalidArgument naming every bad field. An empty document is the empty

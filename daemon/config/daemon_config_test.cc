@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -223,6 +224,86 @@ TEST(DaemonConfigTest, BadRoleBindingsNameEveryFieldPath) {
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(config.status().message(), HasSubstr(c.message)) << c.yaml;
   }
+}
+
+TEST(DaemonConfigTest, ReadsNotificationReceivers) {
+  const std::string secret = WriteTempFile("hook-secret", "k3y\n");
+  const std::string url = WriteTempFile("hook-url", "https://hooks.slack.com/services/T/B/X\n");
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(absl::StrCat(R"(
+notifications:
+  queue_capacity: 50
+  hook_secret_file: )",
+                                                                       secret, R"(
+  receivers:
+    - name: audit
+      url: http://127.0.0.1:8080/kanarya
+      secret_file: )",
+                                                                       secret, R"(
+    - name: sre-slack
+      url_file: )",
+                                                                       url, R"(
+      format: slack
+      events: [rolled_back, rollout.failed]
+      timeout: 2s
+      max_attempts: 3
+      max_delivery_time: 30s
+)"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->notifications.queue_capacity, 50u);
+  EXPECT_EQ(config->notifications.hook_secret, "k3y");
+  ASSERT_EQ(config->notifications.receivers.size(), 2u);
+  const notify::Receiver& audit = config->notifications.receivers[0];
+  EXPECT_EQ(audit.name, "audit");
+  EXPECT_EQ(audit.url, "http://127.0.0.1:8080/kanarya");
+  EXPECT_EQ(audit.format, notify::WebhookFormat::kGeneric);
+  EXPECT_EQ(audit.secret, "k3y");
+  EXPECT_TRUE(audit.events.empty());
+  EXPECT_EQ(audit.timeout, absl::Seconds(5));
+  const notify::Receiver& slack = config->notifications.receivers[1];
+  EXPECT_EQ(slack.url, "https://hooks.slack.com/services/T/B/X");
+  EXPECT_EQ(slack.format, notify::WebhookFormat::kSlack);
+  EXPECT_TRUE(slack.secret.empty());
+  EXPECT_EQ(slack.events, (std::set<notify::NotificationType>{notify::NotificationType::kRolledBack,
+                                                              notify::NotificationType::kFailed}));
+  EXPECT_EQ(slack.timeout, absl::Seconds(2));
+  EXPECT_EQ(slack.max_attempts, 3);
+  EXPECT_EQ(slack.max_delivery_time, absl::Seconds(30));
+}
+
+TEST(DaemonConfigTest, BadReceiversNameEveryFieldPathAndNeverTheUrl) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
+notifications:
+  queue_capacity: 0
+  receivers:
+    - name: a
+      url: ftp://secret-token@example
+      format: discord
+      events: [exploded]
+      timeout: soon
+      max_attempts: 99
+      colour: red
+    - name: a
+      url: http://x
+      url_file: /f
+    - just a string
+)");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("notifications.queue_capacity: must be an integer from 1"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].url: must be an http or https URL"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].format: must be generic, slack or "
+                                 "teams, got \"discord\""));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].events[0]: must be one of"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].timeout: must be a positive"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].max_attempts: must be an integer "
+                                 "from 1 to 20"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[0].colour: unknown field"));
+  EXPECT_THAT(message,
+              HasSubstr("notifications.receivers[1]: set exactly one of url and url_file"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[1].name: \"a\" is used by an earlier "
+                                 "receiver"));
+  EXPECT_THAT(message, HasSubstr("notifications.receivers[2]: must be a mapping"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("secret-token")));
 }
 
 TEST(DaemonConfigTest, TheShippedExampleIsValid) {

@@ -390,6 +390,9 @@ void RolloutEngine::CommitStaged(std::vector<Staged>& staged) {
       continue;
     }
     mutations[i].rollout.mutable_status()->set_event_sequence((*sequences)[i]);
+    if (options_.on_commit) {
+      options_.on_commit(staged[i].runtime->rollout, mutations[i].rollout, clock_.Now());
+    }
     Publish(*staged[i].runtime, std::move(mutations[i].rollout));
   }
 }
@@ -412,6 +415,18 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishPreflight(RolloutRunti
       problem = absl::FailedPreconditionError(
           absl::StrCat(metric, ": the baseline query returned no data: ", q.query.expression));
       no_data = true;
+    }
+  }
+  if (problem.ok() && options_.hooks != nullptr && r.rollout.spec().webhooks_size() > 0) {
+    const HookVerdict verdict = options_.hooks->Check(r.rollout, HookPoint::kBeforeRollout);
+    if (verdict.kind == HookVerdict::Kind::kFail) {
+      return Staged{&r, PreflightFailed(r.rollout, verdict.reason, now), std::nullopt, {}};
+    }
+    if (verdict.kind == HookVerdict::Kind::kWait) {  // the preflight runs again then
+      r.retry_at = now + r.plan.tick_interval;
+      Transition waiting = WaitForHook(r.rollout, verdict.reason, now);
+      if (waiting.events.empty()) return std::nullopt;
+      return Staged{&r, std::move(waiting), std::nullopt, {}};
     }
   }
   if (problem.ok()) return PassPreflight(r, w, now);
@@ -469,11 +484,24 @@ std::optional<RolloutEngine::Staged> RolloutEngine::FinishTick(RolloutRuntime& r
                       .holding = std::move(e.holding),
                       .failure = e.failure,
                       .failure_reason = std::move(e.failure_reason)};
+  ReadHooks(r, outcome);
   Staged staged{&r, ApplyTick(r.rollout, r.plan, outcome), std::move(e.tick), {}};
   *staged.transition.rollout.mutable_status()->mutable_last_tick_evaluated_time() =
       ToProto(clock_.Now());
   if (options_.on_tick_analysed) options_.on_tick_analysed(absl::Now() - w.queries_sent);
   return staged;
+}
+
+void RolloutEngine::ReadHooks(RolloutRuntime& r, TickOutcome& outcome) {
+  if (options_.hooks == nullptr || r.rollout.spec().webhooks_size() == 0) return;
+  const HookVerdict rollback = options_.hooks->Check(r.rollout, HookPoint::kRollback);
+  if (rollback.kind == HookVerdict::Kind::kRollBack) outcome.rollback_hook = rollback.reason;
+  const v1::RolloutStatus& s = r.rollout.status();
+  if (s.phase() != v1::PHASE_PROGRESSING) return;
+  const bool last = s.step_index() + 1 >= static_cast<int>(r.plan.steps.size());
+  const HookVerdict gate =
+      options_.hooks->Check(r.rollout, last ? HookPoint::kPromotion : HookPoint::kTrafficIncrease);
+  if (gate.kind != HookVerdict::Kind::kProceed) outcome.advance_gate = gate.reason;
 }
 
 absl::Time RolloutEngine::NextDue(RolloutRuntime& r, absl::Time now) {

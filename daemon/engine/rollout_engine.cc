@@ -295,6 +295,7 @@ absl::Status RolloutEngine::Commit(RolloutRuntime& r, Transition& t, std::option
     return sequence.status();
   }
   t.rollout.mutable_status()->set_event_sequence(*sequence);
+  if (options_.on_commit) options_.on_commit(r.rollout, t.rollout, clock_.Now());
   Publish(r, t.rollout);
   return absl::OkStatus();
 }

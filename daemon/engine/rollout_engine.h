@@ -24,6 +24,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "daemon/engine/clock.h"
+#include "daemon/engine/hook_gates.h"
 #include "daemon/engine/rollout_controller.h"
 #include "daemon/engine/rollout_machine.h"
 #include "daemon/engine/rollout_runtime.h"
@@ -67,6 +68,15 @@ struct EngineOptions {
   // Told, on the runner thread, of each tick analysed: the real time from
   // its pass's first query to its decision (telemetry). Unset: none.
   std::function<void(absl::Duration)> on_tick_analysed;
+  // Called after each transition is stored, with the rollout before and
+  // after it and the commit's time (the notifier's hook). Runs on the
+  // committing thread under the rollout's lock: it must only queue, never
+  // block or call back into the engine.
+  std::function<void(const v1::Rollout& before, const v1::Rollout& after, absl::Time time)>
+      on_commit;
+  // The rollouts' webhook gates and hooks (null: webhooks are not called).
+  // Polled once per preflight retry and tick; never waited on.
+  HookGates* hooks = nullptr;
 };
 
 class RolloutEngine final : public RolloutController {
@@ -180,6 +190,9 @@ class RolloutEngine final : public RolloutController {
   // Commits every staged transition in one batch and publishes them; when the
   // batch fails nothing is stored and their rollouts are marked stale.
   void CommitStaged(std::vector<Staged>& staged);
+  // The webhooks' word on this tick: a rollback hook's request, the gate
+  // of the advance it could make (polled, never waited on).
+  void ReadHooks(RolloutRuntime& r, TickOutcome& outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   absl::Time NextDue(RolloutRuntime& r, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
   void Reconcile(RolloutRuntime& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.op);
 

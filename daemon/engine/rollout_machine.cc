@@ -116,6 +116,14 @@ void Advance(Transition& t, const spec::RolloutPlan& plan, const std::string& re
   SetIntent(t, RouterAction::kSetWeight, plan.steps[next].weight);
 }
 
+// Holds the rollout where it is for a webhook gate, saying so once.
+void Wait(Transition& t, const std::string& reason, absl::Time now) {
+  v1::RolloutStatus& s = *t.rollout.mutable_status();
+  if (s.reason() == reason) return;
+  s.set_reason(reason);
+  t.events.push_back(NewEvent(t.rollout, v1::EVENT_TYPE_WEBHOOK, now, reason));
+}
+
 absl::Status Illegal(OperatorVerb verb, v1::Phase phase, absl::string_view why = "") {
   return absl::FailedPreconditionError(absl::StrCat(
       VerbName(verb), ": the rollout is ", PhaseName(phase), why.empty() ? "" : "; ", why));
@@ -338,6 +346,10 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
     Fail(t, *outcome.failure, outcome.failure_reason, now);
     return t;
   }
+  if (!outcome.rollback_hook.empty()) {
+    RollBack(t, v1::PHASE_ROLLED_BACK, outcome.rollback_hook, now);
+    return t;
+  }
   if (phase != v1::PHASE_PROGRESSING || !s.intent_applied()) return t;
 
   const int index = s.step_index();
@@ -347,7 +359,12 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
   const bool needs_proof = step.require_within_tolerance || last;
   const bool proven = outcome.decision == v1::DECISION_PROMOTE;
   const std::string at = absl::StrCat("step ", index + 1, " (", step.weight, "%)");
-  if (outcome.complete && elapsed >= step.min_duration && (!needs_proof || proven)) {
+  const bool may_advance = outcome.complete && (!needs_proof || proven);
+  if (may_advance && elapsed >= step.min_duration && !outcome.advance_gate.empty()) {
+    Wait(t, outcome.advance_gate, now);  // however long: a gate is not inconclusive
+    return t;
+  }
+  if (may_advance && elapsed >= step.min_duration) {
     Advance(t, plan,
             absl::StrCat(at, " passed after ", absl::FormatDuration(elapsed), ": ",
                          needs_proof ? "critical metrics within tolerance" : "no regression"),
@@ -360,7 +377,9 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                    outcome.holding.empty() ? outcome.reason : outcome.holding);
   switch (plan.on_inconclusive) {
     case v1::INCONCLUSIVE_ACTION_ADVANCE:
-      if (outcome.complete && !needs_proof) {
+      if (outcome.complete && !needs_proof && !outcome.advance_gate.empty()) {
+        Wait(t, outcome.advance_gate, now);
+      } else if (outcome.complete && !needs_proof) {
         Advance(t, plan, inconclusive, now);
       } else {  // never promote without proof, never advance without data
         Pause(t, inconclusive, now);
@@ -372,6 +391,12 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
     default:
       Pause(t, inconclusive, now);
   }
+  return t;
+}
+
+Transition WaitForHook(const v1::Rollout& rollout, const std::string& reason, absl::Time now) {
+  Transition t = Begin(rollout, now);
+  Wait(t, reason, now);
   return t;
 }
 

@@ -59,6 +59,11 @@ struct TickOutcome {
   // A policy that gave up (no data, query errors, a guardrail) and its reason.
   std::optional<v1::FailureAction> failure;
   std::string failure_reason;
+  // Webhooks, as last heard: why the advance this tick would make (a later
+  // step's weight, or promotion) must wait for its confirm gate, and a
+  // rollback hook's request ("" for neither).
+  std::string advance_gate;
+  std::string rollback_hook;
 };
 
 // The name of a verb's RPC ("PauseRollout").
@@ -80,6 +85,10 @@ Transition PreflightFailed(const v1::Rollout& rollout, const std::string& reason
 // regression or a policy's failure, advance, apply the inconclusive policy.
 Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                      const TickOutcome& outcome);
+
+// Waiting on a webhook gate: the reason says which; an EVENT_TYPE_WEBHOOK
+// event records it when it differs from the current reason.
+Transition WaitForHook(const v1::Rollout& rollout, const std::string& reason, absl::Time now);
 
 // The router did what the stored intent asked (`note` says how, e.g. a dry run).
 Transition ActionDone(const v1::Rollout& rollout, const std::string& note, absl::Time now);

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "daemon/engine/proto_time.h"
@@ -174,6 +175,45 @@ TEST(RolloutMachineTest, AStepAdvancesOnlyWithDataAfterItsMinimumAndPromotesOnly
   const Transition inconclusive = ApplyTick(r, plan, good);
   EXPECT_EQ(inconclusive.rollout.status().phase(), v1::PHASE_PAUSED);
   EXPECT_THAT(inconclusive.rollout.status().reason(), HasSubstr("inconclusive"));
+}
+
+TEST(RolloutMachineTest, AClosedWebhookGateHoldsAnAdvanceButNotARollback) {
+  spec::RolloutPlan plan = Plan();
+  plan.on_inconclusive = v1::INCONCLUSIVE_ACTION_ADVANCE;
+  v1::Rollout r = InPhase(v1::PHASE_PROGRESSING);
+  *r.mutable_status()->mutable_step_start_time() = ToProto(kNow - absl::Minutes(2));
+  TickOutcome gated{.tick_end = kNow, .decision = v1::DECISION_CONTINUE, .complete = true};
+  gated.advance_gate = "waiting for the confirm-traffic-increase webhook \"qa\"";
+  const Transition held = ApplyTick(r, plan, gated);
+  EXPECT_EQ(held.rollout.status().phase(), v1::PHASE_PROGRESSING);
+  EXPECT_EQ(held.rollout.status().step_index(), 0);
+  EXPECT_EQ(held.action, RouterAction::kNone);
+  EXPECT_EQ(held.rollout.status().reason(), gated.advance_gate);
+  const auto webhook_events = [](const Transition& t) {
+    return std::count_if(t.events.begin(), t.events.end(), [](const v1::RolloutEvent& e) {
+      return e.type() == v1::EVENT_TYPE_WEBHOOK;
+    });
+  };
+  EXPECT_EQ(webhook_events(held), 1);
+  // Said once: the next tick's wait adds none.
+  EXPECT_EQ(webhook_events(ApplyTick(held.rollout, plan, gated)), 0);
+  // Past the step's maximum a gate still holds (it is not inconclusive).
+  *r.mutable_status()->mutable_step_start_time() = ToProto(kNow - absl::Minutes(11));
+  EXPECT_EQ(ApplyTick(r, plan, gated).rollout.status().step_index(), 0);
+  // A regression, or a rollback hook, rolls back while the gate is closed.
+  TickOutcome regressed = gated;
+  regressed.decision = v1::DECISION_ROLLBACK;
+  EXPECT_EQ(ApplyTick(r, plan, regressed).rollout.status().phase(), v1::PHASE_ROLLING_BACK);
+  TickOutcome killed = gated;
+  killed.rollback_hook = "the rollback webhook \"kill\" asked for a rollback (HTTP 200)";
+  const Transition rolled = ApplyTick(r, plan, killed);
+  EXPECT_EQ(rolled.rollout.status().phase(), v1::PHASE_ROLLING_BACK);
+  EXPECT_EQ(rolled.rollout.status().reason(), killed.rollback_hook);
+  EXPECT_EQ(rolled.action, RouterAction::kRollback);
+  // Open: the step advances.
+  TickOutcome open = gated;
+  open.advance_gate.clear();
+  EXPECT_EQ(ApplyTick(r, plan, open).rollout.status().step_index(), 1);
 }
 
 TEST(RolloutMachineTest, DriftPausesAndOtherRouterFailuresAreRetried) {

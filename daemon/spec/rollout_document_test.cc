@@ -80,5 +80,24 @@ TEST(RolloutDocumentTest, BadDocumentsAreInvalidArgument) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(RolloutDocumentTest, WebhooksReadFromYaml) {
+  const absl::StatusOr<v1::RolloutSpec> spec = ParseRolloutDocument(R"(
+webhooks:
+  - name: release-train
+    type: WEBHOOK_TYPE_CONFIRM_PROMOTION
+    url: https://gates.internal/train
+    timeout: 30s
+    metadata: {ticket: CHG-42}
+  - {name: team-chat, type: WEBHOOK_TYPE_EVENT, url: "https://hooks.example/x", format: teams}
+)");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->webhooks_size(), 2);
+  EXPECT_EQ(spec->webhooks(0).type(), v1::WEBHOOK_TYPE_CONFIRM_PROMOTION);
+  EXPECT_EQ(spec->webhooks(0).url(), "https://gates.internal/train");
+  EXPECT_EQ(spec->webhooks(0).timeout().seconds(), 30);
+  EXPECT_EQ(spec->webhooks(0).metadata().at("ticket"), "CHG-42");
+  EXPECT_EQ(spec->webhooks(1).format(), "teams");
+}
+
 }  // namespace
 }  // namespace kanarya::spec

@@ -1,5 +1,7 @@
 #include "daemon/spec/rollout_validation.h"
 
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "analysis/analysis_validation.h"
@@ -260,6 +262,80 @@ void ValidateTiming(const v1::RolloutSpec& spec, bool steps_ok, Problems& proble
   }
 }
 
+constexpr int kMaxWebhooks = 20;
+constexpr size_t kMaxUrlLength = 2048;
+constexpr int kMaxMetadataEntries = 32;
+
+bool IsHookName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxLabelLength) return false;
+  for (const char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+// http(s)://HOST... with a host and no whitespace or control characters.
+bool IsHttpUrl(std::string_view url) {
+  if (url.size() > kMaxUrlLength) return false;
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  for (const char c : url) {
+    if (absl::ascii_iscntrl(static_cast<unsigned char>(c)) || c == ' ') return false;
+  }
+  return true;
+}
+
+void ValidateWebhooks(const v1::RolloutSpec& spec, Problems& problems) {
+  if (spec.webhooks_size() > kMaxWebhooks) {
+    problems.Add("webhooks",
+                 absl::StrCat("at most ", kMaxWebhooks, ", got ", spec.webhooks_size()));
+  }
+  std::set<std::string> names;
+  for (int i = 0; i < spec.webhooks_size(); ++i) {
+    const v1::Webhook& hook = spec.webhooks(i);
+    const std::string path = absl::StrCat("webhooks[", i, "]");
+    if (!IsHookName(hook.name())) {
+      problems.Add(path + ".name", "required: at most 63 letters, digits, '-' or '_'");
+    } else if (!names.insert(hook.name()).second) {
+      problems.Add(path + ".name",
+                   absl::StrCat("\"", hook.name(), "\" is used by an earlier webhook"));
+    }
+    if (hook.type() == v1::WEBHOOK_TYPE_UNSPECIFIED) {
+      problems.Add(path + ".type", "required");
+    } else {
+      CheckEnum(path + ".type", hook.type(), v1::WebhookType_IsValid, problems);
+    }
+    // The URL is not quoted back: it may carry a token.
+    if (!IsHttpUrl(hook.url())) problems.Add(path + ".url", "must be an http or https URL");
+    if (CheckDuration(path + ".timeout", hook.has_timeout(), hook.timeout(), absl::Milliseconds(1),
+                      problems) &&
+        hook.has_timeout() && FromProto(hook.timeout()) > absl::Minutes(1)) {
+      problems.Add(path + ".timeout",
+                   absl::StrCat("must be at most 1m, got ",
+                                absl::FormatDuration(FromProto(hook.timeout()))));
+    }
+    if (!hook.format().empty()) {
+      if (hook.type() != v1::WEBHOOK_TYPE_EVENT) {
+        problems.Add(path + ".format", "applies to EVENT webhooks only");
+      } else if (hook.format() != "generic" && hook.format() != "slack" &&
+                 hook.format() != "teams") {
+        problems.Add(path + ".format",
+                     absl::StrCat("must be generic, slack or teams, got \"", hook.format(), "\""));
+      }
+    }
+    if (hook.metadata_size() > kMaxMetadataEntries) {
+      problems.Add(path + ".metadata", absl::StrCat("at most ", kMaxMetadataEntries, " entries"));
+    }
+  }
+}
+
 }  // namespace
 
 absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
@@ -275,6 +351,7 @@ absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
   CheckEnum("on_failure", spec.on_failure(), v1::FailureAction_IsValid, problems);
   CheckEnum("promotion", spec.promotion(), v1::PromotionStrategy_IsValid, problems);
   ValidateTiming(spec, steps_ok, problems);
+  ValidateWebhooks(spec, problems);
   return problems.ToStatus();
 }
 

@@ -379,5 +379,45 @@ TEST(RolloutValidationTest, ProgressDeadline) {
             "OK");
 }
 
+TEST(RolloutValidationTest, WebhooksAreChecked) {
+  const auto hook = [](v1::RolloutSpec& s, const std::string& name, v1::WebhookType type,
+                       const std::string& url) -> v1::Webhook& {
+    v1::Webhook& h = *s.add_webhooks();
+    h.set_name(name);
+    h.set_type(type);
+    h.set_url(url);
+    return h;
+  };
+  EXPECT_EQ(
+      ProblemsOf([&](v1::RolloutSpec& s) {
+        hook(s, "load-test", v1::WEBHOOK_TYPE_PRE_ROLLOUT, "http://tester.shop/run");
+        hook(s, "slack", v1::WEBHOOK_TYPE_EVENT, "https://hooks.slack.com/x").set_format("slack");
+        SetSeconds(hook(s, "go", v1::WEBHOOK_TYPE_CONFIRM_PROMOTION, "https://gate:8443/")
+                       .mutable_timeout(),
+                   30);
+      }),
+      "OK");
+  EXPECT_EQ(ProblemsOf([&](v1::RolloutSpec& s) {
+              hook(s, "gate", v1::WEBHOOK_TYPE_CONFIRM_ROLLOUT, "http://gate/");
+              hook(s, "gate", v1::WEBHOOK_TYPE_ROLLBACK, "ftp://token@host/");
+            }),
+            "webhooks[1].name: \"gate\" is used by an earlier webhook; "
+            "webhooks[1].url: must be an http or https URL");
+  EXPECT_EQ(ProblemsOf([&](v1::RolloutSpec& s) {
+              v1::Webhook& h = hook(s, "", v1::WEBHOOK_TYPE_UNSPECIFIED, "http://");
+              SetSeconds(h.mutable_timeout(), 120);
+              h.set_format("slack");
+              hook(s, "x", static_cast<v1::WebhookType>(42), "https://a b/");
+              hook(s, "e", v1::WEBHOOK_TYPE_EVENT, "https://e/").set_format("discord");
+            }),
+            "webhooks[0].name: required: at most 63 letters, digits, '-' or '_'; "
+            "webhooks[0].type: required; webhooks[0].url: must be an http or https URL; "
+            "webhooks[0].timeout: must be at most 1m, got 2m; "
+            "webhooks[0].format: applies to EVENT webhooks only; "
+            "webhooks[1].type: unknown value 42; "
+            "webhooks[1].url: must be an http or https URL; "
+            "webhooks[2].format: must be generic, slack or teams, got \"discord\"");
+}
+
 }  // namespace
 }  // namespace kanarya::spec
