@@ -227,17 +227,7 @@ TEST_F(LabScenariosTest, HoldsWhilePrometheusIsDownAndGoesOnOnceItIsBack) {
 
   ExpectPromoted("blind", *name);
   EXPECT_EQ(WeightChanges(*name), before) << "no weight change while blind, none repeated";
-  absl::StatusOr<std::vector<v1::RolloutEvent>> events = kanaryad().Events(*name);
-  ASSERT_TRUE(events.ok());
-  int held = 0;
-  for (const v1::RolloutEvent& e : *events) {
-    if (e.type() == v1::EVENT_TYPE_WARNING &&
-        absl::FromUnixSeconds(e.time().seconds()) >= killed - absl::Seconds(1)) {
-      ++held;
-    }
-  }
-  std::cout << *name << ": promoted " << absl::Now() - restarted
-            << " after Prometheus came back; warnings while blind: " << held << "\n";
+  std::cout << *name << ": promoted " << absl::Now() - restarted << " after Prometheus came back\n";
 }
 
 TEST_F(LabScenariosTest, PausesWhenTheLogsStopAndResumesWhenTheyFlowAgain) {
@@ -353,7 +343,7 @@ TEST_F(LabScenariosTest, AnSreOperatesTheRolloutWithKanaryactlAndBufCurl) {
                   json({{"name", name}, {"reason", "looks good"}}).dump(),
                   absl::StrCat("http://", kanaryad().daemon().address(),
                                "/kanarya.v1.RolloutService/ApproveRollout")});
-  ASSERT_TRUE(approved.ok()) << approved.status();
+  ASSERT_TRUE(approved.ok()) << approved.status() << " (scripts/install-deps.sh installs buf)";
   ASSERT_EQ(approved->exit_code, 0) << approved->output;
   EXPECT_THAT(approved->output, HasSubstr(name));
   WaitFor(name, [](const v1::Rollout& r) { return Progressing(r, 1); });
@@ -376,8 +366,8 @@ TEST_F(LabScenariosTest, AnSreOperatesTheRolloutWithKanaryactlAndBufCurl) {
   for (const v1::RolloutEvent& e : *events) {
     if (e.type() == v1::EVENT_TYPE_OPERATOR_ACTION) actions.push_back(e.action());
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"PauseRollout", "ResumeRollout", "ApproveRollout",
-                                               "AbortRollout"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"CreateRollout", "PauseRollout", "ResumeRollout",
+                                               "ApproveRollout", "AbortRollout"}));
 
   // The other documented exit codes: usage and an unreachable daemon.
   EXPECT_EQ(Kanaryactl({"wait"}).exit_code, 2);
