@@ -210,7 +210,11 @@ int Main(int argc, char** argv) {
     const absl::Time window_end = FromProto(r.final_status.last_tick_time());
     const absl::Time evaluated = FromProto(r.final_status.last_tick_evaluated_time());
     const std::optional<absl::Time> scrape = NewestScrape(**world, r.service, window_end);
-    if (!scrape) {
+    if (window_end < *r.fault || !scrape) {
+      std::cout << "| " << r.spec << " | " << r.rate << " | "
+                << (scrape ? "rolled back before the fault (a false rollback)"
+                           : "no scrape of the canary found")
+                << ": " << r.final_status.reason() << " | | | |\n";
       status = 1;
       continue;
     }
