@@ -89,8 +89,9 @@ std::optional<absl::Time> NewestScrape(LabWorld& world, const std::string& servi
   if (!result || result->status != 200) return std::nullopt;
   const nlohmann::json body = nlohmann::json::parse(result->body, nullptr, false);
   double seconds = 0;
-  if (body.is_discarded() || body["data"]["result"].empty() ||
-      !absl::SimpleAtod(body["data"]["result"][0]["value"][1].get<std::string>(), &seconds)) {
+  const nlohmann::json::json_pointer newest("/data/result/0/value/1");
+  if (body.is_discarded() || !body.contains(newest) || !body.at(newest).is_string() ||
+      !absl::SimpleAtod(body.at(newest).get<std::string>(), &seconds)) {
     return std::nullopt;
   }
   return absl::FromUnixMillis(static_cast<int64_t>(seconds * 1000));
@@ -122,8 +123,9 @@ int Main(int argc, char** argv) {
   std::vector<Run> runs;
   for (const std::string spec : {"kanarya", "flagger"}) {
     if (spec == "flagger" && !flagger) continue;
-    for (int rate : rates)
+    for (int rate : rates) {
       runs.push_back({.spec = spec, .rate = rate, .service = absl::StrCat(spec, "-", rate)});
+    }
   }
   std::string directory = std::filesystem::temp_directory_path() / "kanarya-bench-XXXXXX";
   if (mkdtemp(directory.data()) == nullptr) return 1;
@@ -231,4 +233,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace kanarya::e2e
 
-int main(int argc, char** argv) { return kanarya::e2e::Main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return kanarya::e2e::Main(argc, argv);
+  } catch (const std::exception& e) {  // the filesystem's, or a JSON type error
+    std::cerr << "e2e_rollback_benchmark: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -76,8 +76,9 @@ absl::Status KanaryadWorld::WaitForQueryValue(const std::string& query, const st
     if (auto response = client.Get("/api/v1/query", params, httplib::Headers{});
         response && response->status == 200) {
       const nlohmann::json body = nlohmann::json::parse(response->body, nullptr, false);
-      if (!body.is_discarded() && body["data"]["result"].is_array() &&
-          body["data"]["result"].size() == 1 && body["data"]["result"][0]["value"][1] == value) {
+      const nlohmann::json::json_pointer result("/data/result"), first("/data/result/0/value/1");
+      if (!body.is_discarded() && body.contains(result) && body.at(result).size() == 1 &&
+          body.contains(first) && body.at(first) == value) {
         return absl::OkStatus();
       }
       last = response->body;

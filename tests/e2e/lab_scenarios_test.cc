@@ -118,8 +118,10 @@ class LabScenariosTest : public ::testing::Test {
         Kanaryactl({"-o", "json", "apply", "-f", file, "--reason=lab scenario"});
     EXPECT_EQ(applied.exit_code, 0) << applied.output;
     const json rollout = json::parse(applied.output, nullptr, false);
-    EXPECT_FALSE(rollout.is_discarded()) << applied.output;
-    return rollout.is_discarded() ? "" : rollout.value("name", "");
+    const bool named =
+        rollout.is_object() && rollout.contains("name") && rollout["name"].is_string();
+    EXPECT_TRUE(named) << applied.output;
+    return named ? rollout["name"].get<std::string>() : "";
   }
 
   v1::Rollout WaitFor(const std::string& name, const std::function<bool(const v1::Rollout&)>& done,
@@ -224,6 +226,15 @@ TEST_F(LabScenariosTest, HoldsWhilePrometheusIsDownAndGoesOnOnceItIsBack) {
   EXPECT_GT(polls, 20);
   ASSERT_TRUE(world_->world().prometheus().Restart().ok());
   const absl::Time restarted = absl::Now();
+  // When the restarted Prometheus scrapes again (printed, for the spec's
+  // no_data_limit).
+  const absl::Status scraping = kanaryad().WaitForQueryValue(
+      absl::StrCat(
+          "max(timestamp(istio_requests_total{destination_workload=\"blind-v1\"})) > bool ",
+          absl::ToUnixSeconds(restarted)),
+      "1", absl::Seconds(30));
+  EXPECT_TRUE(scraping.ok()) << scraping;
+  std::cout << "the restarted Prometheus scraped again after " << absl::Now() - restarted << "\n";
 
   ExpectPromoted("blind", *name);
   EXPECT_EQ(WeightChanges(*name), before) << "no weight change while blind, none repeated";
@@ -238,8 +249,8 @@ TEST_F(LabScenariosTest, PausesWhenTheLogsStopAndResumesWhenTheyFlowAgain) {
   const v1::Rollout paused = WaitForPhase(*name, v1::PHASE_PAUSED, absl::Seconds(30));
   world_->lab().loki().SetIngesting(true);
   EXPECT_EQ(paused.status().phase(), v1::PHASE_PAUSED);
-  // The policy: 3 ticks without data held, the 4th pauses.
-  EXPECT_THAT(paused.status().reason(), HasSubstr("no data: error_logs had none for 4 ticks"));
+  // The policy: 6 ticks without data held, the 7th pauses.
+  EXPECT_THAT(paused.status().reason(), HasSubstr("no data: error_logs had none for 7 ticks"));
   EXPECT_EQ(paused.status().step_index(), 0);
   EXPECT_EQ(paused.status().canary_weight(), 20);
   EXPECT_EQ(world_->LiveRoutes("logs").canary_weight, 20);
@@ -285,11 +296,12 @@ TEST_F(LabScenariosTest, PausesOnAPersonsKubectlEditAndGoesOnWhenResumed) {
   ASSERT_TRUE(name.ok()) << name.status();
   WaitFor(*name, [](const v1::Rollout& r) { return Progressing(r, 0); });
 
-  absl::StatusOr<CommandResult> edited =
-      RunCommand({"kubectl", "--kubeconfig=" + kanaryad().kubeconfig_path(), "-n", "edited",
-                  "patch", "virtualservices.networking.istio.io", "edited", "--type=json", "-p",
-                  R"([{"op": "replace", "path": "/spec/http/0/route/0/weight", "value": 70},)"
-                  R"( {"op": "replace", "path": "/spec/http/0/route/1/weight", "value": 30}])"});
+  const json to_70_30 =
+      json::array({{{"op", "replace"}, {"path", "/spec/http/0/route/0/weight"}, {"value", 70}},
+                   {{"op", "replace"}, {"path", "/spec/http/0/route/1/weight"}, {"value", 30}}});
+  absl::StatusOr<CommandResult> edited = RunCommand(
+      {"kubectl", "--kubeconfig=" + kanaryad().kubeconfig_path(), "-n", "edited", "patch",
+       "virtualservices.networking.istio.io", "edited", "--type=json", "-p", to_70_30.dump()});
   ASSERT_TRUE(edited.ok()) << edited.status();
   ASSERT_EQ(edited->exit_code, 0) << edited->output;
   ASSERT_EQ(world_->LiveRoutes("edited").canary_weight, 30);

@@ -58,13 +58,24 @@ Routes LabWorld::LiveRoutes(const std::string& service) {
       lab_->kube().Get("networking.istio.io", "virtualservices", namespace_name, service);
   const json dr =
       lab_->kube().Get("networking.istio.io", "destinationrules", namespace_name, service);
-  if (vs.is_null() || dr.is_null()) return routes;
-  for (const json& route : vs["spec"]["http"][0]["route"]) {
-    (route["destination"]["subset"] == "stable" ? routes.stable_weight : routes.canary_weight) =
-        route.value("weight", 0);
+  // Whatever a person's edit left, read without throwing.
+  const json::json_pointer route_list("/spec/http/0/route"), subsets("/spec/subsets"),
+      subset("/destination/subset"), weight("/weight"), name("/name"), version("/labels/version");
+  if (!vs.is_object() || !dr.is_object() || !vs.contains(route_list) || !dr.contains(subsets)) {
+    return routes;
   }
-  for (const json& subset : dr["spec"]["subsets"]) {
-    if (subset["name"] == "stable") routes.stable_version = subset["labels"]["version"];
+  for (const json& route : vs.at(route_list)) {
+    if (!route.is_object() || !route.contains(subset)) continue;
+    const int w = route.contains(weight) && route.at(weight).is_number_integer()
+                      ? route.at(weight).get<int>()
+                      : 0;
+    (route.at(subset) == "stable" ? routes.stable_weight : routes.canary_weight) = w;
+  }
+  for (const json& s : dr.at(subsets)) {
+    if (s.is_object() && s.contains(name) && s.at(name) == "stable" && s.contains(version) &&
+        s.at(version).is_string()) {
+      routes.stable_version = s.at(version).get<std::string>();
+    }
   }
   return routes;
 }
