@@ -8,12 +8,9 @@
 // repeated or skipped; and the weights seen in the VirtualServices never go
 // back except on rollback or the final promotion.
 #include <google/protobuf/text_format.h>
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
@@ -30,11 +27,11 @@
 #include "gtest/gtest.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
 #include "tests/e2e/kanaryad_process.h"
+#include "tests/e2e/kanaryad_world.h"
 #include "tests/e2e/service_objects.h"
 #include "tests/e2e/traffic_exporter.h"
 #include "tests/lab/kube_api_emulator.h"
 #include "tests/lab/kube_token_config.h"
-#include "tests/lab/prometheus_server.h"
 
 namespace kanarya::e2e {
 namespace {
@@ -57,19 +54,6 @@ struct Service {
   bool good_canary;
 };
 const std::vector<Service> kServices = {{"checkout", true}, {"payments", true}, {"search", false}};
-
-bool Terminal(v1::Phase phase) {
-  return phase == v1::PHASE_SUCCEEDED || phase == v1::PHASE_ROLLED_BACK ||
-         phase == v1::PHASE_ABORTED || phase == v1::PHASE_FAILED;
-}
-
-std::string TempDirectory() {
-  std::string pattern = std::filesystem::temp_directory_path() / "kanarya-e2e-XXXXXX";
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
-
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 int LiveCanaryWeight(lab::KubeApiEmulator& api, const std::string& name) {
   return e2e::LiveCanaryWeight(api, kNamespace, name);
@@ -178,40 +162,28 @@ class KanaryadCrashTest : public ::testing::Test {
                                        s.good_canary ? 0.01 : 0.3};
     }
     exporter_ = std::make_unique<TrafficExporter>(workloads);
-    // promtool needs a sample to write a block; the series is never queried.
-    const int64_t old = absl::ToUnixSeconds(absl::Now() - absl::Hours(3));
-    auto prometheus = lab::PrometheusServer::Start(
-        absl::StrCat("# TYPE kanarya_e2e_seed gauge\nkanarya_e2e_seed 1 ", old, "\n# EOF\n"),
-        exporter_->target());
-    ASSERT_TRUE(prometheus.ok()) << prometheus.status();
-    prometheus_ = *std::move(prometheus);
-
     api_.AddToken(kToken, true);
     for (const Service& s : kServices) {
       CreateObject("virtualservices", ServiceVirtualService(kNamespace, s.name));
       CreateObject("destinationrules", ServiceDestinationRule(kNamespace, s.name));
     }
-
-    directory_ = TempDirectory();
-    WriteFile(directory_ + "/kubeconfig", TokenKubeconfig(api_.url(), kToken));
-    WriteFile(directory_ + "/kanaryad.yaml",
-              absl::StrCat("providers:\n  prometheus:\n    type: prometheus\n    url: ",
-                           prometheus_->url(), "\nkubernetes:\n  kubeconfig: ", directory_,
-                           "/kubeconfig\n  request_timeout: 5s\n"));
-    daemon_ = std::make_unique<KanaryadProcess>(KANARYA_KANARYAD_BINARY, directory_ + "/data",
-                                                directory_ + "/kanaryad.yaml",
-                                                directory_ + "/kanaryad.log");
-    WaitForScrapedData();
+    absl::StatusOr<std::unique_ptr<KanaryadWorld>> world =
+        KanaryadWorld::Start({.kanaryad_binary = KANARYA_KANARYAD_BINARY,
+                              .scrape_target = exporter_->target(),
+                              .kubeconfig = TokenKubeconfig(api_.url(), kToken)});
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
+    daemon_ = &world_->daemon();
+    // Enough for a 10 s increase of every series (2 response codes x 2
+    // workloads per service), so the preflight finds data.
+    ASSERT_TRUE(world_
+                    ->WaitForQueryValue("count(increase(istio_requests_total[10s]) > 0)",
+                                        std::to_string(kServices.size() * 4), absl::Seconds(30))
+                    .ok());
   }
 
   void TearDown() override {
-    daemon_.reset();
-    if (!HasFailure()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(directory_, ignored);
-    } else {
-      std::cerr << "kept " << directory_ << " (kanaryad.log)\n";
-    }
+    if (HasFailure() && world_ != nullptr) world_->Keep();
   }
 
   void CreateObject(const std::string& resource, const json& object) {
@@ -221,42 +193,8 @@ class KanaryadCrashTest : public ::testing::Test {
     ASSERT_TRUE(client.Create(ref, object).ok()) << resource;
   }
 
-  // Until Prometheus has scraped enough for a 10 s increase of every series
-  // (2 response codes x 2 workloads per service; at most 30 s), so the
-  // preflight finds data.
-  void WaitForScrapedData() {
-    httplib::Client client("127.0.0.1", prometheus_->port());
-    client.set_read_timeout(5);
-    const httplib::Params query = {{"query", "count(increase(istio_requests_total[10s]) > 0)"}};
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < give_up) {
-      if (auto response = client.Get("/api/v1/query", query, httplib::Headers{});
-          response && response->status == 200) {
-        const json body = json::parse(response->body, nullptr, false);
-        if (!body.is_discarded() && body["data"]["result"].size() == 1 &&
-            body["data"]["result"][0]["value"][1] == std::to_string(kServices.size() * 4)) {
-          return;
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(200));
-    }
-    FAIL() << "Prometheus scraped no traffic in 30 s";
-  }
-
-  std::unique_ptr<v1::RolloutService::Stub> Stub() {
-    return v1::RolloutService::NewStub(daemon_->channel());
-  }
-
   absl::StatusOr<v1::GetRolloutResponse> Get(const std::string& name, int event_limit = 0) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    v1::GetRolloutRequest request;
-    request.set_name(name);
-    request.set_event_limit(event_limit);
-    v1::GetRolloutResponse response;
-    grpc::Status status = Stub()->GetRollout(&context, request, &response);
-    if (!status.ok()) return absl::UnavailableError(status.error_message());
-    return response;
+    return world_->Get(name, event_limit);
   }
 
   // After a restart: each rollout's VirtualService carries the stored intent
@@ -289,10 +227,9 @@ class KanaryadCrashTest : public ::testing::Test {
   }
 
   std::unique_ptr<TrafficExporter> exporter_;
-  std::unique_ptr<lab::PrometheusServer> prometheus_;
   lab::KubeApiEmulator api_;
-  std::string directory_;
-  std::unique_ptr<KanaryadProcess> daemon_;
+  std::unique_ptr<KanaryadWorld> world_;
+  KanaryadProcess* daemon_ = nullptr;  // world_'s
   int comparisons_ = 0;
   absl::Duration restart_time_;  // the longest from spawn to serving
   absl::Duration total_restart_time_;
@@ -312,7 +249,6 @@ void ExpectWeightsNeverWentBack(const std::string& service, const std::vector<in
 }
 
 TEST_F(KanaryadCrashTest, ResumesEveryRolloutExactlyAfterKillsAtRandomInstants) {
-  ASSERT_TRUE(daemon_->Start(absl::Seconds(30)).ok());
   WeightRecorder recorder(api_);
   const uint32_t seed = std::random_device{}();
   std::mt19937 random(seed);
@@ -332,7 +268,7 @@ TEST_F(KanaryadCrashTest, ResumesEveryRolloutExactlyAfterKillsAtRandomInstants) 
       *request.mutable_spec() = Spec(s, absl::StrCat("r", rounds));
       request.set_reason("crash test");
       v1::CreateRolloutResponse response;
-      const grpc::Status created = Stub()->CreateRollout(&context, request, &response);
+      const grpc::Status created = world_->Stub()->CreateRollout(&context, request, &response);
       ASSERT_TRUE(created.ok()) << s.name << ": " << created.error_message();
       ASSERT_TRUE(response.created());
       rollouts[s.name] = response.rollout().name();

@@ -10,11 +10,8 @@
 //   VirtualService at 100/0 with the stable subset still on v1, within a
 //   bounded time of the fault.
 #include <gmock/gmock.h>
-#include <httplib.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -26,14 +23,10 @@
 #include "daemon/spec/rollout_document.h"
 #include "gtest/gtest.h"
 #include "kanarya/v1/rollout_service.grpc.pb.h"
-#include "tests/e2e/kanaryad_process.h"
-#include "tests/lab/mesh_lab.h"
-#include "tests/lab/prometheus_server.h"
+#include "tests/e2e/lab_world.h"
 
 namespace kanarya::e2e {
 namespace {
-
-using nlohmann::json;
 
 // Both rollouts finish in about two and a half minutes (docs/lab.md).
 constexpr absl::Duration kBudget = absl::Minutes(4);
@@ -42,164 +35,42 @@ constexpr absl::Duration kBudget = absl::Minutes(4);
 constexpr absl::Duration kRollbackBound = absl::Seconds(20);
 constexpr double kBadErrorRate = 0.2;
 
-bool Terminal(v1::Phase phase) {
-  return phase == v1::PHASE_SUCCEEDED || phase == v1::PHASE_ROLLED_BACK ||
-         phase == v1::PHASE_ABORTED || phase == v1::PHASE_FAILED;
-}
-
-std::string TempDirectory() {
-  std::string pattern = std::filesystem::temp_directory_path() / "kanarya-demo-XXXXXX";
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
-
-struct Routes {
-  int stable_weight = -1;
-  int canary_weight = -1;
-  std::string stable_version;  // what the DestinationRule's stable subset selects
-};
-
 class LabDemoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    lab::MeshLabOptions options;
-    absl::StatusOr<std::vector<lab::LabService>> services =
-        lab::LoadLabServices(KANARYA_SOURCE_DIR "/tests/lab/services.yaml");
-    ASSERT_TRUE(services.ok()) << services.status();
-    options.services = *services;
-    absl::StatusOr<std::unique_ptr<lab::MeshLab>> lab = lab::MeshLab::Start(options, absl::Now());
-    ASSERT_TRUE(lab.ok()) << lab.status();
-    lab_ = *std::move(lab);
-    lab_->RunOnWallClock();
-
-    // promtool needs a sample to write a block; the series is never queried.
-    const int64_t old = absl::ToUnixSeconds(absl::Now() - absl::Hours(3));
-    const std::string metrics = lab_->metrics_url();  // http://127.0.0.1:PORT/metrics
-    auto prometheus = lab::PrometheusServer::Start(
-        absl::StrCat("# TYPE kanarya_e2e_seed gauge\nkanarya_e2e_seed 1 ", old, "\n# EOF\n"),
-        metrics.substr(7, metrics.rfind('/') - 7));
-    ASSERT_TRUE(prometheus.ok()) << prometheus.status();
-    prometheus_ = *std::move(prometheus);
-
-    directory_ = TempDirectory();
-    std::ofstream(directory_ + "/kubeconfig") << lab_->Kubeconfig();
-    std::ofstream(directory_ + "/kanaryad.yaml")
-        << "providers:\n  prometheus: {type: prometheus, url: \"" << prometheus_->url()
-        << "\"}\n  loki: {type: loki, url: \"" << lab_->loki_url()
-        << "\"}\nkubernetes:\n  kubeconfig: " << directory_
-        << "/kubeconfig\n  request_timeout: 5s\n";
-    daemon_ = std::make_unique<KanaryadProcess>(KANARYA_KANARYAD_BINARY, directory_ + "/data",
-                                                directory_ + "/kanaryad.yaml",
-                                                directory_ + "/kanaryad.log");
-    ASSERT_TRUE(daemon_->Start(absl::Seconds(30)).ok());
-    WaitForScrapedTraffic();
+    absl::StatusOr<std::unique_ptr<LabWorld>> world =
+        LabWorld::Start(KANARYA_KANARYAD_BINARY, KANARYA_SOURCE_DIR "/tests/lab/services.yaml");
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
   }
 
   void TearDown() override {
-    daemon_.reset();
-    if (!HasFailure()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(directory_, ignored);
-    } else {
-      std::cerr << "kept " << directory_ << " (kanaryad.log)\n";
-    }
-  }
-
-  // Until Prometheus has held every stable workload's counters for longer
-  // than a tick (at most 30 s), so that the preflight's queries, which
-  // compare the counters with a tick ago, find the baseline's data.
-  void WaitForScrapedTraffic() {
-    httplib::Client client("127.0.0.1", prometheus_->port());
-    client.set_read_timeout(5);
-    const httplib::Params query = {
-        {"query", "count(sum by (destination_workload) (istio_requests_total offset 4s))"}};
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < give_up) {
-      if (auto response = client.Get("/api/v1/query", query, httplib::Headers{});
-          response && response->status == 200) {
-        const json body = json::parse(response->body, nullptr, false);
-        if (!body.is_discarded() && body["data"]["result"].size() == 1 &&
-            body["data"]["result"][0]["value"][1] == "2") {
-          return;
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(200));
-    }
-    FAIL() << "Prometheus scraped no traffic in 30 s";
+    if (HasFailure() && world_ != nullptr) world_->world().Keep();
   }
 
   std::string Create(const std::string& service) {
     absl::StatusOr<v1::RolloutSpec> spec = spec::ReadRolloutDocument(
         absl::StrCat(KANARYA_SOURCE_DIR, "/deploy/examples/", service, "/rollout-v2.yaml"));
     EXPECT_TRUE(spec.ok()) << spec.status();
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    v1::CreateRolloutRequest request;
-    *request.mutable_spec() = *spec;
-    request.set_reason("the demo's scenario");
-    v1::CreateRolloutResponse response;
-    const grpc::Status created = v1::RolloutService::NewStub(daemon_->channel())
-                                     ->CreateRollout(&context, request, &response);
-    EXPECT_TRUE(created.ok()) << service << ": " << created.error_message();
-    return response.rollout().name();
+    if (!spec.ok()) return "";
+    absl::StatusOr<std::string> name = world_->world().Create(*spec, "the demo's scenario");
+    EXPECT_TRUE(name.ok()) << name.status();
+    return name.value_or("");
   }
 
-  // The rollout and, with `events`, its newest events.
-  absl::StatusOr<v1::GetRolloutResponse> Get(const std::string& name, int events = 0) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    v1::GetRolloutRequest request;
-    request.set_name(name);
-    request.set_event_limit(events);
-    v1::GetRolloutResponse response;
-    const grpc::Status status =
-        v1::RolloutService::NewStub(daemon_->channel())->GetRollout(&context, request, &response);
-    if (!status.ok()) return absl::UnavailableError(status.error_message());
-    return response;
+  absl::StatusOr<v1::GetRolloutResponse> Get(const std::string& name) {
+    return world_->world().Get(name);
   }
-
-  // The weights in force: as the emulator holds the objects now.
-  Routes LiveRoutes(const std::string& service) {
-    Routes routes;
-    const json vs = lab_->kube().Get("networking.istio.io", "virtualservices", service, service);
-    const json dr = lab_->kube().Get("networking.istio.io", "destinationrules", service, service);
-    if (vs.is_null() || dr.is_null()) return routes;
-    for (const json& route : vs["spec"]["http"][0]["route"]) {
-      (route["destination"]["subset"] == "stable" ? routes.stable_weight : routes.canary_weight) =
-          route.value("weight", 0);
-    }
-    for (const json& subset : dr["spec"]["subsets"]) {
-      if (subset["name"] == "stable") routes.stable_version = subset["labels"]["version"];
-    }
-    return routes;
-  }
-
-  // The canary weights the rollout set, in order.
+  Routes LiveRoutes(const std::string& service) { return world_->LiveRoutes(service); }
   std::vector<int> WeightChanges(const std::string& name) {
-    absl::StatusOr<v1::GetRolloutResponse> got = Get(name, 1000);
-    EXPECT_TRUE(got.ok()) << got.status();
-    if (!got.ok()) return {};
-    std::vector<v1::RolloutEvent> events(got->events().begin(), got->events().end());
-    std::sort(events.begin(), events.end(),
-              [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
-    std::vector<int> weights;
-    for (const v1::RolloutEvent& e : events) {
-      if (e.type() == v1::EVENT_TYPE_WEIGHT_CHANGED) weights.push_back(e.canary_weight());
-    }
-    return weights;
+    absl::StatusOr<std::vector<int>> weights = world_->world().WeightChanges(name);
+    EXPECT_TRUE(weights.ok()) << weights.status();
+    return weights.value_or(std::vector<int>{});
   }
 
-  int64_t ServedByBadCanary() {
-    for (const lab::VersionState& v : lab_->simulation().Versions()) {
-      if (v.service == "runner-service" && v.version == "v2") return v.requests;
-    }
-    return -1;
-  }
+  int64_t ServedByBadCanary() { return world_->Served("runner-service", "v2"); }
 
-  std::unique_ptr<lab::MeshLab> lab_;
-  std::unique_ptr<lab::PrometheusServer> prometheus_;
-  std::string directory_;
-  std::unique_ptr<KanaryadProcess> daemon_;
+  std::unique_ptr<LabWorld> world_;
 };
 
 TEST_F(LabDemoTest, PromotesTheHealthyCanaryAndRollsBackTheFailingOne) {
@@ -220,7 +91,8 @@ TEST_F(LabDemoTest, PromotesTheHealthyCanaryAndRollsBackTheFailingOne) {
     if (!fault_at && bad_rollout.status().step_index() >= 1 &&
         !Terminal(bad_rollout.status().phase())) {
       ASSERT_TRUE(
-          lab_->simulation()
+          world_->lab()
+              .simulation()
               .SetFault({.service = "runner-service", .version = "v2", .error_rate = kBadErrorRate})
               .ok());
       fault_at = absl::Now();

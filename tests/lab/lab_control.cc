@@ -72,7 +72,36 @@ json TrafficDocument(const MeshSimulation& simulation) {
   return {{"traffic", std::move(traffic)}, {"unrouted", std::move(unrouted)}};
 }
 
-void AddControlRoutes(LoopbackServer& server, MeshSimulation& simulation) {
+absl::Status ApplyLokiChange(const std::string& body, LokiEmulator& loki) {
+  const json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object()) {
+    return absl::InvalidArgumentError("body: must be a JSON object");
+  }
+  for (const auto& [key, value] : document.items()) {
+    if (key != "serving" && key != "ingesting") {
+      return absl::InvalidArgumentError(key + ": unknown field (serving, ingesting)");
+    }
+    if (!value.is_boolean()) return absl::InvalidArgumentError(key + ": must be true or false");
+  }
+  if (document.contains("serving")) loki.SetServing(document["serving"].get<bool>());
+  if (document.contains("ingesting")) loki.SetIngesting(document["ingesting"].get<bool>());
+  return absl::OkStatus();
+}
+
+void AddControlRoutes(LoopbackServer& server, MeshSimulation& simulation, LokiEmulator& loki) {
+  const auto loki_state = [&loki] {
+    return json{{"serving", loki.serving()}, {"ingesting", loki.ingesting()}};
+  };
+  server.http().Get("/loki", [loki_state](const httplib::Request&, httplib::Response& rs) {
+    SendJson(rs, 200, loki_state());
+  });
+  server.http().Post("/loki",
+                     [&loki, loki_state](const httplib::Request& rq, httplib::Response& rs) {
+                       if (absl::Status status = ApplyLokiChange(rq.body, loki); !status.ok()) {
+                         return SendJson(rs, 400, {{"error", std::string(status.message())}});
+                       }
+                       SendJson(rs, 200, loki_state());
+                     });
   server.http().Get("/faults", [&simulation](const httplib::Request&, httplib::Response& rs) {
     SendJson(rs, 200, FaultsDocument(simulation));
   });

@@ -7,6 +7,10 @@
 //   latency_factor}]} GET  /traffic  {"traffic": [{service, namespace, version, workload, requests,
 //   errors}],
 //                   "unrouted": [{service, namespace, requests, route_error}]}
+//   POST /loki     {"serving": false, "ingesting": true}  (either may be left out): take
+//                  the Loki emulator down (queries answered 503) or stop its ingestion
+//                  (log lines lost); 200 with {"serving", "ingesting"}, 400 naming the field
+//   GET  /loki     {"serving": true, "ingesting": true}
 // Counts are since the lab started. Thread-safe; never product code.
 #ifndef KANARYA_TESTS_LAB_LAB_CONTROL_H_
 #define KANARYA_TESTS_LAB_LAB_CONTROL_H_
@@ -15,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "tests/lab/loki_emulator.h"
 #include "tests/lab/loopback_server.h"
 #include "tests/lab/mesh_simulation.h"
 
@@ -27,9 +32,14 @@ absl::StatusOr<FaultChange> ParseFaultChange(const std::string& body);
 nlohmann::json FaultsDocument(const MeshSimulation& simulation);
 nlohmann::json TrafficDocument(const MeshSimulation& simulation);
 
+// A POST /loki body applied to `loki`; InvalidArgument naming the field
+// ("serving: must be true or false") and nothing changed when it is not a
+// JSON object of the documented fields.
+absl::Status ApplyLokiChange(const std::string& body, LokiEmulator& loki);
+
 // Registers the endpoint's routes on `server` (before its Start());
-// `simulation` must outlive the server.
-void AddControlRoutes(LoopbackServer& server, MeshSimulation& simulation);
+// `simulation` and `loki` must outlive the server.
+void AddControlRoutes(LoopbackServer& server, MeshSimulation& simulation, LokiEmulator& loki);
 
 }  // namespace kanarya::lab
 

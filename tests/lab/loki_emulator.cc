@@ -289,6 +289,7 @@ LokiEmulator::LokiEmulator(bool multi_tenant, int port) : multi_tenant_(multi_te
       tenant = request.get_header_value("X-Scope-OrgID");
       if (tenant.empty()) return fail(401, "no org id");
     }
+    if (!serving()) return fail(503, "Loki is down (kanarya-lab: POST /loki)");
     absl::StatusOr<Query> query = Parser(request.get_param_value("query")).Parse();
     if (!query.ok()) return fail(400, std::string(query.status().message()));
     const bool range = request.path == "/loki/api/v1/query_range";
@@ -376,6 +377,7 @@ LokiEmulator::LokiEmulator(bool multi_tenant, int port) : multi_tenant_(multi_te
 void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::Time time,
                         std::string line) {
   absl::MutexLock lock(&mutex_);
+  if (!ingesting_) return;
   Stream& stream = tenants_[multi_tenant_ ? tenant : "fake"][labels];
   stream.labels = labels;
   // Lines mostly arrive in order: insert after every line not later.
@@ -389,6 +391,26 @@ void LokiEmulator::Push(const std::string& tenant, const Labels& labels, absl::T
 void LokiEmulator::SetRetention(absl::Duration retention) {
   absl::MutexLock lock(&mutex_);
   retention_ = retention;
+}
+
+void LokiEmulator::SetServing(bool serving) {
+  absl::MutexLock lock(&mutex_);
+  serving_ = serving;
+}
+
+void LokiEmulator::SetIngesting(bool ingesting) {
+  absl::MutexLock lock(&mutex_);
+  ingesting_ = ingesting;
+}
+
+bool LokiEmulator::serving() const {
+  absl::MutexLock lock(&mutex_);
+  return serving_;
+}
+
+bool LokiEmulator::ingesting() const {
+  absl::MutexLock lock(&mutex_);
+  return ingesting_;
 }
 
 }  // namespace kanarya::lab

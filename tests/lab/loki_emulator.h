@@ -4,7 +4,10 @@
 // streams with nanosecond-string timestamps, matrices without the steps that
 // found nothing, vectors, plain-text errors with HTTP 400, and 401 without
 // X-Scope-OrgID when tenancy is on. Lines older than the retention (when one
-// is set) are forgotten as newer ones arrive. Thread-safe; never product code.
+// is set) are forgotten as newer ones arrive. It can be taken down as a
+// whole (every query answered 503, as a Loki whose queriers are gone) or
+// stop ingesting (lines pushed meanwhile are lost, as when the log shipper
+// is cut off). Thread-safe; never product code.
 #ifndef KANARYA_TESTS_LAB_LOKI_EMULATOR_H_
 #define KANARYA_TESTS_LAB_LOKI_EMULATOR_H_
 
@@ -31,6 +34,12 @@ class LokiEmulator {
   // From now on, a push drops its stream's lines older than `retention`
   // before the newest line (as a Loki retention period would, sooner).
   void SetRetention(absl::Duration retention);
+  // false: every query is answered 503 until it is set back.
+  void SetServing(bool serving);
+  // false: Push() drops the lines until it is set back.
+  void SetIngesting(bool ingesting);
+  bool serving() const;
+  bool ingesting() const;
 
   std::string url() const { return server_.url(); }
   int port() const { return server_.port(); }
@@ -46,7 +55,9 @@ class LokiEmulator {
 
  private:
   const bool multi_tenant_;
-  absl::Mutex mutex_;
+  mutable absl::Mutex mutex_;
+  bool serving_ ABSL_GUARDED_BY(mutex_) = true;
+  bool ingesting_ ABSL_GUARDED_BY(mutex_) = true;
   absl::Duration retention_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteDuration();
   std::map<std::string, std::map<Labels, Stream>> tenants_ ABSL_GUARDED_BY(mutex_);
   LoopbackServer server_;  // last: stops before the state its handlers use

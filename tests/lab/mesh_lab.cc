@@ -53,7 +53,7 @@ MeshLab::MeshLab(const MeshLabOptions& options, absl::Time start)
     response.set_content(telemetry_.Exposition(), "text/plain; version=0.0.4; charset=utf-8");
   });
   metrics_.Start(options.metrics_port);
-  AddControlRoutes(control_, simulation_);
+  AddControlRoutes(control_, simulation_, loki_);
   control_.Start(options.control_port);
 }
 

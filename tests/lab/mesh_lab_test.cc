@@ -315,6 +315,60 @@ TEST_F(MeshLabTest, LokiCountsTheErrorLinesOfEachVersion) {
             static_cast<double>(Served("runner-service", "v1").second));
 }
 
+// POST /loki takes the emulator down (every query 503) and stops its
+// ingestion (the lines of that time are lost, as a cut-off shipper's); a bad
+// body changes nothing and names the field.
+TEST_F(MeshLabTest, LokiGoesDownAndStopsIngestingOnTheControlEndpoint) {
+  httplib::Client control(lab_->control_url());
+  httplib::Client loki(lab_->loki_url());
+  const std::string total = R"(sum(count_over_time({app="runner-service-v1"}[1m])))";
+  const auto query = [&] {
+    return loki.Get("/loki/api/v1/query",
+                    {{"query", total}, {"time", absl::StrCat(absl::ToUnixSeconds(now_))}},
+                    httplib::Headers{});
+  };
+  const auto lines = [&] {
+    const httplib::Result result = query();
+    EXPECT_TRUE(result && result->status == 200) << (result ? result->body : "no answer");
+    const json body = json::parse(result->body);
+    const json& vector = body["data"]["result"];
+    return vector.empty() ? 0.0 : std::stod(vector[0]["value"][1].get<std::string>());
+  };
+  Run(absl::Seconds(5));
+  const double before = lines();
+  EXPECT_EQ(before, static_cast<double>(Served("runner-service", "v1").first));
+
+  for (const auto& [body, error] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"serving": "no"})", "serving: must be true or false"},
+           {R"({"serving": false, "up": false})", "up: unknown field"},
+           {"[]", "body: must be a JSON object"}}) {
+    const httplib::Result result = control.Post("/loki", body, "application/json");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 400) << body;
+    EXPECT_THAT(json::parse(result->body)["error"].get<std::string>(), StartsWith(error));
+  }
+  EXPECT_EQ(json::parse(control.Get("/loki")->body),
+            json({{"serving", true}, {"ingesting", true}}));
+
+  httplib::Result down = control.Post("/loki", R"({"serving": false})", "application/json");
+  ASSERT_TRUE(down && down->status == 200);
+  EXPECT_EQ(json::parse(down->body), json({{"serving", false}, {"ingesting", true}}));
+  const httplib::Result refused = query();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+
+  ASSERT_EQ(
+      control.Post("/loki", R"({"serving": true, "ingesting": false})", "application/json")->status,
+      200);
+  Run(absl::Seconds(5));
+  EXPECT_EQ(lines(), before) << "lines pushed while not ingesting are lost";
+  ASSERT_EQ(control.Post("/loki", R"({"ingesting": true})", "application/json")->status, 200);
+  const int64_t served_before_ingesting = Served("runner-service", "v1").first;
+  Run(absl::Seconds(5));
+  EXPECT_EQ(lines(), before + static_cast<double>(Served("runner-service", "v1").first -
+                                                  served_before_ingesting));
+}
+
 TEST(MeshLabKubeconfigTest, KanaryadsClientReachesTheHttpsApiWithIt) {
   MeshLabOptions options;
   options.services = ShippedServices();
