@@ -1,5 +1,5 @@
 // The demo's two scenarios (scripts/demo.sh), asserted: the real kanaryad
-// binary drives the rollouts of examples/lab/ against the lab's mesh (in
+// binary drives the rollouts of deploy/examples/ against the lab's mesh (in
 // process: the Kubernetes API emulator, simulated traffic with Istio's
 // telemetry and Loki) and a real Prometheus scraping the mesh every second.
 // - api-gateway v2, as healthy as v1, goes through every step and is
