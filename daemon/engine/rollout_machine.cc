@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analysis/histogram_quantiles.h"
 #include "daemon/engine/proto_time.h"
 
 namespace kanarya::engine {
@@ -348,9 +349,11 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
   const bool proven = outcome.decision == v1::DECISION_PROMOTE;
   const std::string at = absl::StrCat("step ", index + 1, " (", step.weight, "%)");
   if (outcome.complete && elapsed >= step.min_duration && (!needs_proof || proven)) {
+    const std::string quantiles = analysis::DescribeResultQuantiles(outcome.metrics);
     Advance(t, plan,
             absl::StrCat(at, " passed after ", absl::FormatDuration(elapsed), ": ",
-                         needs_proof ? "critical metrics within tolerance" : "no regression"),
+                         needs_proof ? "critical metrics within tolerance" : "no regression",
+                         quantiles.empty() ? "" : "; ", quantiles),
             now);
     return t;
   }
