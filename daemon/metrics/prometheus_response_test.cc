@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace kanarya::metrics {
 namespace {
 
@@ -156,7 +158,7 @@ TEST(PrometheusResponse, MalformedNativeHistogramsAreDataLoss) {
            R"({"count":"1"})",                                      // not a pair
            R"([1,{"count":"1"},3])",                                // three elements
        }) {
-    const auto result = ParsePrometheusResponse(prefix + histogram + suffix, 200);
+    const auto result = ParsePrometheusResponse(absl::StrCat(prefix, histogram, suffix), 200);
     EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss) << histogram;
   }
   const auto not_array = ParsePrometheusResponse(

@@ -72,8 +72,8 @@ std::string NativeHistogramExporter::Exposition(const std::string& name,
   return out.str();
 }
 
-NativeHistogramExporter::NativeHistogramExporter(std::string name,
-                                                 std::vector<NativeHistogramSample> samples)
+NativeHistogramExporter::NativeHistogramExporter(const std::string& name,
+                                                 const std::vector<NativeHistogramSample>& samples)
     : body_(Exposition(name, samples)) {
   server_.http().Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     ++scrapes_;

@@ -35,7 +35,8 @@ struct NativeHistogramSample {
 class NativeHistogramExporter {
  public:
   // Serves every sample of the histogram `name` on /metrics at each scrape.
-  NativeHistogramExporter(std::string name, std::vector<NativeHistogramSample> samples);
+  NativeHistogramExporter(const std::string& name,
+                          const std::vector<NativeHistogramSample>& samples);
 
   std::string target() const;  // "127.0.0.1:PORT", for a scrape config
   int scrapes() const { return scrapes_.load(); }
