@@ -17,6 +17,10 @@ constexpr double kMaxCount = 1e15;
 // Bounds computed as powers of the schema's base carry rounding: 2^(i/2^s)
 // is within a few ulps of the exact value.
 constexpr double kRelativeSlack = 1e-9;
+// The powers of two that are finite, positive doubles, one below the lowest
+// bucket's lower bound included.
+constexpr int kMaxExponent = 1023;
+constexpr int kMinExponent = -1073;
 
 // A histogram on the powers of two: `low` holds the observations at or below
 // the zero threshold (the zero bucket and negative values), `by_exponent[k]`
@@ -54,6 +58,12 @@ absl::StatusOr<Coarse> CoarseOf(const HistogramSample& sample) {
           bucket.lower, bucket.upper));
     }
     const int exponent = static_cast<int>(std::ceil(std::log2(bucket.upper) - kRelativeSlack));
+    // Every bound 2^(k-1) .. 2^k must be a finite positive double.
+    if (exponent > kMaxExponent || exponent - 1 < kMinExponent) {
+      return absl::DataLossError(
+          absl::StrFormat("native histogram: bucket (%g, %g] is beyond the range of bounds",
+                          bucket.lower, bucket.upper));
+    }
     if (bucket.lower < std::ldexp(1.0, exponent - 1) * (1 - kRelativeSlack)) {
       return absl::DataLossError(absl::StrFormat(
           "native histogram: bucket (%g, %g] crosses a power of two", bucket.lower, bucket.upper));
@@ -131,6 +141,12 @@ absl::StatusOr<std::optional<BucketIncrements>> NativeBucketIncrementsOf(
   if (nonempty.empty()) nonempty.emplace_back(0, 0.0);  // all at or below the zero threshold
   const int first = nonempty.front().first;
   const int last = nonempty.back().first;
+  double requests = total.low;
+  for (const auto& [exponent, count] : nonempty) requests += count;
+  if (!(requests <= kMaxCount)) {
+    return absl::DataLossError(absl::StrFormat(
+        "native histogram: %g requests in a tick is not a plausible count", requests));
+  }
   BucketIncrements increments;
   increments.exponential = true;
   double cumulative = std::max(0.0, total.low);

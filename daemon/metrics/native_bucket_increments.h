@@ -23,9 +23,10 @@ namespace kanarya::metrics {
 // negative values); `exponential` set. nullopt: no series, only series of one
 // raw sample (no growth seen), or no requests in the tick.
 // InvalidArgument: float samples beside histogram samples, a series with both.
-// DataLoss: a bucket that is not (2^((i-1)/2^s), 2^(i/2^s)], a count that is
-// negative, infinite or beyond 1e15. Unimplemented: buckets wider than one
-// doubling (schemas below 0).
+// DataLoss: a bucket that is not (2^((i-1)/2^s), 2^(i/2^s)] or has a bound
+// beyond 2^1023, a count that is negative, infinite or beyond 1e15 (in a
+// bucket, or in the tick). Unimplemented: buckets wider than one doubling
+// (schemas below 0).
 absl::StatusOr<std::optional<BucketIncrements>> NativeBucketIncrementsOf(const QueryResult& result);
 
 }  // namespace kanarya::metrics

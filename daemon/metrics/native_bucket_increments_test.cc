@@ -105,6 +105,10 @@ TEST(NativeBucketIncrements, MalformedBucketsAreStatuses) {
   EXPECT_EQ(read({{.lower = 1.5, .upper = 2.5, .count = 1}}).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(read({{.lower = 1, .upper = kInf, .count = 1}}).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(read({{.lower = 0, .upper = 1, .count = 1}}).code(), absl::StatusCode::kDataLoss);
+  // Bounds that would not be finite, and more requests than a tick has.
+  EXPECT_EQ(read({{.lower = 0x1p1023, .upper = 0x1.8p1023, .count = 1}}).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(read({Bucket(0, 3, 9e14), Bucket(0, 4, 9e14)}).code(), absl::StatusCode::kDataLoss);
   const absl::Status coarse = read({Bucket(-1, 1, 1)});  // (1, 4]
   EXPECT_EQ(coarse.code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(coarse.message(), HasSubstr("wider than one doubling"));
