@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analysis/histogram_quantiles.h"
 
 namespace kanarya::analysis {
 
@@ -50,10 +51,13 @@ std::string AnalysisSession::reason() const {
   switch (decision()) {
     case v1::DECISION_ROLLBACK:
       return absl::StrCat("rollback: ", absl::StrJoin(regressed, "; "));
-    case v1::DECISION_PROMOTE:
+    case v1::DECISION_PROMOTE: {
+      const std::string quantiles = DescribeResultQuantiles(Results());
       return absl::StrCat("promote after ", ticks_with_data_,
                           " ticks with data: no regression, critical metrics "
-                          "within tolerance");
+                          "within tolerance",
+                          quantiles.empty() ? "" : "; ", quantiles);
+    }
     default:
       if (waiting.empty()) {
         return absl::StrCat("continue: ", ticks_with_data_, " of at least ", spec_.min_ticks(),

@@ -355,5 +355,29 @@ TEST(SequentialHistory, ShortOrMissingHistoriesChangeNothing) {
   EXPECT_EQ(other.Results()[0].regression_evidence(), evidence);
 }
 
+TEST(AnalysisSession, APromotionSaysEachHistogramsQuantiles) {
+  // Both sides alike, 1000 requests a tick: half at or below 100 ms, half in
+  // (100, 200]. Read linearly in the bucket: p50 100, p90 180, p99 198.
+  AnalysisSession session(Spec(R"(alpha: 0.05 metrics { name: "latency"
+      kind: METRIC_KIND_HISTOGRAM direction: DIRECTION_INCREASE critical: true tolerance: 0.2 })"));
+  v1::Tick tick;
+  v1::Observation& latency = (*tick.mutable_metrics())["latency"];
+  for (const double bound : {100.0, 200.0, std::numeric_limits<double>::infinity()}) {
+    latency.add_bucket_bounds(bound);
+  }
+  for (const int64_t count : {500, 500, 0}) {
+    latency.add_baseline_buckets(count);
+    latency.add_canary_buckets(count);
+  }
+  for (int t = 0; t < 500 && session.decision() == v1::DECISION_CONTINUE; ++t) {
+    session.Observe(tick);
+  }
+  ASSERT_EQ(session.decision(), v1::DECISION_PROMOTE) << session.reason();
+  EXPECT_THAT(session.reason(), HasSubstr("within tolerance; latency: p50 canary 100 ["));
+  EXPECT_THAT(session.reason(), HasSubstr("p90 canary 180 ["));
+  EXPECT_THAT(session.reason(), HasSubstr("p99 canary 198 ["));
+  EXPECT_THAT(session.reason(), HasSubstr("vs baseline 198 ["));
+}
+
 }  // namespace
 }  // namespace kanarya::analysis

@@ -139,4 +139,14 @@ std::string DescribeQuantiles(const std::vector<v1::QuantileEstimate>& quantiles
   return text;
 }
 
+std::string DescribeResultQuantiles(std::span<const v1::SequentialMetricResult> results) {
+  std::string text;
+  for (const v1::SequentialMetricResult& result : results) {
+    if (result.quantiles().empty()) continue;
+    absl::StrAppend(&text, text.empty() ? "" : "; ", result.name(), ": ",
+                    DescribeQuantiles({result.quantiles().begin(), result.quantiles().end()}));
+  }
+  return text;
+}
+
 }  // namespace kanarya::analysis

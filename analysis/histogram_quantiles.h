@@ -54,6 +54,10 @@ std::vector<v1::QuantileEstimate> CompareQuantiles(const CumulativeCounts& basel
 // "p50 canary 104 [98.1, 110] vs baseline 95.2 [94.7, 95.8]; p90 ..." for reasons.
 std::string DescribeQuantiles(const std::vector<v1::QuantileEstimate>& quantiles);
 
+// "latency: p50 canary ...; ..." for each result that has quantiles (the
+// histogram metrics'), joined by "; "; empty when none has.
+std::string DescribeResultQuantiles(std::span<const v1::SequentialMetricResult> results);
+
 // Running totals from bucket increments: cumulative[i] = sum of the buckets
 // up to and including i. The sum must stay within int64 (validated input).
 std::vector<int64_t> Cumulative(std::span<const int64_t> buckets);

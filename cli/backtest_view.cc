@@ -1,5 +1,7 @@
 #include "cli/backtest_view.h"
 
+#include <sstream>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -94,6 +96,15 @@ void PrintBacktest(const v1::BacktestReport& report, std::ostream& out) {
     }
   }
   ticks.Print(out);
+
+  if (!report.ticks().empty()) {
+    const v1::BacktestTick& last = *report.ticks().rbegin();
+    std::ostringstream quantiles;
+    PrintQuantiles(last.metrics(), quantiles);
+    if (!quantiles.str().empty()) {
+      out << "\nHistogram quantiles at " << FormatTime(last.time()) << ":\n" << quantiles.str();
+    }
+  }
 
   out << "\nEvents:\n";
   for (const v1::RolloutEvent& event : report.events()) out << EventLine(event) << "\n";

@@ -162,6 +162,32 @@ TEST(ReplayCommand, ShippedTimelinesRollBackTheBadCanaryAndPromoteTheGoodOne) {
   EXPECT_EQ(good["decision"], "DECISION_PROMOTE");
 }
 
+TEST(ReplayCommand, AHistogramsResultCarriesItsQuantilesWithIntervals) {
+  // The issue's form: bounds with "Infinity", counts as numbers or strings.
+  // 1000 requests a side, half at or below 100 ms and half in (100, 200]:
+  // p50 100, p90 180, p99 198 (linear within the bucket); p50's interval
+  // the order statistics 469 and 532 (R: qbinom(0.025, 1000, 0.5),
+  // qbinom(0.975, 1000, 0.5) + 1), read as 93.8 and 106.4.
+  const Outcome run = Replay(R"({"analysis": {"alpha": 0.05, "metrics": [
+     {"name": "latency", "kind": "METRIC_KIND_HISTOGRAM", "direction": "DIRECTION_INCREASE",
+      "tolerance": 0.2}]},
+   "ticks": [{"metrics": {"latency": {"bucketBounds": [100, 200, "Infinity"],
+     "baselineBuckets": [500, "500", 0], "canaryBuckets": ["500", 500, "0"]}}}]})");
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  const auto& quantiles = json["metrics"][0]["quantiles"];
+  ASSERT_EQ(quantiles.size(), 3u);
+  EXPECT_EQ(quantiles[0]["quantile"], 0.5);
+  EXPECT_DOUBLE_EQ(quantiles[0]["canary"].get<double>(), 100);
+  EXPECT_DOUBLE_EQ(quantiles[0]["canaryLower"].get<double>(), 93.8);
+  EXPECT_DOUBLE_EQ(quantiles[0]["canaryUpper"].get<double>(), 106.4);
+  EXPECT_DOUBLE_EQ(quantiles[0]["baselineLower"].get<double>(), 93.8);
+  EXPECT_DOUBLE_EQ(quantiles[1]["baseline"].get<double>(), 180);
+  EXPECT_DOUBLE_EQ(quantiles[2]["canary"].get<double>(), 198);
+  EXPECT_THAT(json["metrics"][0]["reason"].get<std::string>(),
+              HasSubstr("p50 canary 100 [93.8, 106.4] vs baseline 100 [93.8, 106.4]"));
+}
+
 TEST(ReplayCommand, BadInputExitsTwoNamingTheField) {
   const std::string analysis =
       R"("analysis": {"metrics": [{"name": "errors", "kind": "METRIC_KIND_COUNT",

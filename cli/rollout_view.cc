@@ -1,5 +1,6 @@
 #include "cli/rollout_view.h"
 
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -30,6 +31,10 @@ std::string Age(const google::protobuf::Timestamp& since, absl::Time now) {
 }
 
 std::string Number(double value) { return absl::StrFormat("%.4g", value); }
+
+std::string WithInterval(double estimate, double lower, double upper) {
+  return absl::StrCat(Number(estimate), " [", Number(lower), ", ", Number(upper), "]");
+}
 
 std::string Step(const v1::RolloutStatus& status) {
   return status.step_index() < 0 ? "-" : absl::StrCat(status.step_index() + 1);
@@ -85,6 +90,21 @@ std::string EventLine(const v1::RolloutEvent& event) {
   return line;
 }
 
+void PrintQuantiles(const google::protobuf::RepeatedPtrField<v1::SequentialMetricResult>& results,
+                    std::ostream& out) {
+  Table table({"METRIC", "QUANTILE", "CANARY [95% INTERVAL]", "BASELINE [95% INTERVAL]"});
+  bool any = false;
+  for (const v1::SequentialMetricResult& result : results) {
+    for (const v1::QuantileEstimate& q : result.quantiles()) {
+      any = true;
+      table.AddRow({result.name(), absl::StrCat("p", Number(100 * q.quantile())),
+                    WithInterval(q.canary(), q.canary_lower(), q.canary_upper()),
+                    WithInterval(q.baseline(), q.baseline_lower(), q.baseline_upper())});
+    }
+  }
+  if (any) table.Print(out);
+}
+
 void PrintDescription(const v1::GetRolloutResponse& response, absl::Time now, std::ostream& out) {
   const v1::Rollout& rollout = response.rollout();
   const v1::RolloutStatus& status = rollout.status();
@@ -112,11 +132,13 @@ void PrintDescription(const v1::GetRolloutResponse& response, absl::Time now, st
   Table ticks({"TIME", "STEP", "WEIGHT", "METRIC", "STATE", "ESTIMATE", "CS-LOWER", "CS-UPPER",
                "ALLOWED", "P-VALUE", "EVIDENCE", "BASELINE-N", "CANARY-N"});
   std::vector<const v1::RolloutEvent*> others;
+  const v1::RolloutEvent* last_analysis = nullptr;
   for (const v1::RolloutEvent& event : response.events()) {
     if (event.type() != v1::EVENT_TYPE_ANALYSIS) {
       others.push_back(&event);
       continue;
     }
+    last_analysis = &event;
     for (const v1::SequentialMetricResult& metric : event.metrics()) {
       ticks.AddRow(
           {FormatTime(event.time()), absl::StrCat(event.step_index() + 1),
@@ -129,6 +151,15 @@ void PrintDescription(const v1::GetRolloutResponse& response, absl::Time now, st
     }
   }
   ticks.Print(out);
+
+  if (last_analysis != nullptr) {
+    std::ostringstream quantiles;
+    PrintQuantiles(last_analysis->metrics(), quantiles);
+    if (!quantiles.str().empty()) {
+      out << "\nHistogram quantiles at " << FormatTime(last_analysis->time()) << ":\n"
+          << quantiles.str();
+    }
+  }
 
   out << "\nEvents:\n";
   for (const v1::RolloutEvent* event : others) out << EventLine(*event) << "\n";

@@ -23,8 +23,15 @@ void PrintRolloutTable(const google::protobuf::RepeatedPtrField<v1::Rollout>& ro
 // "2026-11-26T10:00:00Z #12 PHASE_CHANGED PROGRESSING -> PAUSED weight 10: reason".
 std::string EventLine(const v1::RolloutEvent& event);
 
+// Each histogram metric's p50, p90 and p99 on both sides with their 95 %
+// intervals, one row per quantile: "latency  p50  104 [98.5, 110]  95.25
+// [94.5, 96]". Prints nothing when no result has quantiles.
+void PrintQuantiles(const google::protobuf::RepeatedPtrField<v1::SequentialMetricResult>& results,
+                    std::ostream& out);
+
 // The rollout's state, then one row per metric per analysed tick (from the
-// response's ANALYSIS events), then the other events.
+// response's ANALYSIS events), each histogram metric's quantiles at the last
+// analysed tick, then the other events.
 void PrintDescription(const v1::GetRolloutResponse& response, absl::Time now, std::ostream& out);
 
 }  // namespace kanarya::cli

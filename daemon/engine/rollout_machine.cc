@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analysis/histogram_quantiles.h"
 #include "daemon/engine/proto_time.h"
 
 namespace kanarya::engine {
@@ -365,9 +366,11 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
     return t;
   }
   if (may_advance && elapsed >= step.min_duration) {
+    const std::string quantiles = analysis::DescribeResultQuantiles(outcome.metrics);
     Advance(t, plan,
             absl::StrCat(at, " passed after ", absl::FormatDuration(elapsed), ": ",
-                         needs_proof ? "critical metrics within tolerance" : "no regression"),
+                         needs_proof ? "critical metrics within tolerance" : "no regression",
+                         quantiles.empty() ? "" : "; ", quantiles),
             now);
     return t;
   }

@@ -235,5 +235,37 @@ TEST(RolloutMachineTest, DriftPausesAndOtherRouterFailuresAreRetried) {
   EXPECT_EQ(resumed->rollout.status().canary_weight(), 10);
 }
 
+TEST(RolloutMachineTest, PromotionAndRollbackEventsSayTheHistogramsQuantiles) {
+  v1::SequentialMetricResult latency;
+  latency.set_name("latency");
+  v1::QuantileEstimate& p50 = *latency.add_quantiles();
+  p50.set_quantile(0.5);
+  p50.set_canary(104);
+  p50.set_canary_lower(98.5);
+  p50.set_canary_upper(110);
+  p50.set_baseline(95.25);
+  p50.set_baseline_lower(94.5);
+  p50.set_baseline_upper(96);
+  const std::string said = "latency: p50 canary 104 [98.5, 110] vs baseline 95.25 [94.5, 96]";
+  v1::Rollout r = InPhase(v1::PHASE_PROGRESSING);
+  r.mutable_status()->set_step_index(1);  // the last step: promotion needs proof
+  *r.mutable_status()->mutable_step_start_time() = ToProto(kNow - absl::Minutes(2));
+  const TickOutcome proven{
+      .tick_end = kNow, .decision = v1::DECISION_PROMOTE, .metrics = {latency}, .complete = true};
+  const Transition promoted = ApplyTick(r, Plan(), proven);
+  ASSERT_EQ(promoted.rollout.status().phase(), v1::PHASE_PROMOTING);
+  EXPECT_THAT(promoted.rollout.status().reason(), HasSubstr(said));
+  EXPECT_THAT(promoted.events.back().message(), HasSubstr(said));
+  // A rollback's reason is the analysis', whose regressed histogram metric
+  // says its quantiles (analysis_session_test); it is kept whole.
+  const TickOutcome worse{.tick_end = kNow,
+                          .decision = v1::DECISION_ROLLBACK,
+                          .reason = "rollback: latency (ratio 1.4; " + said + ")",
+                          .metrics = {latency}};
+  const Transition rolled_back = ApplyTick(InPhase(v1::PHASE_PROGRESSING), Plan(), worse);
+  ASSERT_EQ(rolled_back.rollout.status().phase(), v1::PHASE_ROLLING_BACK);
+  EXPECT_THAT(rolled_back.events.back().message(), HasSubstr(said));
+}
+
 }  // namespace
 }  // namespace kanarya::engine

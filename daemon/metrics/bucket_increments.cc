@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "daemon/metrics/native_bucket_increments.h"
 
 namespace kanarya::metrics {
 namespace {
@@ -39,6 +40,24 @@ std::vector<int64_t> CumulativeAt(const std::vector<double>& bounds,
   for (double bound : common) {
     while (bounds[i] != bound) ++i;
     at.push_back(cumulative[i]);
+  }
+  return at;
+}
+
+// Cumulative counts of a native histogram at `bounds` (powers of two and
+// +Inf): below its first bound, the first bucket's; above its last finite
+// one, the total.
+std::vector<int64_t> ExponentialCumulativeAt(const BucketIncrements& side,
+                                             const std::vector<int64_t>& cumulative,
+                                             const std::vector<double>& bounds) {
+  std::vector<int64_t> at;
+  at.reserve(bounds.size());
+  for (double bound : bounds) {
+    const auto above = std::lower_bound(side.bounds.begin(), side.bounds.end(), bound);
+    const size_t i = static_cast<size_t>(above - side.bounds.begin());
+    // Bounds between its own ones are empty buckets: the cumulative count
+    // at the bound above (its first, its +Inf) is the one at `bound`.
+    at.push_back(*above == bound || i == 0 ? cumulative[i] : cumulative[i - 1]);
   }
   return at;
 }
@@ -95,6 +114,10 @@ absl::StatusOr<int64_t> Settle(Histogram& h) {
 }  // namespace
 
 absl::StatusOr<std::optional<BucketIncrements>> BucketIncrementsOf(const QueryResult& result) {
+  for (const Series& series : result.series) {
+    if (!series.histograms.empty()) return NativeBucketIncrementsOf(result);
+  }
+  if (result.type == ResultType::kMatrix && result.series.empty()) return std::nullopt;
   if (result.type != ResultType::kVector) {
     return absl::InvalidArgumentError(
         "the bucket query must return an instant vector of bucket series (label le), e.g. "
@@ -167,6 +190,16 @@ absl::StatusOr<std::optional<BucketIncrements>> BucketIncrementsOf(const QueryRe
 
 absl::Status ToCommonLayout(BucketIncrements& a, BucketIncrements& b) {
   if (a.bounds == b.bounds) return absl::OkStatus();
+  if (a.exponential && b.exponential) {
+    std::vector<double> all;
+    std::set_union(a.bounds.begin(), a.bounds.end(), b.bounds.begin(), b.bounds.end(),
+                   std::back_inserter(all));
+    for (BucketIncrements* side : {&a, &b}) {
+      side->counts = CountsOf(ExponentialCumulativeAt(*side, CumulativeOf(side->counts), all));
+      side->bounds = all;
+    }
+    return absl::OkStatus();
+  }
   const std::vector<double> common = Intersection(a.bounds, b.bounds);
   if (common.size() < 2) {
     return absl::DataLossError("the baseline's and the canary's buckets share no finite bound");

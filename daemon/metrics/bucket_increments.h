@@ -32,8 +32,14 @@ struct BucketIncrements {
   // Series left out because their histogram had no +Inf series in the
   // answer (its other series were left out by a `>= 0` filter).
   int left_out = 0;
+  // A native histogram's, on powers of two: its cumulative count is known at
+  // every power of two, below its first bound (the first bucket's count) and
+  // above its last finite one (the total) too.
+  bool exponential = false;
 };
 
+// An answer of native histogram samples goes to NativeBucketIncrementsOf
+// (native_bucket_increments.h).
 // nullopt: no data (no series, or a NaN count: nothing in the window).
 // InvalidArgument: not an instant vector, a series without an `le` label or
 // with one that is not a number, two series of one histogram with the same
@@ -46,8 +52,9 @@ absl::StatusOr<std::optional<BucketIncrements>> BucketIncrementsOf(const QueryRe
 // Both sides on the bounds both reported (+Inf always among them): a
 // cumulative count at a shared bound is exact, while a bound only one side
 // has cannot be filled in without inventing how that side's requests spread
-// within its wider bucket. DataLoss, and nothing changed, when they share no
-// finite bound.
+// within its wider bucket. Two native (`exponential`) sides go on the union
+// of their bounds instead, each exact there. DataLoss, and nothing changed,
+// when they share no finite bound.
 absl::Status ToCommonLayout(BucketIncrements& a, BucketIncrements& b);
 
 }  // namespace kanarya::metrics

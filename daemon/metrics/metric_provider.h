@@ -31,9 +31,28 @@ struct Sample {
   double value;  // NaN and infinities pass through as they came
 };
 
+// One bucket of a native histogram sample, as Prometheus' API writes it.
+struct HistogramBucket {
+  // 0: (lower, upper]; 1: [lower, upper); 2: (lower, upper); 3: [lower, upper].
+  int boundaries = 0;
+  double lower = 0;
+  double upper = 0;
+  double count = 0;  // observations in this bucket alone (not cumulative)
+};
+
+// A native histogram sample: its total count and sum, and its non-empty
+// buckets in ascending order (an empty bucket is left out).
+struct HistogramSample {
+  absl::Time time;
+  double count = 0;
+  double sum = 0;
+  std::vector<HistogramBucket> buckets;
+};
+
 struct Series {
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
   std::vector<Sample> samples;                              // ascending in time
+  std::vector<HistogramSample> histograms;                  // native histograms, ascending
 };
 
 enum class ResultType { kMatrix, kVector, kScalar, kStreams };

@@ -82,6 +82,86 @@ absl::StatusOr<Sample> ParseSample(od::value pair) {
   return sample;
 }
 
+// A number sent as a string, as the API sends every sample value.
+absl::StatusOr<double> ParseStringValue(od::value value) {
+  std::string_view text;
+  KANARYA_JSON(value.get_string().get(text));
+  return ParseValue(text);
+}
+
+// [<boundaries>, "<lower>", "<upper>", "<count>"].
+absl::StatusOr<HistogramBucket> ParseBucket(od::value value) {
+  od::array array;
+  KANARYA_JSON(value.get_array().get(array));
+  HistogramBucket bucket;
+  int index = 0;
+  for (auto element : array) {
+    od::value field;
+    KANARYA_JSON(element.get(field));
+    if (index == 0) {
+      int64_t boundaries = 0;
+      KANARYA_JSON(field.get_int64().get(boundaries));
+      if (boundaries < 0 || boundaries > 3) {
+        return absl::DataLossError(
+            absl::StrCat("native histogram bucket: boundary rule ", boundaries, " is not 0-3"));
+      }
+      bucket.boundaries = static_cast<int>(boundaries);
+    } else if (index <= 3) {
+      absl::StatusOr<double> number = ParseStringValue(field);
+      if (!number.ok()) return number.status();
+      (index == 1 ? bucket.lower : index == 2 ? bucket.upper : bucket.count) = *number;
+    }  // extra elements are counted, and refused below
+    ++index;
+  }
+  if (index != 4) {
+    return absl::DataLossError(
+        "a native histogram bucket must be [boundaries, \"lower\", \"upper\", \"count\"]");
+  }
+  return bucket;
+}
+
+// [<unix seconds>, {"count": "..", "sum": "..", "buckets": [...]}].
+absl::StatusOr<HistogramSample> ParseHistogramSample(od::value pair) {
+  od::array array;
+  KANARYA_JSON(pair.get_array().get(array));
+  HistogramSample sample;
+  int index = 0;
+  for (auto element : array) {
+    if (index == 0) {
+      double seconds = 0;
+      KANARYA_JSON(element.get_double().get(seconds));
+      sample.time = absl::FromUnixMillis(std::llround(seconds * 1000));
+    } else if (index == 1) {
+      od::object object;
+      KANARYA_JSON(element.get_object().get(object));
+      for (auto field : object) {
+        std::string_view key;
+        KANARYA_JSON(field.unescaped_key().get(key));
+        od::value value;
+        KANARYA_JSON(field.value().get(value));
+        if (key == "count" || key == "sum") {
+          absl::StatusOr<double> number = ParseStringValue(value);
+          if (!number.ok()) return number.status();
+          (key == "count" ? sample.count : sample.sum) = *number;
+        } else if (key == "buckets") {
+          od::array buckets;
+          KANARYA_JSON(value.get_array().get(buckets));
+          for (auto item : buckets) {
+            od::value bucket_value;
+            KANARYA_JSON(item.get(bucket_value));
+            absl::StatusOr<HistogramBucket> bucket = ParseBucket(bucket_value);
+            if (!bucket.ok()) return bucket.status();
+            sample.buckets.push_back(*bucket);
+          }
+        }
+      }
+    }
+    ++index;
+  }
+  if (index != 2) return absl::DataLossError("a native histogram sample must be [time, {...}]");
+  return sample;
+}
+
 absl::Status ParseSeries(od::object object, QueryResult& result) {
   Series series;
   for (auto field : object) {
@@ -112,7 +192,25 @@ absl::Status ParseSeries(od::object object, QueryResult& result) {
       absl::StatusOr<Sample> parsed = ParseSample(value);
       if (!parsed.ok()) return parsed.status();
       series.samples.push_back(*parsed);
-    }  // native histograms and unknown fields are skipped
+    } else if (key == "histogram" || key == "histograms") {
+      od::value value;
+      KANARYA_JSON(field.value().get(value));
+      if (key == "histogram") {
+        absl::StatusOr<HistogramSample> parsed = ParseHistogramSample(value);
+        if (!parsed.ok()) return parsed.status();
+        series.histograms.push_back(std::move(*parsed));
+      } else {
+        od::array samples;
+        KANARYA_JSON(value.get_array().get(samples));
+        for (auto sample : samples) {
+          od::value sample_value;
+          KANARYA_JSON(sample.get(sample_value));
+          absl::StatusOr<HistogramSample> parsed = ParseHistogramSample(sample_value);
+          if (!parsed.ok()) return parsed.status();
+          series.histograms.push_back(std::move(*parsed));
+        }
+      }
+    }  // unknown fields are skipped
   }
   std::sort(series.labels.begin(), series.labels.end());
   result.series.push_back(std::move(series));

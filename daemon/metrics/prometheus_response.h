@@ -1,6 +1,8 @@
 // Parses a Prometheus HTTP API response body (/api/v1/query, /query_range),
 // and Loki's, which shares the format: matrix, vector and scalar results,
-// sample values as strings ("NaN", "+Inf", "-Inf", exponents), Loki's streams
+// sample values as strings ("NaN", "+Inf", "-Inf", exponents), native
+// histogram samples (`histogram` in vectors, `histograms` in matrices: count,
+// sum and buckets [boundaries, "lower", "upper", "count"]), Loki's streams
 // (entries ["<unix ns>", "<line>"], each a sample of value 1), warnings, and
 // error bodies mapped to statuses by their errorType. Streams through the body with simdjson's
 // on-demand API, without building a document tree. Pure; thread-safe.

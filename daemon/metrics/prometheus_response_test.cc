@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace kanarya::metrics {
 namespace {
 
@@ -104,6 +106,65 @@ TEST(PrometheusResponse, TruncatedMalformedAndForeignBodiesNeverGiveValues) {
       absl::StatusCode::kDataLoss);
   EXPECT_EQ(ParsePrometheusResponse(good + "garbage", 200).status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+TEST(PrometheusResponse, NativeHistogramSamplesOfVectorsAndMatrices) {
+  // As Prometheus 2.42 writes them (tests/lab's exporter, scraped): a zero
+  // bucket closed on both sides, positive buckets open on the left.
+  const auto vector = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"c1"},
+         "histogram":[1795720980,{"count":"36","sum":"12.5","buckets":[
+           [3,"-0.001","0.001","4"],[0,"2","2.82842712474619","8"],
+           [0,"8","11.31370849898476","4.5"]]}]}]}})",
+      200);
+  ASSERT_TRUE(vector.ok()) << vector.status();
+  ASSERT_EQ(vector->series.size(), 1u);
+  ASSERT_EQ(vector->series[0].histograms.size(), 1u);
+  EXPECT_TRUE(vector->series[0].samples.empty());
+  const HistogramSample& h = vector->series[0].histograms[0];
+  EXPECT_EQ(h.time, absl::FromUnixSeconds(1795720980));
+  EXPECT_EQ(h.count, 36);
+  EXPECT_EQ(h.sum, 12.5);
+  ASSERT_EQ(h.buckets.size(), 3u);
+  EXPECT_EQ(h.buckets[0].boundaries, 3);
+  EXPECT_EQ(h.buckets[0].lower, -0.001);
+  EXPECT_EQ(h.buckets[1].upper, 2.82842712474619);
+  EXPECT_EQ(h.buckets[2].count, 4.5);
+
+  const auto matrix = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},
+         "histograms":[[1795720980,{"count":"1","sum":"1","buckets":[[0,"0.5","1","1"]]}],
+                       [1795720995.5,{"count":"0","sum":"0"}]]}]}})",
+      200);
+  ASSERT_TRUE(matrix.ok()) << matrix.status();
+  ASSERT_EQ(matrix->series[0].histograms.size(), 2u);
+  EXPECT_EQ(matrix->series[0].histograms[1].time, absl::FromUnixMillis(1795720995500));
+  EXPECT_TRUE(matrix->series[0].histograms[1].buckets.empty());
+}
+
+TEST(PrometheusResponse, MalformedNativeHistogramsAreDataLoss) {
+  const std::string prefix =
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"histogram":)";
+  const std::string suffix = "}]}}";
+  for (const std::string histogram : {
+           R"([1,{"count":"x","buckets":[]}])",                     // a count that is not a number
+           R"([1,{"count":"1","buckets":[[0,"1","2"]]}])",          // a bucket of three
+           R"([1,{"count":"1","buckets":[[0,"1","2","1","9"]]}])",  // of five
+           R"([1,{"count":"1","buckets":[[7,"1","2","1"]]}])",      // no such boundary rule
+           R"([1,{"count":"1","buckets":[["0","1","2","1"]]}])",    // the rule as a string
+           R"([1,{"count":"1","buckets":[[0,1,2,1]]}])",            // numbers not as strings
+           R"([1,{"count":"1","buckets":{}}])",                     // buckets not an array
+           R"([1])",                                                // no histogram
+           R"({"count":"1"})",                                      // not a pair
+           R"([1,{"count":"1"},3])",                                // three elements
+       }) {
+    const auto result = ParsePrometheusResponse(absl::StrCat(prefix, histogram, suffix), 200);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss) << histogram;
+  }
+  const auto not_array = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"histograms":{}}]}})",
+      200);
+  EXPECT_EQ(not_array.status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

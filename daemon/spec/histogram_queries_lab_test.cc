@@ -1,7 +1,8 @@
 // A histogram metric's bucket query against a real Prometheus holding known
 // histograms: each scope's requests per bucket for a tick, the same from a
 // range query cut at each tick end (as backtests read it), and the analysis
-// rolling back the slower canary from them.
+// rolling back the slower canary from them, also when a release changes the
+// canary's buckets mid-rollout.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -155,6 +156,100 @@ TEST_F(HistogramQueriesLabTest, TheAnalysisRollsTheSlowerCanaryBack) {
   }
   EXPECT_EQ(session.decision(), v1::DECISION_ROLLBACK) << session.reason();
   EXPECT_LT(tick, 20);
+}
+
+// A release that changes the canary's buckets mid-rollout: its pod "a" with
+// the baseline's layout and latencies until sample 12, then pod "b" with the
+// buckets 50, 250, 1000 and slower requests. Per 15 s scrape, per bucket.
+struct Pod {
+  const char* version;
+  const char* pod;
+  std::vector<std::pair<const char*, int>> per_bucket;
+  int first, last;
+};
+const Pod kLayoutChange[] = {
+    {"v1", "a", kBaseline.per_bucket, 0, kSamples - 1},
+    {"v2", "a", {{"25", 1}, {"50", 4}, {"100", 3}, {"250", 1}, {"500", 1}, {"+Inf", 0}}, 0, 12},
+    {"v2", "b", {{"50", 1}, {"250", 3}, {"1000", 5}, {"+Inf", 1}}, 12, kSamples - 1},
+};
+
+class HistogramLayoutChangeLabTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    t0_ = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(3)) / 60 * 60);
+    std::string text = "# TYPE latency histogram\n";
+    for (const Pod& pod : kLayoutChange) {
+      int cumulative = 0;
+      for (const auto& [le, per_scrape] : pod.per_bucket) {
+        cumulative += per_scrape;
+        for (int k = pod.first; k <= pod.last; ++k) {
+          absl::StrAppend(&text, "latency_bucket{version=\"", pod.version, "\",pod=\"", pod.pod,
+                          "\",le=\"", le, "\"} ", cumulative * (k - pod.first), " ",
+                          absl::ToUnixSeconds(t0_ + absl::Seconds(15 * k)), "\n");
+        }
+      }
+    }
+    auto server = lab::PrometheusServer::Start(text + "# EOF\n");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() { delete server_; }
+
+  static MetricTickResult TickAt(const TickQueryPlan& plan, int k) {
+    metrics::PrometheusProvider prometheus(server_->url(), {});
+    std::vector<TickQuery> sent;
+    std::vector<metrics::Query> batch;
+    for (const TickQuery& query : plan.QueriesAt(t0_ + absl::Seconds(15 * k))) {
+      if (query.metric_index != 1) continue;
+      sent.push_back(query);
+      batch.push_back(query.query);
+    }
+    return plan.Assemble(sent, prometheus.Run(batch))[1];
+  }
+
+  static absl::Time t0_;
+  static lab::PrometheusServer* server_;
+};
+
+absl::Time HistogramLayoutChangeLabTest::t0_;
+lab::PrometheusServer* HistogramLayoutChangeLabTest::server_ = nullptr;
+
+TEST_F(HistogramLayoutChangeLabTest, TheAnalysisCarriesOnThroughTheNewLayoutAndRollsBack) {
+  const v1::RolloutSpec spec = HistogramSpec();
+  absl::StatusOr<TickQueryPlan> plan = TickQueryPlan::Make(spec);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  // Before the change both sides share the baseline's layout; after it, the
+  // old pod (still within Prometheus' lookback, adding nothing) and the new
+  // one meet on the bounds both have, and the sides on those they share.
+  const MetricTickResult before = TickAt(*plan, 8);
+  ASSERT_TRUE(before.observation.has_value()) << before.error;
+  EXPECT_THAT(before.observation->bucket_bounds(), ElementsAre(25, 50, 100, 250, 500, kInf));
+  EXPECT_THAT(before.observation->canary_buckets(), ElementsAre(1, 4, 3, 1, 1, 0));
+  const MetricTickResult after = TickAt(*plan, 20);
+  ASSERT_TRUE(after.observation.has_value()) << after.error;
+  EXPECT_THAT(after.observation->bucket_bounds(), ElementsAre(50, 250, kInf));
+  EXPECT_THAT(after.observation->baseline_buckets(), ElementsAre(50, 45, 5));
+  EXPECT_THAT(after.observation->canary_buckets(), ElementsAre(1, 3, 6));
+
+  v1::AnalysisSpec analysis = spec.analysis();
+  analysis.mutable_metrics()->DeleteSubrange(0, 1);  // only the histogram,
+  analysis.mutable_metrics(0)->set_critical(true);   // which must show it is good
+  analysis::AnalysisSession session(analysis);
+  int tick = 1;
+  for (; tick < kSamples && session.decision() == v1::DECISION_CONTINUE; ++tick) {
+    const MetricTickResult result = TickAt(*plan, tick);
+    ASSERT_TRUE(result.observation.has_value()) << result.error;
+    v1::Tick observed;
+    (*observed.mutable_metrics())["latency"] = *result.observation;
+    ASSERT_TRUE(analysis::ValidateTick(observed, analysis, "tick").ok());
+    session.Observe(observed);
+  }
+  // The canary like the baseline until sample 12 is not rolled back then;
+  // the slower release after it is, on the bounds the first tick had that
+  // the new layout still reports.
+  EXPECT_EQ(session.decision(), v1::DECISION_ROLLBACK) << session.reason();
+  EXPECT_GT(tick, 13);
+  EXPECT_LT(tick, 25);
 }
 
 }  // namespace

@@ -371,13 +371,18 @@ metrics::QueryResult AnswerAt(const metrics::QueryResult& range_answer, absl::Ti
                               .series = {},
                               .warnings = range_answer.warnings};
   const int64_t millis = absl::ToUnixMillis(tick_end);
+  // The sample of `samples` (floats or native histograms) at the tick end.
+  const auto sample_at = [millis](const auto& samples) {
+    const auto at = std::lower_bound(
+        samples.begin(), samples.end(), millis,
+        [](const auto& sample, int64_t t) { return absl::ToUnixMillis(sample.time) < t; });
+    return at != samples.end() && absl::ToUnixMillis(at->time) == millis ? &*at : nullptr;
+  };
   for (const metrics::Series& series : range_answer.series) {
-    const auto at = std::lower_bound(series.samples.begin(), series.samples.end(), millis,
-                                     [](const metrics::Sample& sample, int64_t t) {
-                                       return absl::ToUnixMillis(sample.time) < t;
-                                     });
-    if (at != series.samples.end() && absl::ToUnixMillis(at->time) == millis) {
+    if (const metrics::Sample* at = sample_at(series.samples); at != nullptr) {
       answer.series.push_back({.labels = series.labels, .samples = {*at}});
+    } else if (const metrics::HistogramSample* h = sample_at(series.histograms); h != nullptr) {
+      answer.series.push_back({.labels = series.labels, .histograms = {*h}});
     }
   }
   return answer;

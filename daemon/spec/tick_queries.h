@@ -56,9 +56,10 @@ struct BaselineHistory {
 
 // The answer of a range query (RangeQueries) at one of its tick ends, as the
 // instant query at that tick end answers: each series that has a sample at
-// that time, with that sample alone, as a vector (a series without one is
-// left out, as the instant query leaves it out). Times match at whole
-// milliseconds, the resolution of Prometheus and Loki. Log lines are returned
+// that time, with that sample alone (a value, or a native histogram), as a
+// vector (a series without one is left out, as the instant query leaves it
+// out). Times match at whole milliseconds, the resolution of Prometheus and
+// Loki. Log lines are returned
 // as they are, for Assemble to refuse as it refuses them from an instant query.
 metrics::QueryResult AnswerAt(const metrics::QueryResult& range_answer, absl::Time tick_end);
 

@@ -55,7 +55,7 @@ int FreeLoopbackPort() {
 
 absl::StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
     const std::string& openmetrics, const std::string& scrape_target,
-    absl::Duration scrape_interval) {
+    absl::Duration scrape_interval, const std::vector<std::string>& features) {
   std::string pattern = (std::filesystem::temp_directory_path() / "kanarya-prometheus-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError("mkdtemp failed");
   const std::string directory = pattern;
@@ -77,16 +77,18 @@ absl::StatusOr<std::unique_ptr<PrometheusServer>> PrometheusServer::Start(
       WEXITSTATUS(status) != 0) {
     return absl::InternalError(absl::StrCat("promtool failed; see ", directory, "/promtool.log"));
   }
-  std::unique_ptr<PrometheusServer> server(new PrometheusServer(directory, FreeLoopbackPort()));
+  std::unique_ptr<PrometheusServer> server(
+      new PrometheusServer(directory, FreeLoopbackPort(), features));
   if (absl::Status s = server->Launch(); !s.ok()) return s;
   return server;
 }
 
 absl::Status PrometheusServer::Launch() {
-  pid_ = Spawn({"prometheus", "--config.file=" + directory_ + "/prometheus.yml",
-                "--storage.tsdb.path=" + directory_ + "/tsdb",
-                absl::StrCat("--web.listen-address=127.0.0.1:", port_)},
-               directory_ + "/prometheus.log");
+  std::vector<std::string> argv = {"prometheus", "--config.file=" + directory_ + "/prometheus.yml",
+                                   "--storage.tsdb.path=" + directory_ + "/tsdb",
+                                   absl::StrCat("--web.listen-address=127.0.0.1:", port_)};
+  for (const std::string& feature : features_) argv.push_back("--enable-feature=" + feature);
+  pid_ = Spawn(argv, directory_ + "/prometheus.log");
   if (pid_ < 0) return absl::InternalError("cannot start prometheus");
   httplib::Client client("127.0.0.1", port_);
   client.set_connection_timeout(1);

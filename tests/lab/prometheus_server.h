@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -19,11 +20,13 @@ class PrometheusServer {
  public:
   // `openmetrics` must end with "# EOF". When `scrape_target` is set
   // ("127.0.0.1:PORT"), Prometheus also scrapes its /metrics every
-  // `scrape_interval` (whole seconds).
+  // `scrape_interval` (whole seconds). `features` are passed as
+  // --enable-feature=NAME (e.g. "native-histograms").
   // Fails when promtool rejects the data or the server is not ready in 30 s.
   static absl::StatusOr<std::unique_ptr<PrometheusServer>> Start(
       const std::string& openmetrics, const std::string& scrape_target = "",
-      absl::Duration scrape_interval = absl::Seconds(1));
+      absl::Duration scrape_interval = absl::Seconds(1),
+      const std::vector<std::string>& features = {});
   ~PrometheusServer();
 
   std::string url() const;  // http://127.0.0.1:PORT
@@ -35,12 +38,13 @@ class PrometheusServer {
   absl::Status Restart();
 
  private:
-  PrometheusServer(std::string directory, int port)
-      : directory_(std::move(directory)), port_(port) {}
+  PrometheusServer(std::string directory, int port, std::vector<std::string> features)
+      : directory_(std::move(directory)), port_(port), features_(std::move(features)) {}
   absl::Status Launch();
 
   const std::string directory_;
   const int port_;
+  const std::vector<std::string> features_;
   pid_t pid_ = -1;
 };
 
