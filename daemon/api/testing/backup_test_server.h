@@ -52,6 +52,7 @@ class BackupTestServer {
     return stream->Finish();
   }
 
+  std::string address() const { return absl::StrCat("127.0.0.1:", server_->port()); }
   store::StateStore& store() { return *store_; }
   const std::string& dir() const { return dir_.path(); }
 
