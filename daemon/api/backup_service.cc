@@ -7,8 +7,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "daemon/api/call_context.h"
@@ -19,9 +21,11 @@
 namespace kanarya::api {
 namespace {
 
+constexpr char kScratchPrefix[] = ".kanarya-backup-";
+
 // A new, empty file in `dir` named for a backup; VACUUM INTO fills it.
 absl::StatusOr<std::string> ScratchFile(const std::string& dir) {
-  std::string path = (std::filesystem::path(dir) / ".kanarya-backup-XXXXXX").string();
+  std::string path = (std::filesystem::path(dir) / absl::StrCat(kScratchPrefix, "XXXXXX")).string();
   const int fd = mkstemp(path.data());
   if (fd < 0) {
     return absl::FailedPreconditionError(
@@ -54,6 +58,22 @@ absl::StatusOr<v1::BackupHeader> Describe(const std::string& path) {
 }
 
 }  // namespace
+
+BackupService::BackupService(std::string database_path, std::string scratch_dir,
+                             const auth::Authorizer& authorizer, BackupReporter reporter)
+    : database_path_(std::move(database_path)),
+      scratch_dir_(std::move(scratch_dir)),
+      authorizer_(authorizer),
+      reporter_(std::move(reporter)) {
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(scratch_dir_, error), end; !error && it != end;
+       it.increment(error)) {
+    if (absl::StartsWith(it->path().filename().string(), kScratchPrefix)) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
 
 grpc::Status BackupService::Backup(grpc::ServerContext* context,
                                    const v1::BackupRequest* /*request*/,

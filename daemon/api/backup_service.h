@@ -28,13 +28,10 @@ class BackupService final : public v1::BackupService::Service {
 
   // `database_path`: the state database; `scratch_dir`: where the snapshot
   // is written before it is streamed (the data directory: the same volume,
-  // which has room for the database's size again).
+  // which has room for the database's size again). Removes the snapshots a
+  // daemon killed during a backup left there.
   BackupService(std::string database_path, std::string scratch_dir,
-                const auth::Authorizer& authorizer, BackupReporter reporter = nullptr)
-      : database_path_(std::move(database_path)),
-        scratch_dir_(std::move(scratch_dir)),
-        authorizer_(authorizer),
-        reporter_(std::move(reporter)) {}
+                const auth::Authorizer& authorizer, BackupReporter reporter = nullptr);
 
   grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
                       grpc::ServerWriter<v1::BackupChunk>* writer) override;

@@ -73,6 +73,15 @@ TEST_F(BackupServiceTest, OnlyTheOperatorRoleInEveryNamespaceMayTakeABackup) {
   }
 }
 
+TEST(BackupServiceStartTest, RemovesTheSnapshotsOfAKilledDaemon) {
+  store::testing::ScopedTempDir dir;
+  std::ofstream(dir.path() + "/.kanarya-backup-x1y2z3") << "half a snapshot";
+  std::ofstream(dir.path() + "/kanarya.db") << "kept";
+  BackupService service(dir.path() + "/kanarya.db", dir.path(), auth::Authorizer::Open());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/.kanarya-backup-x1y2z3"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/kanarya.db"));
+}
+
 TEST_F(BackupServiceTest, TheStreamIsTheCheckedDatabaseWithItsSizeAndChecksum) {
   v1::BackupHeader header;
   std::string data;

@@ -112,11 +112,17 @@ absl::StatusOr<StateDatabaseInfo> CheckStateDatabase(const std::string& path) {
   absl::StatusOr<int64_t> version =
       QueryInt(**connection, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!version.ok()) return Annotate(version.status(), operation);
-  if (*version < 1 || *version > LatestSchemaVersion()) {
+  if (*version > LatestSchemaVersion()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        operation, ": schema version ", *version, *version < 1 ? " is unknown" : " is newer than",
-        "; this kanaryad knows versions 1 to ", LatestSchemaVersion(),
-        *version < 1 ? "" : "; restore it with a newer kanaryad"));
+        operation, ": schema version ", *version, ", newer than version ", LatestSchemaVersion(),
+        " that this kanaryad knows; restore it with a newer "
+        "kanaryad"));
+  }
+  if (*version < 1) {
+    return absl::FailedPreconditionError(absl::StrCat(operation, ": schema version ", *version,
+                                                      " is unknown; this kanaryad knows "
+                                                      "versions 1 to ",
+                                                      LatestSchemaVersion()));
   }
   StateDatabaseInfo info{.schema_version = static_cast<int>(*version)};
   absl::StatusOr<int64_t> rollouts = QueryInt(**connection, "SELECT COUNT(*) FROM rollouts");

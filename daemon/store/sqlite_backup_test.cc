@@ -194,9 +194,22 @@ TEST(SqliteBackupTest, RestoreRefusesANewerOrUnknownSchemaVersionNamingBoth) {
   ScopedTempDir target;
   absl::StatusOr<StateDatabaseInfo> refused = RestoreStateDatabase(newer, target.path(), false);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      refused.status().message(),
+      HasSubstr(absl::StrCat("schema version ", LatestSchemaVersion() + 41, ", newer than version ",
+                             LatestSchemaVersion(), " that this kanaryad knows")));
+
+  const std::string unversioned = source.path() + "/unversioned.db";
+  ASSERT_TRUE(SnapshotDatabase(database, unversioned).ok());
+  {
+    auto connection = *SqliteConnection::Open(unversioned, absl::Seconds(1));
+    ASSERT_TRUE(connection->Execute("DELETE FROM schema_migrations").ok());
+  }
+  refused = RestoreStateDatabase(unversioned, target.path(), false);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.status().message(),
-              HasSubstr(absl::StrCat("schema version ", LatestSchemaVersion() + 41,
-                                     " is newer than; this kanaryad knows versions 1 to ",
+              HasSubstr(absl::StrCat("schema version 0 is unknown; this kanaryad knows versions 1 "
+                                     "to ",
                                      LatestSchemaVersion())));
 
   const std::string foreign = source.path() + "/foreign.db";
