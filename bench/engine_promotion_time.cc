@@ -15,11 +15,11 @@
 #include "absl/strings/match.h"
 #include "daemon/engine/proto_time.h"
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/engine/virtual_clock.h"
 #include "daemon/spec/rollout_document.h"
-#include "daemon/testing/fake_clock.h"
+#include "daemon/store/memory_state_store.h"
 #include "daemon/testing/fake_metric_provider.h"
 #include "daemon/testing/fake_traffic_router.h"
-#include "daemon/testing/memory_state_store.h"
 
 namespace kanarya {
 namespace {
@@ -61,8 +61,8 @@ struct Run {
 };
 
 Run RunOnce(const v1::RolloutSpec& spec, double requests_per_second, uint32_t seed) {
-  testing::FakeClock clock;
-  testing::MemoryStateStore store;
+  engine::VirtualClock clock;
+  store::MemoryStateStore store;
   testing::FakeMesh mesh;
   testing::FakeMetricProvider provider(Traffic(mesh, requests_per_second, seed));
   engine::RolloutEngine engine(

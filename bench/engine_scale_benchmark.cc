@@ -28,9 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/engine/virtual_clock.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/testing/crashing_state_store.h"
-#include "daemon/testing/fake_clock.h"
 #include "daemon/testing/fake_metric_provider.h"
 #include "daemon/testing/fake_traffic_router.h"
 
@@ -151,7 +151,7 @@ void RunScenario(const Scenario& scenario, int rollouts, int minutes, const std:
     std::exit(1);
   }
   testing::CrashingStateStore store(**sqlite);  // never crashes here: it counts transactions
-  testing::FakeClock clock;
+  engine::VirtualClock clock;
   testing::FakeMesh mesh;
   testing::FakeMetricProvider prometheus(Answer);
   testing::FakeMetricProvider loki(Answer);

@@ -10,9 +10,9 @@
 
 #include "daemon/api/api_test_server.h"
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/engine/virtual_clock.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/testing/canary_traffic.h"
-#include "daemon/testing/fake_clock.h"
 #include "daemon/testing/fake_metric_provider.h"
 #include "daemon/testing/fake_traffic_router.h"
 #include "gmock/gmock.h"
@@ -70,7 +70,7 @@ class EngineApiTest : public ::testing::Test {
   }
 
   std::atomic<bool> cluster_configured_ = true;
-  kanarya::testing::FakeClock clock_;
+  kanarya::engine::VirtualClock clock_;
   store::StateStorePtr store_;
   kanarya::testing::FakeMesh mesh_;
   kanarya::testing::FakeMetricProvider prometheus_;

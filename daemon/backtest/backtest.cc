@@ -6,14 +6,31 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/backtest/backtest_report.h"
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/engine/virtual_clock.h"
+#include "daemon/mesh/traffic_router.h"
 #include "daemon/spec/rollout_plan.h"
 #include "daemon/spec/rollout_validation.h"
-#include "daemon/testing/fake_clock.h"
-#include "daemon/testing/fake_traffic_router.h"
-#include "daemon/testing/memory_state_store.h"
+#include "daemon/store/memory_state_store.h"
 
 namespace kanarya::backtest {
 namespace {
+
+// A backtest moves no traffic: every write succeeds and the split is what the
+// engine last asked for, so no drift is ever seen.
+class VirtualRouter final : public mesh::TrafficRouter {
+ public:
+  absl::Status Verify() override { return absl::OkStatus(); }
+  absl::StatusOr<mesh::TrafficSplit> Read() override { return split_; }
+  absl::StatusOr<mesh::TrafficSplit> SetCanaryWeight(int canary_weight) override {
+    split_ = {.stable_weight = 100 - canary_weight, .canary_weight = canary_weight};
+    return split_;
+  }
+  absl::StatusOr<mesh::TrafficSplit> Rollback() override { return split_ = {}; }
+  absl::StatusOr<mesh::TrafficSplit> PromoteCanary() override { return split_ = {}; }
+
+ private:
+  mesh::TrafficSplit split_;
+};
 
 // As the daemon runs it, but every action at its time (no pass spacing).
 const engine::EngineOptions kEngineOptions{.pass_spacing = absl::ZeroDuration()};
@@ -71,16 +88,18 @@ absl::Status ApproveGate(engine::RolloutEngine& engine, const std::string& name,
 absl::StatusOr<EngineRecord> RunEngine(
     const v1::RolloutSpec& spec, const std::map<std::string, metrics::MetricProvider*>& providers,
     const BacktestOptions& options, int64_t max_passes) {
-  testing::FakeClock clock(options.from);
-  testing::MemoryStateStore store;
-  testing::FakeMesh mesh;
+  engine::VirtualClock clock(options.from);
+  store::MemoryStateStore store;
   engine::RolloutEngine engine(
       clock, store,
       [&providers](const std::string& provider) -> metrics::MetricProvider* {
         const auto it = providers.find(provider);
         return it == providers.end() ? nullptr : it->second;
       },
-      [&mesh](const v1::Rollout& rollout) { return mesh.MakeRouter(rollout); }, kEngineOptions);
+      [](const v1::Rollout&) -> absl::StatusOr<mesh::TrafficRouterPtr> {
+        return std::make_unique<VirtualRouter>();
+      },
+      kEngineOptions);
 
   v1::CreateRolloutRequest create;
   *create.mutable_spec() = spec;

@@ -2,9 +2,9 @@
 // past. The spec is validated against the configured providers, the history
 // of both scopes is read from them at the tick resolution (history_reader.h),
 // and the rollout engine runs the spec on a virtual clock from `from` against
-// that history — with an in-memory store and mesh, nothing in a cluster is
-// touched — until the rollout finishes or `to`. Traffic weights do not change
-// the recorded history (the report says so).
+// that history, with an in-memory store and a router that moves no traffic
+// (nothing in a cluster is touched), until the rollout finishes or `to`.
+// Traffic weights do not change the recorded history (the report says so).
 // Errors: InvalidArgument naming the spec's field or the command's flag
 // (--from, --to); Unavailable or DeadlineExceeded naming the provider that
 // could not be read. Thread-compatible; the providers must outlive the call.

@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const absl::Time kFrom = absl::FromUnixSeconds(1'780'000'000);
 
@@ -137,6 +138,31 @@ TEST(BacktestTest, AGuardrailBrokenTooOftenNamesItsMetric) {
   EXPECT_THAT(report->metrics(), ElementsAre("latency"));
   EXPECT_THAT(report->reason(), HasSubstr("guardrail: latency"));
   EXPECT_EQ(TimeOf(report->outcome_time()), kFrom + 3 * absl::Seconds(10));
+}
+
+// A canary serving 30 requests a tick at the baseline's 3 % errors: two
+// errors in a tick (6.7 %, about one tick in four) break a 5 % guardrail
+// that judges every tick; with min_requests 100 no tick is judged, and at
+// 2000 requests a tick the same guardrail still catches 8 % errors.
+TEST(BacktestTest, AGuardrailJudgesOnlyTicksWithEnoughRequests) {
+  const auto run = [](double canary_requests, double error_rate, int64_t min_requests) {
+    testing::CanaryTraffic traffic;
+    traffic.canary_requests = [canary_requests](absl::Time) { return canary_requests; };
+    traffic.baseline_error_rate = error_rate;
+    traffic.canary_error_rate = error_rate;
+    v1::RolloutSpec spec = testing::TestRolloutSpec();
+    v1::Guardrail& guardrail = *spec.mutable_analysis()->mutable_metrics(0)->mutable_guardrail();
+    guardrail.set_max(0.05);
+    guardrail.set_min_requests(min_requests);
+    testing::FakeMetricProvider prometheus(testing::MakeResponder(traffic));
+    absl::StatusOr<v1::BacktestReport> report =
+        RunBacktest(spec, {{"prometheus", &prometheus}}, Options(absl::Minutes(30)));
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? report->reason() : "";
+  };
+  EXPECT_THAT(run(30, 0.03, 0), HasSubstr("guardrail: errors"));
+  EXPECT_THAT(run(30, 0.03, 100), Not(HasSubstr("guardrail")));
+  EXPECT_THAT(run(2000, 0.08, 100), HasSubstr("guardrail: errors"));
 }
 
 TEST(BacktestTest, ADryRunDecidesTheSame) {

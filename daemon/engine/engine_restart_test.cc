@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/store/memory_state_store.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/store/store_test_util.h"
 #include "daemon/testing/engine_harness.h"
-#include "daemon/testing/memory_state_store.h"
 
 namespace kanarya::engine {
 namespace {
@@ -35,7 +35,7 @@ class RunData {
     if (storage == Storage::kSqlite) dir_.emplace();
   }
   store::StateStorePtr Open() const {
-    if (!dir_) return std::make_unique<testing::MemoryStateStore>();
+    if (!dir_) return std::make_unique<store::MemoryStateStore>();
     // NORMAL: a commit that returned survives kill -9 as with FULL (only a
     // power cut tells them apart), without an fsync per commit.
     absl::StatusOr<store::StateStorePtr> opened =

@@ -247,7 +247,7 @@ TEST(RolloutEngineTest, NoDataWithPausePolicyPausesAndNeverPromotes) {
 }
 
 TEST(RolloutEngineTest, ShortProviderOutageIsHeldAndNeverAdvancesAStep) {
-  const absl::Time start = testing::FakeClock().Now();
+  const absl::Time start = engine::VirtualClock().Now();
   // Down from 50 s to 80 s: the first step's minute ends inside the outage.
   CanaryTraffic traffic;
   traffic.outage = [start](absl::Time t) {
@@ -270,7 +270,7 @@ TEST(RolloutEngineTest, ShortProviderOutageIsHeldAndNeverAdvancesAStep) {
 
 TEST(RolloutEngineTest, LongProviderOutageAppliesTheQueryErrorPolicy) {
   CanaryTraffic traffic;
-  const absl::Time start = testing::FakeClock().Now();
+  const absl::Time start = engine::VirtualClock().Now();
   traffic.outage = [start](absl::Time t) {
     return t > start + absl::Seconds(30) ? absl::UnavailableError("prometheus down")
                                          : absl::OkStatus();

@@ -57,7 +57,7 @@ TickEvaluation EvaluateTick(const spec::RolloutPlan& plan, absl::Time tick_end, 
       (*e.tick.mutable_metrics())[metric.name()] = *result->observation;
     }
     if (result != nullptr && result->canary_value && HasGuardrail(metric) &&
-        spec::BreaksGuardrail(metric.guardrail(), *result->canary_value)) {
+        spec::BreaksGuardrail(metric.guardrail(), *result->canary_value, result->canary_requests)) {
       state.set_guardrail_breaches(state.guardrail_breaches() + 1);
       if (state.guardrail_breaches() > metric.guardrail().failure_limit()) {
         give_up(plan.on_failure,

@@ -141,6 +141,14 @@ void ValidateGuardrail(const v1::MetricSpec& metric, const std::string& at, Prob
   if (guardrail.failure_limit() > 0 && !guardrail.has_min() && !guardrail.has_max()) {
     problems.Add(path + ".failure_limit", "set, but neither min nor max is");
   }
+  if (guardrail.min_requests() < 0) {
+    problems.Add(path + ".min_requests",
+                 absl::StrCat("must be >= 0, got ", guardrail.min_requests()));
+  } else if (guardrail.min_requests() > 0 && metric.kind() != v1::METRIC_KIND_COUNT) {
+    problems.Add(path + ".min_requests",
+                 "only a count metric has requests to count; a continuous metric's guardrail "
+                 "judges every tick with data");
+  }
 }
 
 }  // namespace

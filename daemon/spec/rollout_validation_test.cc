@@ -327,6 +327,15 @@ TEST(RolloutValidationTest, Guardrails) {
               s.mutable_analysis()->mutable_metrics(0)->mutable_guardrail()->set_failure_limit(1);
             }),
             "analysis.metrics[0].guardrail.failure_limit: set, but neither min nor max is");
+  EXPECT_EQ(ProblemsOf([](v1::RolloutSpec& s) {
+              s.mutable_analysis()->mutable_metrics(0)->mutable_guardrail()->set_min_requests(-1);
+            }),
+            "analysis.metrics[0].guardrail.min_requests: must be >= 0, got -1");
+  EXPECT_EQ(ProblemsOf([](v1::RolloutSpec& s) {
+              s.mutable_analysis()->mutable_metrics(1)->mutable_guardrail()->set_min_requests(50);
+            }),
+            "analysis.metrics[1].guardrail.min_requests: only a count metric has requests to "
+            "count; a continuous metric's guardrail judges every tick with data");
 }
 
 TEST(RolloutValidationTest, EnumsInRange) {

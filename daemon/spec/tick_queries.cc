@@ -112,6 +112,7 @@ MetricTickResult AssembleCounts(const std::string& metric, const SideRoleValues&
   const std::optional<EventCounts>& canary = counts[Index(Side::kCanary)];
   if (canary) {
     outcome.canary_value = static_cast<double>(canary->events) / static_cast<double>(canary->total);
+    outcome.canary_requests = canary->total;
   }
   if (baseline && canary) {
     v1::Observation& observation = outcome.observation.emplace();

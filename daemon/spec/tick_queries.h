@@ -41,6 +41,7 @@ struct MetricTickResult {
   std::optional<v1::Observation> observation;  // nullopt: no data on one or both sides
   absl::Status error;                          // a provider/query failure (never "no data")
   std::optional<double> canary_value;          // for the guardrail: mean of values / events÷total
+  std::optional<int64_t> canary_requests;      // count metrics: the canary's total this tick
 };
 
 // The baseline's per-tick values from before a rollout: ticks holding only

@@ -154,6 +154,7 @@ TEST_F(TickQueriesTest, NaNAndEmptyResultsAreNoData) {
   EXPECT_TRUE(results[0].error.ok());
   EXPECT_FALSE(results[0].observation.has_value());
   EXPECT_DOUBLE_EQ(*results[0].canary_value, 0.1);  // the guardrail still sees the canary
+  EXPECT_EQ(results[0].canary_requests, 10);        // and how many requests it is made of
   EXPECT_TRUE(results[1].error.ok());
   EXPECT_FALSE(results[1].observation.has_value());
   EXPECT_FALSE(results[1].canary_value.has_value());

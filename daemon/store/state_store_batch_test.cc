@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/store/memory_state_store.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/store/store_test_util.h"
 #include "daemon/testing/crashing_state_store.h"
-#include "daemon/testing/memory_state_store.h"
 
 namespace kanarya::store {
 namespace {
@@ -77,7 +77,7 @@ class MemoryStore {
   void Reopen() {}
 
  private:
-  kanarya::testing::MemoryStateStore store_;
+  kanarya::store::MemoryStateStore store_;
 };
 
 template <typename Implementation>
@@ -189,7 +189,7 @@ TEST(SqliteStateStoreBatchTest, AnUnnamedUpdateIsInvalidArgumentNamingItsIndex) 
 }
 
 TEST(CrashingStateStoreTest, ABatchAcrossTheCrashPointIsRefusedWhole) {
-  kanarya::testing::MemoryStateStore memory;
+  kanarya::store::MemoryStateStore memory;
   kanarya::testing::CrashingStateStore store(memory);
   ASSERT_TRUE(store.Commit(Update("a", 0, {}), true).ok());
   ASSERT_TRUE(store.Commit(Update("b", 0, {}), true).ok());

@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "daemon/api/http_health.h"
+#include "daemon/store/memory_state_store.h"
 #include "daemon/telemetry/readiness_monitor.h"
 #include "daemon/telemetry/telemetry_http.h"
 #include "daemon/telemetry/telemetry_test_util.h"
-#include "daemon/testing/memory_state_store.h"
 #include "gtest/gtest.h"
 
 namespace kanarya::telemetry {
@@ -44,7 +44,7 @@ class ReadinessTest : public ::testing::Test {
     readiness = std::make_unique<Readiness>(std::move(checks));
   }
 
-  testing::MemoryStateStore store;
+  store::MemoryStateStore store;
   std::map<std::string, metrics::MetricProviderPtr> providers;
   SwitchableProvider* provider = nullptr;
   std::unique_ptr<Readiness> readiness;

@@ -104,7 +104,7 @@ class TelemetryScrapeTest : public ::testing::Test {
   }
 
   DaemonMetrics metrics;
-  testing::MemoryStateStore memory;
+  store::MemoryStateStore memory;
   testing::EngineHarness harness;
   Readiness readiness;
   TelemetryHttp telemetry;

@@ -11,12 +11,12 @@
 #include <string>
 
 #include "daemon/engine/rollout_engine.h"
+#include "daemon/engine/virtual_clock.h"
+#include "daemon/store/memory_state_store.h"
 #include "daemon/testing/canary_traffic.h"
 #include "daemon/testing/crashing_state_store.h"
-#include "daemon/testing/fake_clock.h"
 #include "daemon/testing/fake_metric_provider.h"
 #include "daemon/testing/fake_traffic_router.h"
-#include "daemon/testing/memory_state_store.h"
 
 namespace kanarya::testing {
 
@@ -24,7 +24,7 @@ class EngineHarness {
  public:
   // On the in-memory store.
   explicit EngineHarness(const CanaryTraffic& traffic = {})
-      : EngineHarness(traffic, std::make_unique<MemoryStateStore>()) {}
+      : EngineHarness(traffic, std::make_unique<store::MemoryStateStore>()) {}
   // On `data` (SQLite, say).
   EngineHarness(const CanaryTraffic& traffic, store::StateStorePtr data)
       : durable(std::move(data)),
@@ -111,7 +111,7 @@ class EngineHarness {
         limit);
   }
 
-  FakeClock clock;
+  engine::VirtualClock clock;
   engine::EngineOptions options;  // for the engines MakeEngine makes from then on
   store::StateStorePtr durable;   // the data
   CrashingStateStore store;       // what the engine uses: `durable` behind a crash switch

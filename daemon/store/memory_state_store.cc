@@ -1,29 +1,28 @@
-#include "daemon/testing/memory_state_store.h"
+#include "daemon/store/memory_state_store.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 
-namespace kanarya::testing {
+namespace kanarya::store {
 
-absl::StatusOr<int64_t> MemoryStateStore::Commit(const store::Mutation& mutation,
-                                                 bool new_rollout) {
+absl::StatusOr<int64_t> MemoryStateStore::Commit(const Mutation& mutation, bool new_rollout) {
   absl::MutexLock lock(&mutex_);
   if (absl::Status s = Admit(std::span(&mutation, 1), new_rollout); !s.ok()) return s;
   return Apply(mutation);
 }
 
 absl::StatusOr<std::vector<int64_t>> MemoryStateStore::CommitBatch(
-    std::span<const store::Mutation> updates) {
+    std::span<const Mutation> updates) {
   absl::MutexLock lock(&mutex_);
   if (absl::Status s = Admit(updates, /*new_rollout=*/false); !s.ok()) return s;
   std::vector<int64_t> sequences;
-  for (const store::Mutation& mutation : updates) sequences.push_back(Apply(mutation));
+  for (const Mutation& mutation : updates) sequences.push_back(Apply(mutation));
   return sequences;
 }
 
-absl::Status MemoryStateStore::Admit(std::span<const store::Mutation> mutations, bool new_rollout) {
-  for (const store::Mutation& mutation : mutations) {
+absl::Status MemoryStateStore::Admit(std::span<const Mutation> mutations, bool new_rollout) {
+  for (const Mutation& mutation : mutations) {
     const std::string& name = mutation.rollout.name();
     if (name.empty()) return absl::InvalidArgumentError("rollout.name: empty");
     const bool exists = rollouts_.contains(name);
@@ -33,7 +32,7 @@ absl::Status MemoryStateStore::Admit(std::span<const store::Mutation> mutations,
   return absl::OkStatus();
 }
 
-int64_t MemoryStateStore::Apply(const store::Mutation& mutation) {
+int64_t MemoryStateStore::Apply(const Mutation& mutation) {
   const std::string& name = mutation.rollout.name();
   v1::Rollout rollout = mutation.rollout;
   const auto stored = rollouts_.find(name);
@@ -60,7 +59,7 @@ absl::StatusOr<v1::Rollout> MemoryStateStore::GetRollout(const std::string& name
 }
 
 absl::StatusOr<std::vector<v1::Rollout>> MemoryStateStore::ListRollouts(
-    const store::RolloutFilter& filter) {
+    const RolloutFilter& filter) {
   absl::MutexLock lock(&mutex_);
   std::vector<v1::Rollout> out;
   for (auto it = rollouts_.upper_bound(filter.after_name);
@@ -111,4 +110,4 @@ absl::StatusOr<std::vector<v1::Tick>> MemoryStateStore::ListTicks(const std::str
   return it == ticks_.end() ? std::vector<v1::Tick>{} : it->second;
 }
 
-}  // namespace kanarya::testing
+}  // namespace kanarya::store

@@ -1,8 +1,8 @@
-// Test double: a StateStore in memory with the contract of the real one
-// (atomic commits and batches, global event sequence, filters, pagination).
-// Thread-safe. CrashingStateStore adds the crash.
-#ifndef KANARYA_DAEMON_TESTING_MEMORY_STATE_STORE_H_
-#define KANARYA_DAEMON_TESTING_MEMORY_STATE_STORE_H_
+// A StateStore in memory with the contract of the SQLite one (atomic commits
+// and batches, global event sequence, filters, pagination), for backtests and
+// tests: nothing survives the process. Thread-safe.
+#ifndef KANARYA_DAEMON_STORE_MEMORY_STATE_STORE_H_
+#define KANARYA_DAEMON_STORE_MEMORY_STATE_STORE_H_
 
 #include <cstdint>
 #include <map>
@@ -13,16 +13,14 @@
 #include "absl/synchronization/mutex.h"
 #include "daemon/store/state_store.h"
 
-namespace kanarya::testing {
+namespace kanarya::store {
 
-class MemoryStateStore final : public store::StateStore {
+class MemoryStateStore final : public StateStore {
  public:
-  absl::StatusOr<int64_t> Commit(const store::Mutation& mutation, bool new_rollout) override;
-  absl::StatusOr<std::vector<int64_t>> CommitBatch(
-      std::span<const store::Mutation> updates) override;
+  absl::StatusOr<int64_t> Commit(const Mutation& mutation, bool new_rollout) override;
+  absl::StatusOr<std::vector<int64_t>> CommitBatch(std::span<const Mutation> updates) override;
   absl::StatusOr<v1::Rollout> GetRollout(const std::string& name) override;
-  absl::StatusOr<std::vector<v1::Rollout>> ListRollouts(
-      const store::RolloutFilter& filter) override;
+  absl::StatusOr<std::vector<v1::Rollout>> ListRollouts(const RolloutFilter& filter) override;
   absl::StatusOr<std::vector<v1::RolloutEvent>> ListEvents(const std::string& name,
                                                            int64_t after_sequence,
                                                            int limit) override;
@@ -33,10 +31,10 @@ class MemoryStateStore final : public store::StateStore {
 
  private:
   // OK when every one of `mutations` may be stored now.
-  absl::Status Admit(std::span<const store::Mutation> mutations, bool new_rollout)
+  absl::Status Admit(std::span<const Mutation> mutations, bool new_rollout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Stores one admitted mutation; its last sequence number.
-  int64_t Apply(const store::Mutation& mutation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  int64_t Apply(const Mutation& mutation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   mutable absl::Mutex mutex_;
   std::map<std::string, v1::Rollout> rollouts_ ABSL_GUARDED_BY(mutex_);
@@ -45,6 +43,6 @@ class MemoryStateStore final : public store::StateStore {
   int64_t sequence_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
-}  // namespace kanarya::testing
+}  // namespace kanarya::store
 
-#endif  // KANARYA_DAEMON_TESTING_MEMORY_STATE_STORE_H_
+#endif  // KANARYA_DAEMON_STORE_MEMORY_STATE_STORE_H_

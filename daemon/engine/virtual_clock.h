@@ -1,18 +1,18 @@
-// Test double: a virtual clock that moves only when a test advances it, so a
-// rollout of hours runs in milliseconds and every run is repeatable.
+// A clock that moves only when its owner advances it: backtests run hours of a
+// rollout in milliseconds on it, and tests make every run repeatable.
 // Thread-safe.
-#ifndef KANARYA_DAEMON_TESTING_FAKE_CLOCK_H_
-#define KANARYA_DAEMON_TESTING_FAKE_CLOCK_H_
+#ifndef KANARYA_DAEMON_ENGINE_VIRTUAL_CLOCK_H_
+#define KANARYA_DAEMON_ENGINE_VIRTUAL_CLOCK_H_
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "daemon/engine/clock.h"
 
-namespace kanarya::testing {
+namespace kanarya::engine {
 
-class FakeClock final : public engine::Clock {
+class VirtualClock final : public Clock {
  public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1'800'000'000)) : now_(start) {}
+  explicit VirtualClock(absl::Time start = absl::FromUnixSeconds(1'800'000'000)) : now_(start) {}
 
   absl::Time Now() const override {
     absl::MutexLock lock(&mutex_);
@@ -33,6 +33,6 @@ class FakeClock final : public engine::Clock {
   absl::Time now_ ABSL_GUARDED_BY(mutex_);
 };
 
-}  // namespace kanarya::testing
+}  // namespace kanarya::engine
 
-#endif  // KANARYA_DAEMON_TESTING_FAKE_CLOCK_H_
+#endif  // KANARYA_DAEMON_ENGINE_VIRTUAL_CLOCK_H_
