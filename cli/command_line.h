@@ -34,6 +34,7 @@ void AddDocumentCommands(CLI::App& app, int& exit_code);
 void AddRolloutCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddWatchCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddActionCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void AddBackupCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 // Need no daemon: they read kanaryad's configuration for the providers
 // (replay -f, a recorded timeline, needs neither).
 void AddCheckCommand(CLI::App& app, int& exit_code);

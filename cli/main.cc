@@ -20,6 +20,7 @@ int RunCommandLine(int argc, char** argv) {
   kanarya::cli::AddRolloutCommands(app, flags, exit_code);
   kanarya::cli::AddWatchCommands(app, flags, exit_code);
   kanarya::cli::AddActionCommands(app, flags, exit_code);
+  kanarya::cli::AddBackupCommand(app, flags, exit_code);
   kanarya::cli::AddCheckCommand(app, exit_code);
   kanarya::cli::AddReplayCommand(app, flags, exit_code);
 

@@ -4,7 +4,8 @@
 // rollout from one runner thread; keeps its state in SQLite under --data_dir. Logs a line per
 // event on stderr (--log_format); SIGUSR1 logs more (one level down), SIGUSR2 less. Exit codes:
 // 0 after a graceful stop (SIGINT/SIGTERM), 1 when serving fails, 2 for a bad flag or
-// configuration (the message names the field).
+// configuration (the message names the field). `kanaryad restore` places a backup
+// (restore_command.h).
 #include <malloc.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +25,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "daemon/api/backup_service.h"
 #include "daemon/api/http_health.h"
 #include "daemon/api/judge_service.h"
 #include "daemon/api/rollout_service.h"
@@ -36,6 +39,7 @@
 #include "daemon/kube/kube_client.h"
 #include "daemon/notify/notifier.h"
 #include "daemon/notify/webhook_gates.h"
+#include "daemon/restore_command.h"
 #include "daemon/store/sqlite_state_store.h"
 #include "daemon/telemetry/daemon_metrics.h"
 #include "daemon/telemetry/grpc_metrics_interceptor.h"
@@ -220,8 +224,18 @@ int Serve(const Flags& flags) {
 
   kanarya::api::RolloutService rollout_service(engine, *security->authorizer);
   kanarya::api::JudgeService judge_service(*security->authorizer);
+  kanarya::api::BackupService backup_service(
+      (std::filesystem::path(flags.data_dir) / kanarya::store::SqliteStateStore::kFileName)
+          .string(),
+      flags.data_dir, *security->authorizer,
+      [](const std::string& principal, const kanarya::v1::BackupHeader& header) {
+        Log(LogLevel::kInfo, absl::StrCat("backup taken by ", principal, ": ", header.size_bytes(),
+                                          " bytes, sha256 ", header.sha256(), ", ",
+                                          header.rollouts(), " rollout(s)"));
+      });
   const std::vector<std::string> service_names = {kanarya::v1::RolloutService::service_full_name(),
                                                   kanarya::v1::JudgeService::service_full_name(),
+                                                  kanarya::v1::BackupService::service_full_name(),
                                                   "grpc.health.v1.Health",
                                                   "grpc.reflection.v1alpha.ServerReflection"};
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
@@ -231,7 +245,8 @@ int Serve(const Flags& flags) {
       kanarya::api::GrpcServer::Start(
           flags.grpc_address,
           {{kanarya::v1::RolloutService::service_full_name(), &rollout_service},
-           {kanarya::v1::JudgeService::service_full_name(), &judge_service}},
+           {kanarya::v1::JudgeService::service_full_name(), &judge_service},
+           {kanarya::v1::BackupService::service_full_name(), &backup_service}},
           std::move(interceptors), security->tls);
   if (!server.ok()) {
     Log(LogLevel::kError, absl::StrCat("--", server.status().message()));
@@ -345,11 +360,14 @@ int ParseAndServe(int argc, char** argv) {
   app.add_flag("--insecure_listen_any", flags.security.insecure_listen_any,
                "Without authentication, serve a non-loopback --grpc_address anyway (every caller "
                "acts anonymously with every role)");
+  kanarya::RestoreFlags restore_flags;
+  const CLI::App* restore = kanarya::AddRestoreCommand(app, restore_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitBadConfiguration;
   }
+  if (restore->parsed()) return kanarya::RunRestore(restore_flags);
   absl::StatusOr<kanarya::telemetry::LogFormat> format =
       kanarya::telemetry::ParseLogFormat("--log_format", flags.log_format);
   absl::StatusOr<LogLevel> level =

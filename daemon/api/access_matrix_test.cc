@@ -14,6 +14,7 @@
 #include "daemon/api/auth/api_method.h"
 #include "daemon/api/rollout_access.h"
 #include "daemon/api/testing/auth_test_support.h"
+#include "daemon/api/testing/backup_test_server.h"
 #include "daemon/api/testing/fake_rollout_controller.h"
 #include "daemon/api/testing/permissive_controller.h"
 #include "gmock/gmock.h"
@@ -161,6 +162,8 @@ class AccessMatrixTest : public ::testing::Test {
         v1::ReplayResponse response;
         return server_.judge().Replay(context.get(), replay_, &response);
       }
+      case ApiMethod::kBackup:
+        return backup_.Call(context.get());
     }
     return grpc::Status(grpc::StatusCode::INTERNAL, "unknown method");
   }
@@ -180,6 +183,7 @@ class AccessMatrixTest : public ::testing::Test {
   const v1::ReplayRequest replay_;
   testing::PermissiveController controller_;
   testing::ApiTestServer server_{controller_, tokens_.authorizer()};
+  testing::BackupTestServer backup_{tokens_.authorizer()};
 };
 
 // What the table of the issue prescribes for a valid credential.
@@ -188,6 +192,9 @@ grpc::StatusCode Expected(ApiMethod method, Role held, Place place) {
   const bool holds = held == needed || needed == Role::kViewer;
   if (method == ApiMethod::kJudge || method == ApiMethod::kReplay) {
     return grpc::StatusCode::OK;  // namespace-free: any role anywhere suffices
+  }
+  if (auth::NeedsEveryNamespace(method)) {
+    return grpc::StatusCode::PERMISSION_DENIED;  // each principal holds roles in shop only
   }
   if (place == Place::kOwn) {
     return holds ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED;
@@ -224,14 +231,20 @@ TEST_F(AccessMatrixTest, EveryMethodRoleNamespaceAndCredential) {
           ASSERT_EQ(status.error_code(), expected) << where << ": " << status.error_message();
           ++checked;
           if (expected == grpc::StatusCode::PERMISSION_DENIED) {
-            EXPECT_THAT(status.error_message(),
-                        HasSubstr(absl::StrCat(
-                            "needs the ", auth::RoleName(auth::RequiredRole(method)),
-                            " role in namespace \"", place == Place::kOwn ? "shop" : "bank", "\"")))
+            const std::string scope =
+                auth::NeedsEveryNamespace(method)
+                    ? std::string("every namespace")
+                    : absl::StrCat("namespace \"", place == Place::kOwn ? "shop" : "bank", "\"");
+            EXPECT_THAT(
+                status.error_message(),
+                HasSubstr(absl::StrCat("needs the ", auth::RoleName(auth::RequiredRole(method)),
+                                       " role in ", scope)))
                 << where;
             EXPECT_THAT(status.error_message(), HasSubstr(principal.name)) << where;
           }
-          const bool mutating = auth::RequiredRole(method) != Role::kViewer;
+          // (A backup changes no rollout: the engine is never called.)
+          const bool mutating =
+              auth::RequiredRole(method) != Role::kViewer && method != ApiMethod::kBackup;
           if (mutating && expected == grpc::StatusCode::OK) {
             // The engine is told who acted, with the role that allowed it.
             EXPECT_THAT(controller_.calls(),
@@ -245,7 +258,7 @@ TEST_F(AccessMatrixTest, EveryMethodRoleNamespaceAndCredential) {
       }
     }
   }
-  EXPECT_EQ(checked, 12 * 3 * 2 * 4);
+  EXPECT_EQ(checked, 13 * 3 * 2 * 4);
 }
 
 TEST_F(AccessMatrixTest, AHiddenRolloutAndAMissingOneAreTheSameNotFound) {

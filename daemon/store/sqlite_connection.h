@@ -91,10 +91,12 @@ class ResetOnExit {
 
 class SqliteConnection {
  public:
-  // Opens (creating) the database file. The first read of a file that is
-  // not a database fails later, at the first statement that touches it.
+  // Opens (creating) the database file; with `read_only` an existing one,
+  // never written. The first read of a file that is not a database fails
+  // later, at the first statement that touches it.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                                absl::Duration busy_timeout);
+                                                                absl::Duration busy_timeout,
+                                                                bool read_only = false);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

@@ -77,7 +77,7 @@ class SqliteStateStore final : public StateStore {
 
   // Two connections: WAL lets the reader see the last committed state while
   // a Commit waits for its fsync, so reads never queue behind a sync. (An
-  // online backup would copy through the reader, under read_mutex_.)
+  // online backup reads on a connection of its own: sqlite_backup.h.)
   absl::Mutex write_mutex_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mutex_);
   absl::Mutex read_mutex_;

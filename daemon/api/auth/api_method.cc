@@ -28,6 +28,8 @@ absl::string_view MethodName(ApiMethod method) {
       return "Judge";
     case ApiMethod::kReplay:
       return "Replay";
+    case ApiMethod::kBackup:
+      return "Backup";
   }
   return "unknown";
 }
@@ -39,6 +41,7 @@ Role RequiredRole(ApiMethod method) {
     case ApiMethod::kResumeRollout:
     case ApiMethod::kAbortRollout:
     case ApiMethod::kRetryRollout:
+    case ApiMethod::kBackup:
       return Role::kOperator;
     case ApiMethod::kPromoteRollout:
     case ApiMethod::kApproveRollout:
@@ -52,5 +55,7 @@ Role RequiredRole(ApiMethod method) {
   }
   return Role::kViewer;
 }
+
+bool NeedsEveryNamespace(ApiMethod method) { return method == ApiMethod::kBackup; }
 
 }  // namespace kanarya::auth

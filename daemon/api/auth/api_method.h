@@ -1,7 +1,8 @@
 // The calls that need a role, and which: viewer for reading (Get, List,
 // Watch) and the stateless analysis (Judge, Replay); operator for Create,
-// Pause, Resume, Abort and Retry; approver for Approve and Promote. Health
-// and reflection need none. Pure; thread-safe.
+// Pause, Resume, Abort and Retry; approver for Approve and Promote; Backup
+// needs the operator role in every namespace (it holds every rollout).
+// Health and reflection need none. Pure; thread-safe.
 #ifndef KANARYA_DAEMON_API_AUTH_API_METHOD_H_
 #define KANARYA_DAEMON_API_AUTH_API_METHOD_H_
 
@@ -23,6 +24,7 @@ enum class ApiMethod {
   kRetryRollout,
   kJudge,
   kReplay,
+  kBackup,
 };
 
 inline constexpr ApiMethod kAllApiMethods[] = {
@@ -30,11 +32,14 @@ inline constexpr ApiMethod kAllApiMethods[] = {
     ApiMethod::kWatchRollout,   ApiMethod::kPauseRollout, ApiMethod::kResumeRollout,
     ApiMethod::kPromoteRollout, ApiMethod::kAbortRollout, ApiMethod::kApproveRollout,
     ApiMethod::kRetryRollout,   ApiMethod::kJudge,        ApiMethod::kReplay,
+    ApiMethod::kBackup,
 };
 
 // The RPC's name as the proto spells it, e.g. "PauseRollout".
 absl::string_view MethodName(ApiMethod method);
 Role RequiredRole(ApiMethod method);
+// Whether the method needs its role in every namespace rather than in one.
+bool NeedsEveryNamespace(ApiMethod method);
 
 }  // namespace kanarya::auth
 

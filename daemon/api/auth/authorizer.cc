@@ -84,6 +84,15 @@ absl::Status Authorizer::Authorize(const Identity& identity, ApiMethod method,
                    namespace_name, "\", which ", identity.principal, " does not hold"));
 }
 
+absl::Status Authorizer::AuthorizeEverywhere(const Identity& identity, ApiMethod method) const {
+  const Role role = RequiredRole(method);
+  if (!enabled() || bindings_.GrantsEverywhere(identity, role)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      MethodName(method), " needs the ", RoleName(role),
+      " role in every namespace (the group \"kanarya:", RoleName(role),
+      "\" or a binding without namespaces), which ", identity.principal, " does not hold"));
+}
+
 bool Authorizer::MaySee(const Identity& identity, absl::string_view namespace_name) const {
   return !enabled() || bindings_.Grants(identity, Role::kViewer, namespace_name);
 }

@@ -58,6 +58,9 @@ class Authorizer {
   // `namespace_name`.
   absl::Status Authorize(const Identity& identity, ApiMethod method,
                          absl::string_view namespace_name) const;
+  // PermissionDenied unless `identity` holds the role `method` needs in
+  // every namespace (NeedsEveryNamespace: Backup).
+  absl::Status AuthorizeEverywhere(const Identity& identity, ApiMethod method) const;
   // Whether `identity` holds the viewer role (any role) in the namespace.
   bool MaySee(const Identity& identity, absl::string_view namespace_name) const;
   NamespaceScope ViewableNamespaces(const Identity& identity) const;

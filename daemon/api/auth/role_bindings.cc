@@ -111,6 +111,13 @@ bool RoleBindings::Grants(const Identity& identity, Role role,
   return false;
 }
 
+bool RoleBindings::GrantsEverywhere(const Identity& identity, Role role) const {
+  for (const RoleBinding& binding : BindingsOf(identity)) {
+    if (Implies(binding.role, role) && binding.namespaces.empty()) return true;
+  }
+  return false;
+}
+
 NamespaceScope RoleBindings::ViewableNamespaces(const Identity& identity) const {
   NamespaceScope scope;
   for (const RoleBinding& binding : BindingsOf(identity)) {

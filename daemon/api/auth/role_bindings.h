@@ -59,6 +59,9 @@ class RoleBindings {
   // Whether `identity` holds `role` in `namespace_name`, by its kanarya:
   // groups or a configured binding; viewer is implied by the other two.
   bool Grants(const Identity& identity, Role role, absl::string_view namespace_name) const;
+  // Whether `identity` holds `role` in every namespace: through a binding
+  // without namespaces (a "kanarya:ROLE" group, say), not a list of them.
+  bool GrantsEverywhere(const Identity& identity, Role role) const;
   NamespaceScope ViewableNamespaces(const Identity& identity) const;
   // Whether `identity` holds any role in any namespace.
   bool HoldsAnyRole(const Identity& identity) const;
