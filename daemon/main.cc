@@ -38,6 +38,7 @@
 #include "daemon/kube/event_recorder.h"
 #include "daemon/kube/kube_client.h"
 #include "daemon/notify/notifier.h"
+#include "daemon/notify/notifier_collector.h"
 #include "daemon/notify/webhook_gates.h"
 #include "daemon/restore_command.h"
 #include "daemon/store/sqlite_state_store.h"
@@ -184,14 +185,16 @@ int Serve(const Flags& flags) {
                       }});
   }
   const kanarya::telemetry::Readiness readiness(std::move(checks));
-  kanarya::telemetry::TelemetryHttp telemetry(
-      {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store)},
-      readiness);
-
-  // Outlive the engine: its commits queue notifications, its ticks poll hooks.
+  // Outlive the engine (its commits queue notifications, its ticks poll hooks)
+  // and the HTTP server (its /metrics reads the notifier's counters).
   kanarya::notify::Notifier notifier(config.notifications.receivers,
                                      {.queue_capacity = config.notifications.queue_capacity,
                                       .hook_secret = config.notifications.hook_secret});
+  kanarya::telemetry::TelemetryHttp telemetry(
+      {metrics.registry, std::make_shared<kanarya::telemetry::RolloutCollector>(**store),
+       std::make_shared<kanarya::notify::NotifierCollector>(notifier)},
+      readiness);
+
   kanarya::notify::WebhookGates hooks({.secret = config.notifications.hook_secret});
   for (const kanarya::notify::Receiver& receiver : config.notifications.receivers) {
     Log(LogLevel::kInfo, absl::StrCat("notifications to receiver ", receiver.name, " (",

@@ -9,12 +9,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "daemon/notify/notifier_collector.h"
 #include "daemon/notify/webhook_signature.h"
 #include "daemon/telemetry/log.h"
 #include "daemon/testing/engine_harness.h"
@@ -211,6 +213,37 @@ TEST(NotifierTest, AFullQueueDropsInsteadOfBlocking) {
   EXPECT_EQ(server.requests(), 3);
 }
 
+// What /metrics shows: one notification delivered after two 502s, one
+// refused with a 401, and three dropped by a full queue.
+TEST(NotifierTest, TheCollectorShowsEachOutcomeAndEveryAttempt) {
+  std::atomic<int> answered{0};  // to the first receiver
+  ScriptedHttpServer server([&answered](const ScriptedRequest& r) {
+    if (r.path.find("/refuse") != std::string::npos) return ScriptedAnswer{.status = 401};
+    return ScriptedAnswer{.status = answered++ < 2 ? 502 : 200};
+  });
+  Receiver refusing = FastReceiver(server.url());
+  refusing.name = "refusing";
+  refusing.url = server.url() + "/refuse";
+  Notifier notifier({FastReceiver(server.url()), refusing});
+  notifier.Notify(Sample());
+  ASSERT_TRUE(notifier.WaitIdle(absl::Now() + kPatience));
+
+  const std::vector<prometheus::MetricFamily> families = NotifierCollector(notifier).Collect();
+  ASSERT_EQ(families.size(), 2u);
+  EXPECT_EQ(families[0].name, "kanarya_notifications_total");
+  EXPECT_EQ(families[0].type, prometheus::MetricType::Counter);
+  std::map<std::string, double> by_outcome;
+  for (const prometheus::ClientMetric& m : families[0].metric) {
+    ASSERT_EQ(m.label.size(), 1u);
+    by_outcome[m.label[0].value] = m.counter.value;
+  }
+  EXPECT_THAT(by_outcome, ElementsAre(std::pair{"delivered", 1.0}, std::pair{"dropped", 0.0},
+                                      std::pair{"failed", 1.0}));
+  EXPECT_EQ(families[1].name, "kanarya_notification_attempts_total");
+  ASSERT_EQ(families[1].metric.size(), 1u);
+  EXPECT_EQ(families[1].metric[0].counter.value, 4);  // 2 failed + 1 delivered, 1 refused
+}
+
 TEST(NotifierTest, TheEventFilterChoosesWhatEachReceiverGets) {
   Inbox all;
   Inbox rollbacks;
@@ -363,8 +396,8 @@ TEST(NotifierEngineTest, TheRolloutsOwnEventAndPostRolloutHooksAreCalled) {
   EXPECT_EQ(body["metadata"]["job"], "scale-down");
   EXPECT_EQ(body["rollout"]["phase"], "SUCCEEDED");
   EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Signature"),
-            "sha256=" + HmacSha256Hex("hook-key",
-                                      Inbox::Header(done, "X-Kanarya-Timestamp") + "." + done.body));
+            "sha256=" + HmacSha256Hex("hook-key", Inbox::Header(done, "X-Kanarya-Timestamp") + "." +
+                                                      done.body));
 }
 
 }  // namespace
