@@ -75,6 +75,11 @@ check_manifests() {
   [[ -n "$image_user" && "$image_user" == "$pod_user" && "$image_user" != 0 ]] ||
     fail "Dockerfile USER ($image_user) and the Deployment's runAsUser ($pod_user) differ or are root"
   echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
+  # kanaryad's series carry the rollout's namespace: the scrape must not
+  # rename it exported_namespace (lab_queries.sh checks the same on the lab).
+  grep -q '^ *honorLabels: true$' "$out/base.yaml" ||
+    fail "the ServiceMonitor must keep kanaryad's namespace label (honorLabels: true)"
+  echo "ok   the ServiceMonitor honors kanaryad's labels"
   expect_refused validate_manifests.mjs "replicas must be integer" \
     "weight must be integer" "no schema for example.com/v1 Unknown" \
     "unknown field(s) spec.http[0].route[0].wieght" \

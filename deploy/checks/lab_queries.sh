@@ -100,6 +100,22 @@ sleep 2  # a scrape after the last failure
 [[ $(phase "$good") == PHASE_PROGRESSING ]] ||
   echo "note: $good is $(phase "$good") at the first evaluation"
 evaluate "during $good"
+# The per-rollout series keep the rollout's namespace, not the scrape
+# target's (kanarya-system): honor_labels, as the ServiceMonitor's
+# honorLabels, which the alerts' summaries, the dashboards' $namespace and
+# their `by (namespace, rollout)` need.
+good_namespace=$(kanaryactl get "$good" -o json | jq -r .spec.target.namespace)
+labels=$(query "kanarya_rollout_canary_weight{job=\"kanarya\",rollout=\"$good\"}" |
+  jq -c '[.data.result[].metric | {namespace, exported_namespace}]')
+if [[ $labels == '[]' ]] && terminal "$(phase "$good")"; then
+  echo "note: $good finished before its namespace label could be checked"
+else
+  [[ $labels == "[{\"namespace\":\"$good_namespace\",\"exported_namespace\":null}]" ]] ||
+    fail "kanarya_rollout_canary_weight of $good has labels $labels, not namespace $good_namespace"
+  echo "ok   $good's series keep its namespace $good_namespace"
+fi
+[[ $(query 'up{job="kanarya"}' | jq -r '.data.result[0].metric.namespace') == kanarya-system ]] ||
+  fail "the scrape target has no namespace label: the check above proves nothing"
 # Promoted at the latest 120 s into its last step, or paused there when its
 # errors are still not shown within tolerance (rarely, docs/lab.md).
 until terminal "$(phase "$good")" || [[ $(phase "$good") == PHASE_PAUSED ]]; do
