@@ -77,7 +77,7 @@ check_manifests() {
   echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
   # kanaryad's series carry the rollout's namespace: the scrape must not
   # rename it exported_namespace (lab_queries.sh checks the same on the lab).
-  grep -q '^ *honorLabels: true$' "$out/base.yaml" ||
+  grep -qE '^[ -]*honorLabels: true$' "$out/base.yaml" ||
     fail "the ServiceMonitor must keep kanaryad's namespace label (honorLabels: true)"
   echo "ok   the ServiceMonitor honors kanaryad's labels"
   expect_refused validate_manifests.mjs "replicas must be integer" \
