@@ -83,7 +83,9 @@ check_manifests() {
   expect_refused validate_manifests.mjs "replicas must be integer" \
     "weight must be integer" "no schema for example.com/v1 Unknown" \
     "unknown field(s) spec.http[0].route[0].wieght" \
-    "unknown field(s) spec.groups[0].rules[0].annotation"
+    "unknown field(s) spec.groups[0].rules[0].annotation" \
+    "NetworkPolicy bad/misspelled-spec: unknown field(s) specs" \
+    "ServiceAccount bad/misspelled-automount: unknown field(s) automountServiceAcountToken"
   expect_refused pod_security.mjs "hostNetwork: must not be true" \
     "hostPath: volume type hostPath is not allowed" "runAsUser: must not be 0" \
     "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \
