@@ -5,7 +5,8 @@
 #               against the Kubernetes, Istio and Prometheus Operator schemas
 #               (npm kubernetes-models, offline), unknown fields refused;
 #               every workload passes the Pod Security Standards'
-#               restricted profile; each example's
+#               restricted profile; no NetworkPolicy opens a wide address
+#               block (0.0.0.0/0); each example's
 #               rollout spec names the objects its directory ships; the
 #               PrometheusRule equals the plain rules file. The checks also
 #               run on deploy/checks/testdata, which they must refuse.
@@ -66,6 +67,7 @@ check_manifests() {
     { grep -v '^ok' "$out/schemas.log"; fail "schema validation"; }
   tail -n 1 "$out/schemas.log"
   node "$CHECKS/pod_security.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "Pod Security Standards"
+  node "$CHECKS/network_policies.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "NetworkPolicies"
   node "$CHECKS/check_examples.mjs" "$NODE_MODULES" "$out/examples.yaml" deploy/examples \
     deploy/prometheus/kanarya.rules.yaml "$out/base.yaml" || fail "examples and rules"
   # The image's user is the one the Deployment runs as.
@@ -91,6 +93,9 @@ check_manifests() {
     "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \
     "initContainers[0].securityContext.allowPrivilegeEscalation: must be false" \
     "initContainers[0].securityContext.seccompProfile.type"
+  expect_refused network_policies.mjs \
+    "NetworkPolicy bad/wide-open: spec.egress[0].to[1].ipBlock.cidr: 0.0.0.0/0 is wide open" \
+    "NetworkPolicy bad/wide-open: spec.egress[1].to[0].ipBlock.cidr: ::/0 is wide open"
 }
 
 check_specs() {  # KANARYACTL
