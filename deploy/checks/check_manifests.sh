@@ -6,7 +6,8 @@
 #               (npm kubernetes-models, offline), unknown fields refused;
 #               every workload passes the Pod Security Standards'
 #               restricted profile; no NetworkPolicy opens a wide address
-#               block (0.0.0.0/0); each example's
+#               block (0.0.0.0/0); deploy/overlays/tls serves TLS from
+#               its Secret with an HTTP readiness probe; each example's
 #               rollout spec names the objects its directory ships; the
 #               PrometheusRule equals the plain rules file. The checks also
 #               run on deploy/checks/testdata, which they must refuse.
@@ -77,6 +78,12 @@ check_manifests() {
   [[ -n "$image_user" && "$image_user" == "$pod_user" && "$image_user" != 0 ]] ||
     fail "Dockerfile USER ($image_user) and the Deployment's runAsUser ($pod_user) differ or are root"
   echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
+  # The TLS overlay serves gRPC with the certificate of Secret kanarya-tls and
+  # probes readiness over HTTP; the base (plaintext) is refused by the same check.
+  node "$CHECKS/tls_overlay.mjs" "$NODE_MODULES" "$out/overlays-tls.yaml" || fail "deploy/overlays/tls"
+  if node "$CHECKS/tls_overlay.mjs" "$NODE_MODULES" "$out/base.yaml" >/dev/null; then
+    fail "tls_overlay.mjs accepted deploy/base, which serves plaintext"
+  fi
   # kanaryad's series carry the rollout's namespace: the scrape must not
   # rename it exported_namespace (lab_queries.sh checks the same on the lab).
   grep -qE '^[ -]*honorLabels: true$' "$out/base.yaml" ||
