@@ -99,7 +99,11 @@ check_manifests() {
     "hostPath: volume type hostPath is not allowed" "runAsUser: must not be 0" \
     "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \
     "initContainers[0].securityContext.allowPrivilegeEscalation: must be false" \
-    "initContainers[0].securityContext.seccompProfile.type"
+    "initContainers[0].securityContext.seccompProfile.type" \
+    "spec.template.spec.securityContext.windowsOptions.hostProcess: must not be true" \
+    "containers[0].securityContext.windowsOptions.hostProcess: must not be true" \
+    "containers[0].securityContext.appArmorProfile.type: must be RuntimeDefault or Localhost" \
+    "annotations[\"container.apparmor.security.beta.kubernetes.io/app\"]: must be runtime/default"
   expect_refused network_policies.mjs \
     "NetworkPolicy bad/wide-open: spec.egress[0].to[1].ipBlock.cidr: 0.0.0.0/0 is wide open" \
     "NetworkPolicy bad/wide-open: spec.egress[1].to[0].ipBlock.cidr: ::/0 is wide open"
