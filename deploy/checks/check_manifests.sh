@@ -84,6 +84,19 @@ check_manifests() {
   if node "$CHECKS/tls_overlay.mjs" "$NODE_MODULES" "$out/base.yaml" >/dev/null; then
     fail "tls_overlay.mjs accepted deploy/base, which serves plaintext"
   fi
+  # kanaryad is granted on VirtualServices and DestinationRules exactly the
+  # verbs its router calls (daemon/mesh/: Get, Create, Update, MergePatch and
+  # JsonPatch of daemon/kube/kube_client.h).
+  local used granted resource
+  used=$(grep -ohE --exclude='*_test.cc' 'client_\.(Get|Create|Update|MergePatch|JsonPatch)\(' daemon/mesh/*.cc |
+    sed -E 's/client_\.//; s/\(//; s/(Merge|Json)Patch/patch/' | tr 'A-Z' 'a-z' | sort -u | paste -sd,)
+  for resource in virtualservices destinationrules; do
+    granted=$(sed -n "/resources: \[$resource\]/{n;s/.*verbs: \[\(.*\)\]/\1/p}" deploy/base/rbac.yaml |
+      tr -d ' ' | tr , '\n' | sort -u | paste -sd,)
+    [[ -n "$used" && "$granted" == "$used" ]] ||
+      fail "deploy/base/rbac.yaml grants [$granted] on $resource; daemon/mesh calls [$used]"
+  done
+  echo "ok   the ClusterRole grants on VirtualServices and DestinationRules what daemon/mesh calls ($used)"
   # kanaryad's series carry the rollout's namespace: the scrape must not
   # rename it exported_namespace (lab_queries.sh checks the same on the lab).
   grep -qE '^[ -]*honorLabels: true$' "$out/base.yaml" ||
