@@ -12,6 +12,16 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 J = 'job=~"$job"'
 NS = 'namespace=~"$namespace"'
 FINAL = "succeeded|rolled_back|aborted|failed"
+MEAN_TIME_TO_ROLLBACK = ('sum(increase(kanarya_time_to_rollback_seconds_sum{%s}[$__range]))'
+                         ' / sum(increase(kanarya_time_to_rollback_seconds_count{%s}[$__range]))' % (J, J))
+MEAN_TIME_TO_ROLLBACK_HELP = ("From the start of the step on which a rollback was decided to the traffic back at "
+                              "100 % stable, averaged over the rollbacks in the range (an operator's abort is not one).")
+# Change failure rate: rollbacks / rollouts that moved traffic (failed ones
+# were refused before any traffic moved and are no deployments). Aborts by an
+# operator are shown apart: not every abort is a failed change.
+def share_of_rollouts(outcome, window):
+    return ('sum(increase(kanarya_decisions_total{%s,outcome="%s"}[%s]))'
+            ' / sum(increase(kanarya_decisions_total{%s,outcome!="failed"}[%s]))' % (J, outcome, window, J, window))
 
 def templating(with_namespace):
     t = [
@@ -100,12 +110,10 @@ b.panel("stat", "Promoted in range", [t('sum(increase(kanarya_decisions_total{%s
         w=4, h=4, defaults={"decimals": 0})
 b.panel("stat", "Rolled back in range", [t('sum(increase(kanarya_decisions_total{%s,outcome="rolled_back"}[$__range]))' % J)],
         w=4, h=4, defaults={"decimals": 0})
-b.panel("stat", "Mean time to rollback", [t(
-    'sum(increase(kanarya_time_to_decision_seconds_sum{%s,outcome="rolled_back"}[$__range]))'
-    ' / sum(increase(kanarya_time_to_decision_seconds_count{%s,outcome="rolled_back"}[$__range]))' % (J, J))],
-    w=4, h=4, unit="s", description="From a rolled-back rollout's first traffic move to its final phase, averaged over the range.")
+b.panel("stat", "Mean time to rollback", [t(MEAN_TIME_TO_ROLLBACK)],
+    w=4, h=4, unit="s", description=MEAN_TIME_TO_ROLLBACK_HELP)
 b.panel("stat", "Leader", [t('sum(kanarya_leader{%s})' % J)], w=4, h=4,
-        description="kanaryad processes driving rollouts: 1 is right, 0 means none does.")
+        description="kanaryad processes driving rollouts: 1 is right; more means two processes drive the same rollouts (no leader election yet).")
 b.panel("stat", "Daemons up", [t('sum(up{%s})' % J)], w=4, h=4)
 b.row("Rollouts")
 b.panel("timeseries", "Rollouts by phase", [t('sum by (phase) (kanarya_rollouts{%s,phase!~"%s"})' % (J, FINAL), "{{phase}}")],
@@ -137,9 +145,9 @@ b.panel("state-timeline", "Metric state", [t('max by (namespace, rollout, metric
         description="Each metric's current state: regression, within_tolerance, undecided or no_data.")
 b.row("Time to decision")
 b.panel("timeseries", "Time to rollback (quantiles over the range)", [
-    t('histogram_quantile(0.5, sum by (le) (increase(kanarya_time_to_decision_seconds_bucket{%s,outcome="rolled_back"}[$__range])))' % J, "p50"),
-    t('histogram_quantile(0.9, sum by (le) (increase(kanarya_time_to_decision_seconds_bucket{%s,outcome="rolled_back"}[$__range])))' % J, "p90")],
-    unit="s")
+    t('histogram_quantile(0.5, sum by (le) (increase(kanarya_time_to_rollback_seconds_bucket{%s}[$__range])))' % J, "p50"),
+    t('histogram_quantile(0.9, sum by (le) (increase(kanarya_time_to_rollback_seconds_bucket{%s}[$__range])))' % J, "p90")],
+    unit="s", description=MEAN_TIME_TO_ROLLBACK_HELP.replace(", averaged over the rollbacks in the range", ""))
 b.panel("timeseries", "Time to decision by outcome (mean over 1 day)", [
     t('sum by (outcome) (increase(kanarya_time_to_decision_seconds_sum{%s}[1d])) / sum by (outcome) (increase(kanarya_time_to_decision_seconds_count{%s}[1d]))' % (J, J),
       "{{outcome}}")], unit="s")
@@ -168,22 +176,24 @@ overview = dashboard("kanarya-rollouts", "Kanarya / Rollouts",
 b = Board()
 b.row("Delivery over the range")
 b.panel("stat", "Deployment frequency", [t('sum(increase(kanarya_decisions_total{%s,outcome="succeeded"}[$__range]))' % J)],
-        w=6, h=5, description="Canaries promoted in the time range (a promotion is a deployment).", defaults={"decimals": 0})
-b.panel("stat", "Change failure rate", [t(
-    'sum(increase(kanarya_decisions_total{%s,outcome=~"rolled_back|aborted"}[$__range])) / sum(increase(kanarya_decisions_total{%s,outcome!="failed"}[$__range]))' % (J, J))],
-    w=6, h=5, unit="percentunit",
-    description="Rollbacks (by Kanarya, or aborted by an operator) / rollouts that finished in the range having moved traffic (failed ones, refused before any traffic moved, are not deployments). A rollback caught by the canary is a change that failed before it reached everyone.")
-b.panel("stat", "Mean time to rollback", [t(
-    'sum(increase(kanarya_time_to_decision_seconds_sum{%s,outcome="rolled_back"}[$__range])) / sum(increase(kanarya_time_to_decision_seconds_count{%s,outcome="rolled_back"}[$__range]))' % (J, J))],
-    w=6, h=5, unit="s", description="From a rolled-back rollout's first traffic move to the rollback: Kanarya's share of time to restore service.")
+        w=5, h=5, description="Canaries promoted in the time range (a promotion is a deployment).", defaults={"decimals": 0})
+b.panel("stat", "Change failure rate", [t(share_of_rollouts("rolled_back", "$__range"))],
+    w=5, h=5, unit="percentunit",
+    description="Rollbacks / rollouts that finished in the range having moved traffic (failed ones, refused before any traffic moved, are not deployments). A rollback caught by the canary is a change that failed before it reached everyone. Operators' aborts are counted apart.")
+b.panel("stat", "Aborted by operators", [t(share_of_rollouts("aborted", "$__range"))],
+    w=4, h=5, unit="percentunit",
+    description="Rollouts an operator aborted / rollouts that finished in the range having moved traffic: not in the change failure rate (an abort may be a failed change, or a release called off).")
+b.panel("stat", "Mean time to rollback", [t(MEAN_TIME_TO_ROLLBACK)],
+    w=5, h=5, unit="s", description=MEAN_TIME_TO_ROLLBACK_HELP + " Kanarya's share of time to restore service.")
 b.panel("stat", "Mean time in canary", [t(
     'sum(increase(kanarya_time_to_decision_seconds_sum{%s,outcome="succeeded"}[$__range])) / sum(increase(kanarya_time_to_decision_seconds_count{%s,outcome="succeeded"}[$__range]))' % (J, J))],
-    w=6, h=5, unit="s", description="From a promoted rollout's first traffic move to its promotion: what the canary adds to lead time.")
+    w=5, h=5, unit="s", description="From a promoted rollout's first traffic move to its promotion: what the canary adds to lead time.")
 b.row("Per day")
 b.panel("timeseries", "Deployments per day", [t('sum(increase(kanarya_decisions_total{%s,outcome="succeeded"}[1d]))' % J, "promoted")],
         defaults={"decimals": 0})
-b.panel("timeseries", "Change failure rate per day", [t(
-    'sum(increase(kanarya_decisions_total{%s,outcome=~"rolled_back|aborted"}[1d])) / sum(increase(kanarya_decisions_total{%s,outcome!="failed"}[1d]))' % (J, J), "rolled back / finished")],
+b.panel("timeseries", "Change failure rate per day", [
+    t(share_of_rollouts("rolled_back", "1d"), "rolled back / finished"),
+    t(share_of_rollouts("aborted", "1d"), "aborted / finished")],
     unit="percentunit", defaults={"min": 0, "max": 1})
 b.panel("bargauge", "Rollouts by outcome", [t('sum by (outcome) (increase(kanarya_decisions_total{%s}[$__range]))' % J, "{{outcome}}", instant=True)],
         defaults={"decimals": 0})

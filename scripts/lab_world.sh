@@ -129,11 +129,15 @@ EOF
   KANARYAD_HTTP=$(sed -n 's/.*HTTP \/healthz on \([0-9.]*:[0-9]*\);.*/\1/p' <<<"$serving")
 
   # Prometheus scrapes kanaryad too, once its HTTP port is known: the job
-  # is added and the configuration reloaded (SIGHUP).
+  # is added and the configuration reloaded (SIGHUP). As the Prometheus
+  # Operator does for deploy/base's ServiceMonitor, the target carries its
+  # pod's namespace, and the scraped `namespace` label (the rollout's) wins
+  # over it (honor_labels, the ServiceMonitor's honorLabels).
   cat >>"$WORLD_DIR/prometheus.yml" <<EOF
   - job_name: kanarya
     metrics_path: /metrics
-    static_configs: [{targets: ['$KANARYAD_HTTP']}]
+    honor_labels: true
+    static_configs: [{targets: ['$KANARYAD_HTTP'], labels: {namespace: kanarya-system}}]
 EOF
   kill -HUP "$prometheus_pid"
 

@@ -13,6 +13,14 @@ const prometheus::Histogram::BucketBoundaries& DecisionBuckets() {
   return *kBuckets;
 }
 
+const prometheus::Histogram::BucketBoundaries& RollbackBuckets() {
+  // From a regression caught on its step's first ticks to one found after
+  // an hour-long step.
+  static const auto* const kBuckets = new prometheus::Histogram::BucketBoundaries{
+      10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200};
+  return *kBuckets;
+}
+
 const prometheus::Histogram::BucketBoundaries& ProviderQueryBuckets() {
   // Providers time out after 30 s by default.
   static const auto* const kBuckets = new prometheus::Histogram::BucketBoundaries{
@@ -66,9 +74,15 @@ DaemonMetrics::DaemonMetrics()
                      "Rollouts that reached a final phase, by outcome (the phase reached).",
                      registry)),
       time_to_decision(Make(prometheus::BuildHistogram(), "kanarya_time_to_decision_seconds",
-                            "Seconds from a rollout's start (its creation before traffic "
-                            "moved) to its final phase, by outcome (the phase reached).",
+                            "Seconds from a rollout's start (its attempt's first traffic "
+                            "move; its creation when it never moved traffic) to its final "
+                            "phase, by outcome (the phase reached).",
                             registry)),
+      time_to_rollback(Make(prometheus::BuildHistogram(), "kanarya_time_to_rollback_seconds",
+                            "Seconds from the start of the step on which a rollback was "
+                            "decided to the traffic back at 100% stable.",
+                            registry)
+                           .Add({}, RollbackBuckets())),
       provider_query_duration(Make(prometheus::BuildHistogram(),
                                    "kanarya_provider_query_duration_seconds",
                                    "Seconds one batch of concurrent queries to a metric "

@@ -31,6 +31,7 @@ struct DaemonMetrics {
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Family<prometheus::Counter>& decisions;
   prometheus::Family<prometheus::Histogram>& time_to_decision;  // by outcome
+  prometheus::Histogram& time_to_rollback;
   prometheus::Family<prometheus::Histogram>& provider_query_duration;
   prometheus::Family<prometheus::Counter>& provider_errors;
   prometheus::Family<prometheus::Counter>& grpc_requests;
@@ -54,6 +55,7 @@ std::function<void(absl::Duration)> AnalysisDurationRecorder(DaemonMetrics& metr
 
 // Bucket bounds (seconds) of each histogram, exposed for the tests.
 const prometheus::Histogram::BucketBoundaries& DecisionBuckets();
+const prometheus::Histogram::BucketBoundaries& RollbackBuckets();
 const prometheus::Histogram::BucketBoundaries& ProviderQueryBuckets();
 const prometheus::Histogram::BucketBoundaries& GrpcBuckets();
 const prometheus::Histogram::BucketBoundaries& StoreCommitBuckets();

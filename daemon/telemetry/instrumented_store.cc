@@ -18,6 +18,18 @@ absl::Time StartOf(const v1::Rollout& rollout) {
                                            : engine::FromProto(rollout.create_time());
 }
 
+// When the step on which a rollback was decided started (a rollback keeps
+// the step), or the attempt's start for one decided before the first step.
+absl::Time StepStartOf(const v1::Rollout& rollout) {
+  return rollout.status().has_step_start_time()
+             ? engine::FromProto(rollout.status().step_start_time())
+             : StartOf(rollout);
+}
+
+absl::Duration NonNegative(absl::Duration duration) {
+  return std::max(absl::ZeroDuration(), duration);
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> InstrumentedStore::Commit(const store::Mutation& mutation,
@@ -59,7 +71,13 @@ void InstrumentedStore::Observe(const store::Mutation& mutation) {
     metrics_.decisions.Add({{"outcome", PhaseLabel(event.phase_after())}}).Increment();
     const absl::Time decided = event.has_time() ? engine::FromProto(event.time()) : absl::Now();
     metrics_.TimeToDecision(event.phase_after())
-        .Observe(absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), decided - StartOf(rollout))));
+        .Observe(absl::ToDoubleSeconds(NonNegative(decided - StartOf(rollout))));
+    // ROLLED_BACK is entered when the router confirmed the stable subset's
+    // 100 % (an operator's abort ends in ABORTED and is no failed change).
+    if (event.phase_after() == v1::PHASE_ROLLED_BACK) {
+      metrics_.time_to_rollback.Observe(
+          absl::ToDoubleSeconds(NonNegative(decided - StepStartOf(rollout))));
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // A StateStore decorator that observes what the engine commits: the time of
 // every Commit/CommitBatch (kanarya_store_commit_duration_seconds), and, for
 // the events of each successful commit, the decisions
-// (kanarya_decisions_total{outcome}, kanarya_time_to_decision_seconds{outcome}) and
+// (kanarya_decisions_total{outcome}, kanarya_time_to_decision_seconds{outcome},
+// kanarya_time_to_rollback_seconds) and
 // a log line per phase change or warning naming the rollout and namespace.
 // Reads pass through. Does not own the wrapped store; thread-safe as it is.
 #ifndef KANARYA_DAEMON_TELEMETRY_INSTRUMENTED_STORE_H_

@@ -43,7 +43,8 @@ grep -q '^not ready: provider prometheus: ' "$dir/ready" || fail "/readyz said $
 curl -s --max-time 10 "$base/metrics" > "$dir/metrics" || fail "GET /metrics failed"
 for series in 'kanarya_leader 1' 'kanarya_rollouts{phase="progressing"} 0' \
     'kanarya_decisions_total{outcome="rolled_back"} 0' 'kanarya_time_to_decision_seconds_count{outcome="rolled_back"} 0' \
-    'kanarya_analysis_duration_seconds_count 0' 'kanarya_notifications_total{outcome="dropped"} 0' \
+    'kanarya_time_to_rollback_seconds_count 0' 'kanarya_analysis_duration_seconds_count 0' \
+    'kanarya_notifications_total{outcome="dropped"} 0' \
     'kanarya_store_commit_duration_seconds_count 0'; do
   grep -qxF "$series" "$dir/metrics" || fail "/metrics lacks \"$series\""
 done

@@ -40,7 +40,8 @@ prometheus::MetricFamily GaugeFamily(const char* name, const char* help) {
 }
 
 // The state label of a metric state: "regression", "within_tolerance",
-// "undecided", "no_data".
+// "undecided", "no_data"; null for a state not set (no tick analysed it),
+// which no series claims.
 const char* StateLabel(v1::MetricState state) {
   switch (state) {
     case v1::METRIC_STATE_REGRESSION:
@@ -49,8 +50,10 @@ const char* StateLabel(v1::MetricState state) {
       return "within_tolerance";
     case v1::METRIC_STATE_UNDECIDED:
       return "undecided";
-    default:
+    case v1::METRIC_STATE_NODATA:
       return "no_data";
+    default:
+      return nullptr;
   }
 }
 
@@ -77,6 +80,7 @@ struct MetricFamilies {
       effect.metric.push_back(GaugeOf(value, std::move(with_bound)));
     }
     const char* current = StateLabel(result.state());
+    if (current == nullptr) return;
     for (const char* each : {"regression", "within_tolerance", "undecided", "no_data"}) {
       Labels with_state = labels;
       with_state.push_back({"state", each});

@@ -166,7 +166,59 @@ TEST_F(TelemetryScrapeTest, RolloutSeriesFollowTheRolloutAndItsDecision) {
       SampleValue(scrape, "kanarya_time_to_decision_seconds_sum{outcome=\"succeeded\"}"), seconds);
   EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_decision_seconds_count{outcome=\"rolled_back\"}"),
             0);
+  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_rollback_seconds_count"), 0);
   EXPECT_GT(SampleValue(scrape, "kanarya_store_commit_duration_seconds_count"), 3);
+}
+
+TEST_F(TelemetryScrapeTest, TimeToRollbackRunsFromTheFailingStepToStableTraffic) {
+  // A healthy canary until its second step, then five times the baseline's
+  // errors.
+  const std::string name = *harness.Start(testing::TestRolloutSpec());
+  const v1::Rollout second_step =
+      harness.RunUntil(name, [](const v1::Rollout& r) { return r.status().step_index() == 1; });
+  ASSERT_EQ(second_step.status().phase(), v1::PHASE_PROGRESSING);
+  harness.prometheus.set_responder(
+      testing::MakeResponder(testing::CanaryTraffic{.canary_error_rate = 0.05}));
+  const v1::Rollout done = harness.RunToEnd(name);
+  ASSERT_EQ(done.status().phase(), v1::PHASE_ROLLED_BACK) << done.status().reason();
+
+  absl::Time rolled_back = absl::InfinitePast();
+  for (const v1::RolloutEvent& event : harness.Events(name)) {
+    if (event.type() == v1::EVENT_TYPE_PHASE_CHANGED &&
+        event.phase_after() == v1::PHASE_ROLLED_BACK) {
+      rolled_back = engine::FromProto(event.time());
+    }
+  }
+  const absl::Time step_start = engine::FromProto(done.status().step_start_time());
+  const absl::Time first_move = engine::FromProto(done.status().start_time());
+  ASSERT_GT(rolled_back, step_start);
+  ASSERT_GT(step_start, first_move);  // the first step's minute and more
+  const std::string scrape = Scrape();
+  EXPECT_EQ(SampleValue(scrape, "kanarya_time_to_rollback_seconds_count"), 1);
+  EXPECT_DOUBLE_EQ(SampleValue(scrape, "kanarya_time_to_rollback_seconds_sum"),
+                   absl::ToDoubleSeconds(rolled_back - step_start));
+  // Time to decision of the same rollout counts from its first traffic move.
+  EXPECT_DOUBLE_EQ(
+      SampleValue(scrape, "kanarya_time_to_decision_seconds_sum{outcome=\"rolled_back\"}"),
+      absl::ToDoubleSeconds(rolled_back - first_move));
+}
+
+TEST_F(TelemetryScrapeTest, AMetricWithoutStateHasNoStateSeries) {
+  store::Mutation mutation;
+  mutation.rollout.set_name("fresh");
+  *mutation.rollout.mutable_spec() = testing::TestRolloutSpec();
+  mutation.rollout.mutable_status()->set_phase(v1::PHASE_PROGRESSING);
+  v1::SequentialMetricResult& metric = *mutation.rollout.mutable_status()->add_metrics();
+  metric.set_name("errors");
+  metric.set_regression_evidence(1);
+  ASSERT_TRUE(memory.Commit(mutation, /*new_rollout=*/true).ok());
+  const std::string scrape = Scrape();
+  const std::string series =
+      absl::StrCat("namespace=\"", mutation.rollout.spec().target().namespace_(),
+                   "\",rollout=\"fresh\",metric=\"errors\"");
+  EXPECT_EQ(SampleValue(scrape, absl::StrCat("kanarya_metric_evidence{", series, "}")), 1);
+  EXPECT_FALSE(absl::StrContains(scrape, "kanarya_metric_state{"))
+      << "an unspecified state is no state, not no_data";
 }
 
 TEST_F(TelemetryScrapeTest, StoreCommitsAreTimedAndFailedOnesCountNoDecision) {

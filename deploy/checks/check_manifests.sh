@@ -5,7 +5,9 @@
 #               against the Kubernetes, Istio and Prometheus Operator schemas
 #               (npm kubernetes-models, offline), unknown fields refused;
 #               every workload passes the Pod Security Standards'
-#               restricted profile; each example's
+#               restricted profile; no NetworkPolicy opens a wide address
+#               block (0.0.0.0/0); deploy/overlays/tls serves TLS from
+#               its Secret with an HTTP readiness probe; each example's
 #               rollout spec names the objects its directory ships; the
 #               PrometheusRule equals the plain rules file. The checks also
 #               run on deploy/checks/testdata, which they must refuse.
@@ -66,6 +68,7 @@ check_manifests() {
     { grep -v '^ok' "$out/schemas.log"; fail "schema validation"; }
   tail -n 1 "$out/schemas.log"
   node "$CHECKS/pod_security.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "Pod Security Standards"
+  node "$CHECKS/network_policies.mjs" "$NODE_MODULES" "${rendered[@]}" || fail "NetworkPolicies"
   node "$CHECKS/check_examples.mjs" "$NODE_MODULES" "$out/examples.yaml" deploy/examples \
     deploy/prometheus/kanarya.rules.yaml "$out/base.yaml" || fail "examples and rules"
   # The image's user is the one the Deployment runs as.
@@ -75,15 +78,48 @@ check_manifests() {
   [[ -n "$image_user" && "$image_user" == "$pod_user" && "$image_user" != 0 ]] ||
     fail "Dockerfile USER ($image_user) and the Deployment's runAsUser ($pod_user) differ or are root"
   echo "ok   Dockerfile USER $image_user is the Deployment's runAsUser"
+  # The TLS overlay serves gRPC with the certificate of Secret kanarya-tls and
+  # probes readiness over HTTP; the base (plaintext) is refused by the same check.
+  node "$CHECKS/tls_overlay.mjs" "$NODE_MODULES" "$out/overlays-tls.yaml" || fail "deploy/overlays/tls"
+  if node "$CHECKS/tls_overlay.mjs" "$NODE_MODULES" "$out/base.yaml" >/dev/null; then
+    fail "tls_overlay.mjs accepted deploy/base, which serves plaintext"
+  fi
+  # kanaryad is granted on VirtualServices and DestinationRules exactly the
+  # verbs its router calls (daemon/mesh/: Get, Create, Update, MergePatch and
+  # JsonPatch of daemon/kube/kube_client.h).
+  local used granted resource
+  used=$(grep -ohE --exclude='*_test.cc' 'client_\.(Get|Create|Update|MergePatch|JsonPatch)\(' daemon/mesh/*.cc |
+    sed -E 's/client_\.//; s/\(//; s/(Merge|Json)Patch/patch/' | tr 'A-Z' 'a-z' | sort -u | paste -sd,)
+  for resource in virtualservices destinationrules; do
+    granted=$(sed -n "/resources: \[$resource\]/{n;s/.*verbs: \[\(.*\)\]/\1/p}" deploy/base/rbac.yaml |
+      tr -d ' ' | tr , '\n' | sort -u | paste -sd,)
+    [[ -n "$used" && "$granted" == "$used" ]] ||
+      fail "deploy/base/rbac.yaml grants [$granted] on $resource; daemon/mesh calls [$used]"
+  done
+  echo "ok   the ClusterRole grants on VirtualServices and DestinationRules what daemon/mesh calls ($used)"
+  # kanaryad's series carry the rollout's namespace: the scrape must not
+  # rename it exported_namespace (lab_queries.sh checks the same on the lab).
+  grep -qE '^[ -]*honorLabels: true$' "$out/base.yaml" ||
+    fail "the ServiceMonitor must keep kanaryad's namespace label (honorLabels: true)"
+  echo "ok   the ServiceMonitor honors kanaryad's labels"
   expect_refused validate_manifests.mjs "replicas must be integer" \
     "weight must be integer" "no schema for example.com/v1 Unknown" \
     "unknown field(s) spec.http[0].route[0].wieght" \
-    "unknown field(s) spec.groups[0].rules[0].annotation"
+    "unknown field(s) spec.groups[0].rules[0].annotation" \
+    "NetworkPolicy bad/misspelled-spec: unknown field(s) specs" \
+    "ServiceAccount bad/misspelled-automount: unknown field(s) automountServiceAcountToken"
   expect_refused pod_security.mjs "hostNetwork: must not be true" \
     "hostPath: volume type hostPath is not allowed" "runAsUser: must not be 0" \
     "privileged: must not be true" "NET_ADMIN may not be added" "hostPort: must not be set" \
     "initContainers[0].securityContext.allowPrivilegeEscalation: must be false" \
-    "initContainers[0].securityContext.seccompProfile.type"
+    "initContainers[0].securityContext.seccompProfile.type" \
+    "spec.template.spec.securityContext.windowsOptions.hostProcess: must not be true" \
+    "containers[0].securityContext.windowsOptions.hostProcess: must not be true" \
+    "containers[0].securityContext.appArmorProfile.type: must be RuntimeDefault or Localhost" \
+    "annotations[\"container.apparmor.security.beta.kubernetes.io/app\"]: must be runtime/default"
+  expect_refused network_policies.mjs \
+    "NetworkPolicy bad/wide-open: spec.egress[0].to[1].ipBlock.cidr: 0.0.0.0/0 is wide open" \
+    "NetworkPolicy bad/wide-open: spec.egress[1].to[0].ipBlock.cidr: ::/0 is wide open"
 }
 
 check_specs() {  # KANARYACTL

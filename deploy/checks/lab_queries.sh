@@ -10,7 +10,9 @@
 #     fails on the missing VirtualService (a Kubernetes API error, a failed
 #     rollout);
 #   - runner-service with a query Prometheus refuses, once the bad canary is
-#     rolled back: a provider error and a failed rollout.
+#     rolled back: a provider error and a failed rollout;
+#   - runner-service v2 again, healthy, paused by an operator: a rollout
+#     waiting for a human.
 # The expressions run twice, while api-gateway's analysis is under way (the
 # per-rollout series) and after it is promoted (the decisions); each must
 # return data at least once. Alerts are run without their threshold
@@ -64,6 +66,9 @@ until [[ $(kanaryactl get "$bad" -o json | jq -r '.status.stepIndex // 0') -ge 1
   waited "$bad's second step"
   sleep 0.5
 done
+healthy_rate=$(curl -sf "$CONTROL_URL/faults" |
+  jq '.faults[] | select(.service == "runner-service" and .version == "v2") | .error_rate')
+[[ -n "$healthy_rate" ]] || fail "the lab does not list runner-service v2's error rate"
 curl -sf "$CONTROL_URL/faults" -d '{"service": "runner-service", "version": "v2", "error_rate": 0.2}' >/dev/null
 until terminal "$(phase "$bad")"; do
   waited "$bad's rollback"
@@ -80,6 +85,19 @@ until terminal "$(phase "$broken")"; do
   sleep 0.5
 done
 echo "$unserved: $(phase "$unserved"); $broken: $(phase "$broken")"
+
+# A rollout an operator paused (KanaryaRolloutWaitingForHuman's series).
+curl -sf "$CONTROL_URL/faults" \
+  -d "{\"service\": \"runner-service\", \"version\": \"v2\", \"error_rate\": $healthy_rate}" >/dev/null
+held=$(sed 's/^revision: v2$/revision: v2-held/' deploy/examples/runner-service/rollout-v2.yaml |
+  kanaryactl apply -f - -o json --reason="deploy check: paused by an operator" | jq -r .name)
+until [[ $(phase "$held") == PHASE_PROGRESSING ]]; do
+  terminal "$(phase "$held")" && fail "$held ended $(phase "$held") before it could be paused"
+  waited "$held's first step"
+  sleep 0.5
+done
+kanaryactl pause "$held" --reason="deploy check: waiting for a human" >/dev/null
+[[ $(phase "$held") == PHASE_PAUSED ]] || fail "$held is $(phase "$held"), not paused"
 
 declare -A answered=()
 evaluate() {  # LABEL: runs every expression, records those with data
@@ -100,6 +118,22 @@ sleep 2  # a scrape after the last failure
 [[ $(phase "$good") == PHASE_PROGRESSING ]] ||
   echo "note: $good is $(phase "$good") at the first evaluation"
 evaluate "during $good"
+# The per-rollout series keep the rollout's namespace, not the scrape
+# target's (kanarya-system): honor_labels, as the ServiceMonitor's
+# honorLabels, which the alerts' summaries, the dashboards' $namespace and
+# their `by (namespace, rollout)` need.
+good_namespace=$(kanaryactl get "$good" -o json | jq -r .spec.target.namespace)
+labels=$(query "kanarya_rollout_canary_weight{job=\"kanarya\",rollout=\"$good\"}" |
+  jq -c '[.data.result[].metric | {namespace, exported_namespace}]')
+if [[ $labels == '[]' ]] && terminal "$(phase "$good")"; then
+  echo "note: $good finished before its namespace label could be checked"
+else
+  [[ $labels == "[{\"namespace\":\"$good_namespace\",\"exported_namespace\":null}]" ]] ||
+    fail "kanarya_rollout_canary_weight of $good has labels $labels, not namespace $good_namespace"
+  echo "ok   $good's series keep its namespace $good_namespace"
+fi
+[[ $(query 'up{job="kanarya"}' | jq -r '.data.result[0].metric.namespace') == kanarya-system ]] ||
+  fail "the scrape target has no namespace label: the check above proves nothing"
 # Promoted at the latest 120 s into its last step, or paused there when its
 # errors are still not shown within tolerance (rarely, docs/lab.md).
 until terminal "$(phase "$good")" || [[ $(phase "$good") == PHASE_PAUSED ]]; do

@@ -41,11 +41,33 @@ const safeSysctls = new Set([
 const allowedSeLinuxTypes = new Set(["", "container_t", "container_init_t", "container_kvm_t",
   "container_engine_t"]);
 
-// The violations of one pod spec, each `path: reason`.
-function violationsOf(pod, base) {
+const allowedAppArmorTypes = new Set(["RuntimeDefault", "Localhost"]);
+const appArmorAnnotation = "container.apparmor.security.beta.kubernetes.io/";
+
+// The violations of one pod (its spec at `base`, its metadata at `metaBase`),
+// each `path: reason`.
+function violationsOf(pod, base, metadata, metaBase) {
   const found = [];
   const add = (path, reason) => found.push(`${path}: ${reason}`);
   const podContext = pod.securityContext ?? {};
+  const checkAppArmor = (profile, path) => {
+    if (profile?.type !== undefined && !allowedAppArmorTypes.has(profile.type)) {
+      add(`${path}.type`, `must be RuntimeDefault or Localhost, got ${profile.type}`);
+    }
+  };
+  const checkHostProcess = (context, path) => {
+    if (context?.windowsOptions?.hostProcess === true) {
+      add(`${path}.windowsOptions.hostProcess`, "must not be true");
+    }
+  };
+  // The AppArmor annotations older clusters read: runtime/default or localhost/*.
+  for (const [key, value] of Object.entries(metadata?.annotations ?? {})) {
+    if (key.startsWith(appArmorAnnotation) && value !== "runtime/default" &&
+        !String(value).startsWith("localhost/")) {
+      add(`${metaBase}.annotations["${key}"]`, `must be runtime/default or localhost/*, got ${value}`);
+    }
+  }
+  checkHostProcess(podContext, `${base}.securityContext`);
 
   for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
     if (pod[field] === true) add(`${base}.${field}`, "must not be true");
@@ -66,9 +88,7 @@ function violationsOf(pod, base) {
   if (podSeccomp !== undefined && !["RuntimeDefault", "Localhost"].includes(podSeccomp)) {
     add(`${base}.securityContext.seccompProfile.type`, `must be RuntimeDefault or Localhost, got ${podSeccomp}`);
   }
-  if (podContext.appArmorProfile?.type === "Unconfined") {
-    add(`${base}.securityContext.appArmorProfile.type`, "must not be Unconfined");
-  }
+  checkAppArmor(podContext.appArmorProfile, `${base}.securityContext.appArmorProfile`);
   const checkSeLinux = (options, path) => {
     if (!options) return;
     if (!allowedSeLinuxTypes.has(options.type ?? "")) add(`${path}.type`, `${options.type} is not allowed`);
@@ -97,9 +117,8 @@ function violationsOf(pod, base) {
     if (!["RuntimeDefault", "Localhost"].includes(seccomp)) {
       add(`${at}.seccompProfile.type`, "must be RuntimeDefault or Localhost (here or in the pod)");
     }
-    if (context.appArmorProfile?.type === "Unconfined") {
-      add(`${at}.appArmorProfile.type`, "must not be Unconfined");
-    }
+    checkAppArmor(context.appArmorProfile, `${at}.appArmorProfile`);
+    checkHostProcess(context, at);
     checkSeLinux(context.seLinuxOptions, `${at}.seLinuxOptions`);
     if (context.procMount !== undefined && context.procMount !== "Default") {
       add(`${at}.procMount`, "must be Default");
@@ -128,8 +147,14 @@ for (const file of files) {
     workloads++;
     let pod = object;
     for (const key of path) pod = pod?.[key];
+    // The pod's metadata: beside its spec (the template's, for a controller).
+    const metaPath = [...path.slice(0, -1), "metadata"];
+    let metadata = object;
+    for (const key of metaPath) metadata = metadata?.[key];
     const name = `${file}: ${object.kind} ${object.metadata?.namespace ?? ""}/${object.metadata?.name}`;
-    const found = pod ? violationsOf(pod, path.join(".")) : [`${path.join(".")}: missing`];
+    const found = pod
+      ? violationsOf(pod, path.join("."), metadata, metaPath.join("."))
+      : [`${path.join(".")}: missing`];
     for (const violation of found) console.log(`FAIL ${name}: ${violation}`);
     if (found.length === 0) console.log(`ok   ${name}: restricted`);
     violations += found.length;

@@ -10,7 +10,8 @@
 // JSON schemas allow additional properties), as the API server would
 // (strict field validation): so the check also watches, through a proxy,
 // which fields the schema's validator reads, and names every field of an
-// object it inspected that it never read (`spec.replcas`: unknown field).
+// object it inspected that it never read (`spec.replcas`: unknown field),
+// and every top-level field its model does not declare (`specs`).
 // Objects the schema leaves opaque (never inspected) are not judged.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -41,6 +42,25 @@ async function modelOf(apiVersion, kind) {
     return null;
   }
   return typeof module[kind] === "function" ? module[kind] : null;
+}
+
+// The top-level fields of a kind, from its model's declaration (the .d.ts
+// next to it). The validator cannot tell them: it reads only the fields it
+// has rules for, and the packages' schemas drop fields named `description`
+// (PriorityClass's). Null when there is no declaration.
+function topLevelFields(apiVersion, kind) {
+  const slash = apiVersion.indexOf("/");
+  const group = slash < 0 ? "" : apiVersion.slice(0, slash);
+  let text;
+  try {
+    text = readFileSync(`${nodeModules}/${packageOf(group)}/${apiVersion}/${kind}.d.ts`, "utf8");
+  } catch {
+    return null;
+  }
+  const start = text.indexOf(`export interface I${kind} `);
+  if (start < 0) return null;
+  const body = text.slice(start, text.indexOf("\n}", start));
+  return new Set([...body.matchAll(/^ {4}"([^"]+)"\??:/gm)].map((match) => match[1]));
 }
 
 // A view of `root` that records, per object, every field a reader asks for
@@ -117,7 +137,15 @@ for (const file of files) {
       failures.push(`${name}: ${error.message}`);
       continue;
     }
-    const unknown = Object.keys(object).flatMap((key) => unread(object[key], asked, key, []));
+    const declared = topLevelFields(object.apiVersion, object.kind);
+    if (declared === null) {
+      failures.push(`${name}: no declaration of ${object.apiVersion} ${object.kind}'s fields`);
+      continue;
+    }
+    const unknown = [
+      ...Object.keys(object).filter((key) => !declared.has(key)),
+      ...Object.keys(object).flatMap((key) => unread(object[key], asked, key, [])),
+    ];
     if (unknown.length > 0) {
       failures.push(`${name}: unknown field(s) ${unknown.join(", ")}`);
       continue;
