@@ -234,12 +234,13 @@ TEST_F(BackupStreamTest, ANegativeSizeIsRefused) {
 }
 
 TEST_F(BackupStreamTest, DataBeyondTheAnnouncedSizeStopsTheBackup) {
-  // After the whole file, 2000 more chunks of 16 KiB (32 MiB): the client
+  // After the whole file, 4000 more chunks of 16 KiB (64 MiB): the client
   // stops at the first and cancels, so the daemon cannot send them all
-  // (gRPC's flow-control window is far smaller than 32 MiB).
-  constexpr int kRepeats = 2000;
+  // (gRPC's flow-control window is far smaller than 64 MiB).
+  constexpr int kRepeats = 4000;
+  constexpr size_t kChunkBytes = size_t{16} * 1024;
   EXPECT_EQ(Backup({HeaderChunk(static_cast<int64_t>(database_.size()), sha256_),
-                    DataChunk(database_), DataChunk(std::string(16 * 1024, 'x'))},
+                    DataChunk(database_), DataChunk(std::string(kChunkBytes, 'x'))},
                    kRepeats),
             kExitFailure);
   EXPECT_THAT(err_.str(), HasSubstr(absl::StrCat("the daemon sent more than the ", database_.size(),
