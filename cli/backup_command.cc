@@ -98,15 +98,40 @@ int RunBackup(const ClientOptions& options, const std::string& path, absl::Durat
   int64_t received = 0;
   store::Sha256 hasher;
   absl::Status written;
-  while (stream->Read(&chunk)) {
+  // The stream is one header, then data up to the size it announces;
+  // anything else stops the backup (the call is cancelled, nothing kept).
+  std::string broken;
+  while (broken.empty() && stream->Read(&chunk)) {
     if (chunk.has_header()) {
-      header = chunk.header();
-      has_header = true;
+      if (has_header) {
+        broken = "the daemon sent a second header";
+      } else if (chunk.header().size_bytes() < 0) {
+        broken = absl::StrCat("the daemon announced a negative size, ", chunk.header().size_bytes(),
+                              " bytes");
+      } else {
+        header = chunk.header();
+        has_header = true;
+      }
       continue;
     }
-    received += static_cast<int64_t>(chunk.data().size());
+    if (!has_header) {
+      broken = "the daemon sent data before the header";
+      continue;
+    }
+    const auto size = static_cast<int64_t>(chunk.data().size());
+    if (size > header.size_bytes() - received) {
+      broken = absl::StrCat("the daemon sent more than the ", header.size_bytes(),
+                            " bytes it announced");
+      continue;
+    }
+    received += size;
     hasher.Update(chunk.data());
     if (written.ok()) written = file.Write(chunk.data());
+  }
+  if (!broken.empty()) {
+    context->TryCancel();
+    stream->Finish();  // CANCELLED, by this client: the reason is `broken`
+    return refuse(broken);
   }
   const grpc::Status status = stream->Finish();
   if (!status.ok()) return ReportRpcError("backup", options, status, err);

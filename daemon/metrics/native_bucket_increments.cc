@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace kanarya::metrics {
@@ -21,6 +23,8 @@ constexpr double kRelativeSlack = 1e-9;
 // bucket's lower bound included.
 constexpr int kMaxExponent = 1023;
 constexpr int kMinExponent = -1073;
+// The finest exponential schema Prometheus has: 2^8 buckets per doubling.
+constexpr int kMaxSchema = 8;
 
 // A histogram on the powers of two: `low` holds the observations at or below
 // the zero threshold (the zero bucket and negative values), `by_exponent[k]`
@@ -32,43 +36,89 @@ struct Coarse {
 
 absl::Status CheckCount(double count) {
   if (!(count >= -0.5 && count <= kMaxCount)) {
-    return absl::DataLossError(absl::StrFormat(
-        "native histogram: %g is not a plausible count of requests in a bucket", count));
+    return absl::DataLossError(
+        absl::StrFormat("%g is not a plausible count of requests in a bucket", count));
   }
   return absl::OkStatus();
+}
+
+// The series as PromQL writes it, for errors: {pod="a", version="v2"}.
+std::string SeriesName(const Series& series) {
+  std::string name = "{";
+  for (const auto& [label, value] : series.labels) {
+    absl::StrAppend(&name, name.size() > 1 ? ", " : "", label, "=\"", value, "\"");
+  }
+  return name + "}";
+}
+
+// Whether `bucket` is the zero bucket, [-threshold, threshold].
+bool IsZeroBucket(const HistogramBucket& bucket) {
+  return bucket.upper >= 0 && bucket.lower == -bucket.upper;
+}
+
+// The exponent k of the power-of-two bucket (2^(k-1), 2^k] holding
+// (lower, upper] = (2^((i-1)/2^s), 2^(i/2^s)] for a schema s from 0 to 8 and
+// an integer i; DataLoss when the bucket is no such bucket, Unimplemented
+// for the exponential buckets of schemas below 0 (wider than a doubling).
+absl::StatusOr<int> PowerOfTwoExponentOf(const HistogramBucket& bucket) {
+  const auto not_exponential = [&bucket] {
+    return absl::DataLossError(absl::StrFormat(
+        "bucket (%g, %g] is not (2^((i-1)/2^s), 2^(i/2^s)] for a schema s from 0 to 8",
+        bucket.lower, bucket.upper));
+  };
+  if (!(bucket.lower > 0 && std::isfinite(bucket.upper) && bucket.upper > bucket.lower)) {
+    return not_exponential();
+  }
+  const double log_upper = std::log2(bucket.upper);
+  const double width = log_upper - std::log2(bucket.lower);  // 2^-s
+  int schema = 0;
+  while (schema <= kMaxSchema &&
+         std::abs(width - std::ldexp(1.0, -schema)) > std::ldexp(kRelativeSlack, -schema)) {
+    ++schema;
+  }
+  if (schema > kMaxSchema) {
+    if (width > 1) {
+      return absl::UnimplementedError(absl::StrFormat(
+          "bucket (%g, %g] is wider than one doubling (a schema below 0); such coarse native "
+          "histograms are not read",
+          bucket.lower, bucket.upper));
+    }
+    return not_exponential();
+  }
+  const double index = std::ldexp(log_upper, schema);  // i
+  if (std::abs(index - std::round(index)) > kRelativeSlack * std::max(1.0, std::abs(index))) {
+    return not_exponential();
+  }
+  const int64_t per_doubling = int64_t{1} << schema;
+  const auto i = static_cast<int64_t>(std::round(index));
+  // k = ceil(i / 2^s): (i-1)/2^s >= k-1, so the bucket lies within one doubling.
+  const int64_t exponent = i >= 0 ? (i + per_doubling - 1) / per_doubling : i / per_doubling;
+  // Every bound 2^(k-1) .. 2^k must be a finite positive double.
+  if (exponent > kMaxExponent || exponent - 1 < kMinExponent) {
+    return absl::DataLossError(absl::StrFormat("bucket (%g, %g] is beyond the range of bounds",
+                                               bucket.lower, bucket.upper));
+  }
+  return static_cast<int>(exponent);
 }
 
 absl::StatusOr<Coarse> CoarseOf(const HistogramSample& sample) {
   Coarse coarse;
   for (const HistogramBucket& bucket : sample.buckets) {
     if (absl::Status s = CheckCount(bucket.count); !s.ok()) return s;
-    if (bucket.lower < 0 || bucket.upper <= 0) {
+    if (IsZeroBucket(bucket)) {
       coarse.low += bucket.count;
       continue;
     }
-    if (!(std::isfinite(bucket.upper) && bucket.lower > 0 && bucket.upper > bucket.lower)) {
-      return absl::DataLossError(
-          absl::StrFormat("native histogram: bucket (%g, %g] is not an exponential bucket",
-                          bucket.lower, bucket.upper));
-    }
-    if (bucket.upper > 2 * bucket.lower * (1 + kRelativeSlack)) {
-      return absl::UnimplementedError(absl::StrFormat(
-          "native histogram: bucket (%g, %g] is wider than one doubling (a schema below 0); "
-          "such coarse native histograms are not read",
-          bucket.lower, bucket.upper));
-    }
-    const int exponent = static_cast<int>(std::ceil(std::log2(bucket.upper) - kRelativeSlack));
-    // Every bound 2^(k-1) .. 2^k must be a finite positive double.
-    if (exponent > kMaxExponent || exponent - 1 < kMinExponent) {
-      return absl::DataLossError(
-          absl::StrFormat("native histogram: bucket (%g, %g] is beyond the range of bounds",
-                          bucket.lower, bucket.upper));
-    }
-    if (bucket.lower < std::ldexp(1.0, exponent - 1) * (1 - kRelativeSlack)) {
+    // A latency is never negative: a bucket of negative values is a broken
+    // instrument, not fast requests (which the zero bucket would make them).
+    if (bucket.lower < 0 || bucket.upper <= 0) {
       return absl::DataLossError(absl::StrFormat(
-          "native histogram: bucket (%g, %g] crosses a power of two", bucket.lower, bucket.upper));
+          "bucket (%g, %g] holds negative values (%g); a latency cannot be negative", bucket.lower,
+          bucket.upper, bucket.count));
     }
-    coarse.by_exponent[exponent] += bucket.count;
+    absl::StatusOr<int> exponent = PowerOfTwoExponentOf(bucket);
+    if (!exponent.ok()) return exponent.status();
+    coarse.by_exponent[*exponent] += bucket.count;
   }
   return coarse;
 }
@@ -95,7 +145,11 @@ absl::StatusOr<std::optional<Coarse>> GrowthOf(const Series& series, bool is_inc
   samples.reserve(series.histograms.size());
   for (const HistogramSample& sample : series.histograms) {
     absl::StatusOr<Coarse> coarse = CoarseOf(sample);
-    if (!coarse.ok()) return coarse.status();
+    if (!coarse.ok()) {
+      return absl::Status(coarse.status().code(),
+                          absl::StrCat("native histogram series ", SeriesName(series), ": ",
+                                       coarse.status().message()));
+    }
     samples.push_back(*std::move(coarse));
   }
   if (is_increase) return samples.back();

@@ -19,13 +19,16 @@
 namespace kanarya::metrics {
 
 // Bounds 2^(k-1) .. 2^K and +Inf, from just below the lowest non-empty bucket
-// to the highest's upper bound (the first bucket holds the zero bucket and
-// negative values); `exponential` set. nullopt: no series, only series of one
-// raw sample (no growth seen), or no requests in the tick.
+// to the highest's upper bound (the first bucket holds the zero bucket,
+// [-t, t]); `exponential` set. nullopt: no series, only series of one raw
+// sample (no growth seen), or no requests in the tick.
 // InvalidArgument: float samples beside histogram samples, a series with both.
-// DataLoss: a bucket that is not (2^((i-1)/2^s), 2^(i/2^s)] or has a bound
-// beyond 2^1023, a count that is negative, infinite or beyond 1e15 (in a
-// bucket, or in the tick). Unimplemented: buckets wider than one doubling
+// DataLoss, naming the series: a bucket of negative values (a bound below 0
+// other than the zero bucket's), a bucket that is not exactly
+// (2^((i-1)/2^s), 2^(i/2^s)] for a schema s from 0 to 8 and an integer i
+// (within 1e-9 of the exponents; the boundary rule is not read), one with a
+// bound beyond 2^1023, a count that is negative, infinite or beyond 1e15 (in
+// a bucket, or in the tick). Unimplemented: buckets wider than one doubling
 // (schemas below 0).
 absl::StatusOr<std::optional<BucketIncrements>> NativeBucketIncrementsOf(const QueryResult& result);
 

@@ -120,6 +120,57 @@ TEST(NativeBucketIncrements, MalformedBucketsAreStatuses) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(NativeBucketIncrements, NegativeValuesAreDataLossNamingTheSeries) {
+  // Schema 0's negative bucket [-2, -1) beside the zero bucket and (1, 2]:
+  // not requests faster than every other, a broken instrument.
+  QueryResult result{
+      .type = ResultType::kVector,
+      .series = {Histograms({{{.boundaries = 1, .lower = -2, .upper = -1, .count = 4},
+                              ZeroBucket(3),
+                              Bucket(0, 1, 5)}})}};
+  result.series[0].labels = {{"pod", "a"}, {"version", "v2"}};
+  const absl::Status status = NativeBucketIncrementsOf(result).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(),
+            "native histogram series {pod=\"a\", version=\"v2\"}: bucket (-2, -1] holds negative "
+            "values (4); a latency cannot be negative");
+  // A bucket across zero that is not the zero bucket [-t, t].
+  result.series[0].histograms[0].buckets = {{.boundaries = 3, .lower = -1, .upper = 2, .count = 1}};
+  EXPECT_THAT(NativeBucketIncrementsOf(result).status().message(),
+              HasSubstr("bucket (-1, 2] holds negative values"));
+  // The zero bucket alone still counts, below the first bound.
+  result.series[0].histograms[0].buckets = {ZeroBucket(3), Bucket(0, 1, 5)};
+  const auto increments = NativeBucketIncrementsOf(result);
+  ASSERT_TRUE(increments.ok()) << increments.status();
+  EXPECT_THAT((*increments)->counts, ElementsAre(3, 5, 0));
+}
+
+TEST(NativeBucketIncrements, OnlyTheBucketsOfASchemaFromZeroToEightAreRead) {
+  const auto read = [](std::vector<HistogramBucket> buckets) {
+    return NativeBucketIncrementsOf(QueryResult{.type = ResultType::kVector,
+                                                .series = {Histograms({std::move(buckets)})}})
+        .status();
+  };
+  // Within one doubling but no schema's bucket: a quarter-doubling wide at
+  // a shifted place, and a width no schema has.
+  for (const HistogramBucket& bucket :
+       {HistogramBucket{.lower = std::exp2(0.1), .upper = std::exp2(0.35), .count = 1},
+        HistogramBucket{.lower = 1.1, .upper = 1.5, .count = 1},
+        HistogramBucket{.lower = 1, .upper = std::exp2(1.0 / 512), .count = 1}}) {
+    const absl::Status status = read({bucket});
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << bucket.lower;
+    EXPECT_THAT(status.message(),
+                HasSubstr("is not (2^((i-1)/2^s), 2^(i/2^s)] for a schema s from 0 to 8"));
+  }
+  // Every schema's buckets, at both ends of the range of doubles.
+  for (int schema = 0; schema <= 8; ++schema) {
+    const int per_doubling = 1 << schema;
+    EXPECT_TRUE(read({Bucket(schema, 1, 1), Bucket(schema, per_doubling * 1023, 1)}).ok())
+        << schema;
+    EXPECT_TRUE(read({Bucket(schema, -per_doubling * 1020 + 1, 1)}).ok()) << schema;
+  }
+}
+
 TEST(NativeBucketIncrements, NativeSidesMeetOnTheUnionOfTheirBounds) {
   // Each side's cumulative count is known at every power of two: the
   // baseline's below its first bound is its first bucket's, the canary's

@@ -26,6 +26,18 @@ absl::Status Malformed(simdjson::error_code error) {
     if (const auto error_ = (expression); error_) return Malformed(error_); \
   } while (false)
 
+// Sample times are unix seconds; beyond a million years either way, or not
+// a number, it is no time (and its milliseconds would not fit an int64).
+constexpr double kMaxUnixSeconds = 3.2e13;
+
+absl::StatusOr<absl::Time> TimeOfUnixSeconds(double seconds) {
+  if (!(std::abs(seconds) <= kMaxUnixSeconds)) {
+    return absl::DataLossError(absl::StrCat("malformed Prometheus response: sample time ", seconds,
+                                            " is not a unix time in seconds"));
+  }
+  return absl::FromUnixMillis(std::llround(seconds * 1000));
+}
+
 absl::StatusOr<double> ParseValue(std::string_view text) {
   if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
   if (text == "+Inf" || text == "Inf") return std::numeric_limits<double>::infinity();
@@ -64,7 +76,9 @@ absl::StatusOr<Sample> ParseSample(od::value pair) {
       } else {
         double seconds = 0;
         KANARYA_JSON(element.get_double().get(seconds));
-        sample.time = absl::FromUnixMillis(std::llround(seconds * 1000));
+        absl::StatusOr<absl::Time> time = TimeOfUnixSeconds(seconds);
+        if (!time.ok()) return time.status();
+        sample.time = *time;
       }
     } else if (index == 1) {
       KANARYA_JSON(element.get_string().get(text));
@@ -130,7 +144,9 @@ absl::StatusOr<HistogramSample> ParseHistogramSample(od::value pair) {
     if (index == 0) {
       double seconds = 0;
       KANARYA_JSON(element.get_double().get(seconds));
-      sample.time = absl::FromUnixMillis(std::llround(seconds * 1000));
+      absl::StatusOr<absl::Time> time = TimeOfUnixSeconds(seconds);
+      if (!time.ok()) return time.status();
+      sample.time = *time;
     } else if (index == 1) {
       od::object object;
       KANARYA_JSON(element.get_object().get(object));
@@ -259,7 +275,9 @@ absl::Status ParseData(od::object data, QueryResult& result) {
           KANARYA_JSON(item.get_string().get(text));
           absl::StatusOr<double> value = ParseValue(text);
           if (!value.ok()) return value.status();
-          bare.samples.push_back({absl::FromUnixMillis(std::llround(seconds * 1000)), *value});
+          absl::StatusOr<absl::Time> time = TimeOfUnixSeconds(seconds);
+          if (!time.ok()) return time.status();
+          bare.samples.push_back({*time, *value});
         } else {
           return absl::DataLossError("unexpected element in result");
         }

@@ -20,7 +20,9 @@ namespace kanarya::metrics {
 // Unavailable for 5xx, DataLoss otherwise. Error bodies map errorType
 // bad_data -> InvalidArgument, execution -> FailedPrecondition, timeout ->
 // DeadlineExceeded, canceled -> Cancelled, unavailable -> Unavailable,
-// not_found -> NotFound, internal -> Internal, others -> Unknown.
+// not_found -> NotFound, internal -> Internal, others -> Unknown. A sample
+// time that is no unix time in seconds (beyond +-3.2e13 s, about a million
+// years) is DataLoss, checked before it is rounded to milliseconds.
 absl::StatusOr<QueryResult> ParsePrometheusResponse(std::string_view body,
                                                     long http_status);  // NOLINT
 

@@ -108,6 +108,33 @@ TEST(PrometheusResponse, TruncatedMalformedAndForeignBodiesNeverGiveValues) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(PrometheusResponse, SampleTimesBeyondAnyUnixTimeAreDataLoss) {
+  // In milliseconds these overflow an int64 (or lie a million years away):
+  // each sample, histogram and scalar kind refuses them by name.
+  for (const std::string seconds : {"1e300", "-1e300", "9.3e15", "3.3e13"}) {
+    for (const std::string& data : {
+             R"({"resultType":"vector","result":[{"metric":{},"value":[)" + seconds + R"(,"7"]}]})",
+             R"({"resultType":"matrix","result":[{"metric":{},"values":[[)" + seconds +
+                 R"(,"7"]]}]})",
+             R"({"resultType":"scalar","result":[)" + seconds + R"(,"7"]})",
+             R"({"resultType":"vector","result":[{"metric":{},"histogram":[)" + seconds +
+                 R"(,{"count":"1","sum":"1","buckets":[[0,"1","2","1"]]}]}]})",
+         }) {
+      const auto result =
+          ParsePrometheusResponse(absl::StrCat(R"({"status":"success","data":)", data, "}"), 200);
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss) << data;
+      EXPECT_THAT(result.status().message(),
+                  HasSubstr(absl::StrCat("sample time ", std::stod(seconds),
+                                         " is not a unix time in seconds")))
+          << data;
+    }
+  }
+  const auto far = ParsePrometheusResponse(
+      R"({"status":"success","data":{"resultType":"scalar","result":[-3.1e13,"7"]}})", 200);
+  ASSERT_TRUE(far.ok()) << far.status();
+  EXPECT_EQ(far->series[0].samples[0].time, absl::FromUnixSeconds(-31'000'000'000'000));
+}
+
 TEST(PrometheusResponse, NativeHistogramSamplesOfVectorsAndMatrices) {
   // As Prometheus 2.42 writes them (tests/lab's exporter, scraped): a zero
   // bucket closed on both sides, positive buckets open on the left.

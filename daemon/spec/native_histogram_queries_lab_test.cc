@@ -71,26 +71,41 @@ const char kIncrease[] = R"(increase(latency_ms{version="{{version}}"}[{{window}
 
 class NativeHistogramQueriesLabTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // A lab that did not start fails every test in SetUp, before the test
+  // body can reach a missing server.
+  static void SetUpTestSuite() { lab_error_ = new std::string(StartLab()); }
+  void SetUp() override {
+    ASSERT_TRUE(lab_error_ != nullptr && lab_error_->empty() && server_ != nullptr)
+        << "the Prometheus lab did not start: "
+        << (lab_error_ != nullptr ? *lab_error_ : "no SetUpTestSuite");
+  }
+
+  // Starts the exporter and Prometheus and waits for the first scrapes; the
+  // reason when it cannot, else "".
+  static std::string StartLab() {
     t0_ = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(20)) / 60 * 60);
     exporter_ = new lab::NativeHistogramExporter("latency_ms", Samples(t0_));
     auto server = lab::PrometheusServer::Start("# EOF\n", exporter_->target(), absl::Seconds(1),
                                                {"native-histograms"});
-    ASSERT_TRUE(server.ok()) << server.status();
+    if (!server.ok()) return server.status().ToString();
     server_ = server->release();
     metrics::PrometheusProvider prometheus(server_->url(), {});
     const absl::Time last = t0_ + absl::Seconds(15 * (kSamples - 1));
     for (int attempt = 0; attempt < 100; ++attempt) {
       const auto result =
           prometheus.Run(metrics::Query{.expression = "latency_ms", .start = last, .end = last});
-      if (result.ok() && result->series.size() == 2) return;
+      if (result.ok() && result->series.size() == 2) return "";
       absl::SleepFor(absl::Milliseconds(200));
     }
-    FAIL() << "Prometheus did not scrape the native histograms in 20 s";
+    return "Prometheus did not scrape the native histograms in 20 s";
   }
   static void TearDownTestSuite() {
     delete server_;
     delete exporter_;
+    delete lab_error_;
+    server_ = nullptr;
+    exporter_ = nullptr;
+    lab_error_ = nullptr;
   }
 
   // The latency metric's queries (the histogram's two) from `queries`, run.
@@ -112,11 +127,13 @@ class NativeHistogramQueriesLabTest : public ::testing::Test {
   static absl::Time t0_;
   static lab::NativeHistogramExporter* exporter_;
   static lab::PrometheusServer* server_;
+  static std::string* lab_error_;
 };
 
 absl::Time NativeHistogramQueriesLabTest::t0_;
 lab::NativeHistogramExporter* NativeHistogramQueriesLabTest::exporter_ = nullptr;
 lab::PrometheusServer* NativeHistogramQueriesLabTest::server_ = nullptr;
+std::string* NativeHistogramQueriesLabTest::lab_error_ = nullptr;
 
 TEST_F(NativeHistogramQueriesLabTest, EachScopeGetsItsRequestsPerBucketForTheTick) {
   for (const char* query : {kRawSamples, kIncrease}) {

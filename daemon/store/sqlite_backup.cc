@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <memory>
 #include <system_error>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,9 @@ namespace kanarya::store {
 namespace {
 
 constexpr absl::Duration kBusyTimeout = absl::Seconds(5);
+// How long a restore waits for the lock on the database it replaces: a
+// daemon that has it open keeps it, so waiting longer would not help.
+constexpr absl::Duration kLockTimeout = absl::Seconds(1);
 
 absl::Status Annotate(const absl::Status& status, absl::string_view operation) {
   return absl::Status(status.code(), absl::StrCat(operation, ": ", status.message()));
@@ -61,14 +65,91 @@ absl::Status IntegrityCheck(SqliteConnection& connection) {
   return absl::DataLossError(absl::StrCat("PRAGMA integrity_check: ", verdict));
 }
 
-// Copies `from` to `to` (created, not yet existing) and syncs `to`.
-absl::Status CopyAndSync(const std::string& from, const std::string& to) {
+// Creates `dir` and its missing parents; returns the directories it made,
+// deepest first, so a failed restore can take them away again.
+absl::StatusOr<std::vector<std::filesystem::path>> CreateDirectories(
+    const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> missing;
   std::error_code error;
-  if (!std::filesystem::copy_file(from, to, error)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("copying ", from, " to ", to, ": ", error.message()));
+  for (std::filesystem::path at = dir; !at.empty() && !std::filesystem::exists(at, error);
+       at = at.parent_path()) {
+    missing.push_back(at);
+    if (at == at.parent_path()) break;
   }
-  return SyncPath(to, /*directory=*/false);
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("creating ", dir.string(), ": ", error.message()));
+  }
+  return missing;
+}
+
+// Copies the file `from` into a new temporary file in `dir`, syncs it and
+// returns its path. Reads `from` once, through one descriptor: what a caller
+// then checks is exactly what it places.
+absl::StatusOr<std::string> CopyIntoTemporary(const std::string& from,
+                                              const std::filesystem::path& dir) {
+  std::string temporary = (dir / ".kanarya.db.restore-XXXXXX").string();
+  const int source = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (source < 0) return ErrnoStatus(absl::StrCat("opening ", from));
+  absl::Cleanup close_source = [source] { close(source); };
+  const int copy = mkstemp(temporary.data());
+  if (copy < 0) return ErrnoStatus(absl::StrCat("creating a temporary file in ", dir.string()));
+  absl::Status status;
+  char buffer[1 << 16];
+  while (status.ok()) {
+    const ssize_t got = read(source, buffer, sizeof buffer);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno != EINTR) status = ErrnoStatus(absl::StrCat("reading ", from));
+      continue;
+    }
+    for (ssize_t put = 0; status.ok() && put < got;) {
+      const ssize_t wrote = write(copy, buffer + put, static_cast<size_t>(got - put));
+      if (wrote >= 0) {
+        put += wrote;
+      } else if (errno != EINTR) {
+        status = ErrnoStatus(absl::StrCat("writing ", temporary));
+      }
+    }
+  }
+  if (status.ok() && fsync(copy) != 0) status = ErrnoStatus(absl::StrCat("syncing ", temporary));
+  close(copy);
+  if (!status.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return status;
+  }
+  return temporary;
+}
+
+// Opens the existing database at `database` and holds it: an exclusive lock
+// (refused while kanaryad or anything else has it open) and its WAL
+// checkpointed into the file and truncated, so nothing committed lives only
+// in the WAL any more. The lock lasts as long as the returned connection.
+absl::StatusOr<std::unique_ptr<SqliteConnection>> LockAndCheckpoint(const std::string& database) {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection =
+      SqliteConnection::Open(database, kLockTimeout);
+  if (!connection.ok()) return connection.status();
+  // In exclusive locking mode the first access takes the file's exclusive
+  // lock (in WAL mode too) and keeps it after the transaction ends.
+  absl::Status status = (*connection)->Execute("PRAGMA locking_mode = EXCLUSIVE");
+  if (status.ok()) status = (*connection)->Execute("BEGIN EXCLUSIVE; COMMIT");
+  if (absl::IsUnavailable(status)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        database, " is in use (is kanaryad running on it? stop it first): ", status.message()));
+  }
+  if (!status.ok()) return status;
+  absl::StatusOr<SqliteStatement> checkpoint =
+      (*connection)->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!checkpoint.ok()) return checkpoint.status();
+  absl::StatusOr<bool> row = checkpoint->Step();
+  if (!row.ok()) return row.status();
+  if (*row && checkpoint->ColumnInt64(0) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(database, " is in use: its WAL could not be checkpointed"));
+  }
+  return std::move(*connection);
 }
 
 }  // namespace
@@ -88,7 +169,12 @@ absl::Status SnapshotDatabase(const std::string& database_path, const std::strin
 }
 
 absl::StatusOr<StateDatabaseInfo> CheckStateDatabase(const std::string& path) {
-  const std::string operation = absl::StrCat("checking the state database ", path);
+  return CheckStateDatabaseCopy(path, path);
+}
+
+absl::StatusOr<StateDatabaseInfo> CheckStateDatabaseCopy(const std::string& path,
+                                                         const std::string& original) {
+  const std::string operation = absl::StrCat("checking the state database ", original);
   if (!std::filesystem::is_regular_file(path)) {
     return absl::FailedPreconditionError(absl::StrCat(operation, ": not a readable file"));
   }
@@ -153,30 +239,48 @@ absl::StatusOr<StateDatabaseInfo> RestoreStateDatabase(const std::string& backup
           "(stop kanaryad on it first)"));
     }
   }
-  absl::StatusOr<StateDatabaseInfo> info = CheckStateDatabase(backup);
-  if (!info.ok()) return info.status();
-
   const std::string operation = absl::StrCat("restoring ", backup, " into ", data_dir);
-  std::filesystem::create_directories(dir, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(operation, ": creating the directory: ", error.message()));
-  }
-  std::string temporary = (dir / ".kanarya.db.restore-XXXXXX").string();
-  const int fd = mkstemp(temporary.data());
-  if (fd < 0) return ErrnoStatus(absl::StrCat(operation, ": creating a temporary file"));
-  close(fd);
+  absl::StatusOr<std::vector<std::filesystem::path>> created = CreateDirectories(dir);
+  if (!created.ok()) return Annotate(created.status(), operation);
+  absl::Cleanup remove_created = [&created] {
+    std::error_code ignored;
+    for (const std::filesystem::path& made : *created) std::filesystem::remove(made, ignored);
+  };
+  absl::StatusOr<std::string> temporary = CopyIntoTemporary(backup, dir);
+  if (!temporary.ok()) return Annotate(temporary.status(), operation);
   absl::Cleanup remove_temporary = [&temporary] {
     std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(*temporary + suffix, ignored);
+    }
   };
-  std::filesystem::remove(temporary, error);  // copy_file creates it afresh
-  if (absl::Status copied = CopyAndSync(backup, temporary); !copied.ok()) {
-    return Annotate(copied, operation);
-  }
-  // The old database's WAL would be replayed onto the new one: drop it
-  // (and the shared-memory index) before the new file takes its name.
+  // The copy is checked, not `backup`: a WAL beside the backup, or a change
+  // to it meanwhile, cannot make what is placed differ from what passed.
+  absl::StatusOr<StateDatabaseInfo> info = CheckStateDatabaseCopy(*temporary, backup);
+  if (!info.ok()) return info.status();
+
   const std::string database = (dir / SqliteStateStore::kFileName).string();
+  std::unique_ptr<SqliteConnection> replaced;
+  if (std::filesystem::exists(database, error)) {
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> held = LockAndCheckpoint(database);
+    if (!held.ok()) return Annotate(held.status(), operation);
+    replaced = std::move(*held);
+  }
+  std::filesystem::rename(*temporary, database, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(operation, ": renaming into ", database, ": ", error.message()));
+  }
+  std::move(remove_temporary).Cancel();
+  std::move(remove_created).Cancel();
+  if (absl::Status synced = SyncPath(data_dir, /*directory=*/true); !synced.ok()) {
+    return Annotate(synced, operation);
+  }
+  // Only now, with the new file in place, the old database's WAL (empty
+  // since the checkpoint) and shared-memory index go: closing the old
+  // connection deletes the WAL; whatever is left would be read as the new
+  // database's.
+  replaced.reset();
   for (const char* suffix : {"-wal", "-shm"}) {
     std::filesystem::remove(database + suffix, error);
     if (error) {
@@ -184,12 +288,6 @@ absl::StatusOr<StateDatabaseInfo> RestoreStateDatabase(const std::string& backup
           absl::StrCat(operation, ": removing ", database, suffix, ": ", error.message()));
     }
   }
-  std::filesystem::rename(temporary, database, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(operation, ": renaming into ", database, ": ", error.message()));
-  }
-  std::move(remove_temporary).Cancel();
   if (absl::Status synced = SyncPath(data_dir, /*directory=*/true); !synced.ok()) {
     return Annotate(synced, operation);
   }

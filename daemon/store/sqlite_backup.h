@@ -35,13 +35,23 @@ struct StateDatabaseInfo {
 // or a version newer than LatestSchemaVersion() (both named).
 absl::StatusOr<StateDatabaseInfo> CheckStateDatabase(const std::string& path);
 
-// Places the state database `backup` as `data_dir`/kanarya.db: refuses
-// (FailedPrecondition naming it) a data directory that exists and is not
-// empty unless `force` (which replaces the database and drops its WAL and
-// shared-memory files); checks `backup` (CheckStateDatabase); copies it to
-// a temporary file in `data_dir`, syncs it, renames it into place and syncs
-// the directory, so a crash leaves the old database or the new one. The
-// daemon must not be running on `data_dir`.
+// CheckStateDatabase of `path`, a copy of `original`: its errors name
+// `original`, the file the user knows.
+absl::StatusOr<StateDatabaseInfo> CheckStateDatabaseCopy(const std::string& path,
+                                                         const std::string& original);
+
+// Places the state database `backup` as `data_dir`/kanarya.db (creating
+// the directory): refuses (FailedPrecondition naming it) a data directory
+// that exists and is not empty unless `force`. Copies `backup` once into a
+// temporary file in `data_dir`, syncs it and checks that copy
+// (CheckStateDatabaseCopy; a WAL beside `backup` is not read). With an
+// existing kanarya.db it then takes that database's exclusive lock
+// (FailedPrecondition "in use" while kanaryad or anything else has it open)
+// and checkpoints its WAL into it; only then renames the copy into place,
+// syncs the directory and removes the old WAL (empty by then) and
+// shared-memory files. A crash leaves the old database, whole, or the new
+// one. On failure nothing in `data_dir` changes (directories it made are
+// removed).
 absl::StatusOr<StateDatabaseInfo> RestoreStateDatabase(const std::string& backup,
                                                        const std::string& data_dir, bool force);
 

@@ -223,6 +223,69 @@ TEST(SqliteBackupTest, RestoreRefusesANewerOrUnknownSchemaVersionNamingBoth) {
   EXPECT_TRUE(std::filesystem::is_empty(target.path()));
 }
 
+TEST(SqliteBackupTest, RestoreChecksTheCopyItPlacesNotAWalBesideTheBackup) {
+  ScopedTempDir source;
+  { StateStorePtr store = StoreWithRollouts(source.path(), 2); }
+  const std::string backup = source.path() + "/backup.db";
+  ASSERT_TRUE(SnapshotDatabase(DatabaseIn(source.path()), backup).ok());
+  // The file itself says a newer schema; a WAL beside it (kept by an open
+  // connection that never checkpoints) takes that back. A restore reading
+  // the pair would pass a file that, copied alone, is the newer one.
+  auto connection = *SqliteConnection::Open(backup, absl::Seconds(1));
+  const int newer = LatestSchemaVersion() + 41;
+  ASSERT_TRUE(connection
+                  ->Execute(absl::StrCat("INSERT INTO schema_migrations VALUES (", newer,
+                                         ", datetime('now'))"))
+                  .ok());
+  ASSERT_TRUE(connection->Execute("PRAGMA journal_mode = WAL").ok());
+  ASSERT_TRUE(connection->Execute("PRAGMA wal_autocheckpoint = 0").ok());
+  ASSERT_TRUE(
+      connection->Execute(absl::StrCat("DELETE FROM schema_migrations WHERE version = ", newer))
+          .ok());
+  ASSERT_GT(std::filesystem::file_size(backup + "-wal"), 0u);
+
+  ScopedTempDir target;
+  const std::string into = target.path() + "/data";
+  absl::StatusOr<StateDatabaseInfo> refused = RestoreStateDatabase(backup, into, false);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr(absl::StrCat("checking the state database ", backup, ": schema version ",
+                                     newer, ", newer than version")));
+  EXPECT_FALSE(std::filesystem::exists(into)) << "the directory it made stays";
+}
+
+TEST(SqliteBackupTest, ForcedRestoreRefusesADatabaseInUseAndLeavesItWhole) {
+  ScopedTempDir source;
+  { StateStorePtr store = StoreWithRollouts(source.path(), 3); }
+  const std::string backup = source.path() + "/backup.db";
+  ASSERT_TRUE(SnapshotDatabase(DatabaseIn(source.path()), backup).ok());
+
+  ScopedTempDir target;
+  {
+    // As a running kanaryad: the store open, commits in its WAL.
+    StateStorePtr running = StoreWithRollouts(target.path(), 7);
+    ASSERT_TRUE(std::filesystem::exists(DatabaseIn(target.path()) + "-wal"));
+    absl::StatusOr<StateDatabaseInfo> refused =
+        RestoreStateDatabase(backup, target.path(), /*force=*/true);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr(absl::StrCat(DatabaseIn(target.path()), " is in use")));
+    EXPECT_EQ(running->ListRollouts({})->size(), 7u);
+    Mutation more{.rollout = MakeRollout("later"), .events = {MakeEvent("made")}};
+    EXPECT_TRUE(running->Commit(more, /*new_rollout=*/true).ok());
+    for (const auto& entry : std::filesystem::directory_iterator(target.path())) {
+      EXPECT_FALSE(absl::StrContains(entry.path().filename().string(), "restore")) << entry.path();
+    }
+  }
+  EXPECT_EQ((*SqliteStateStore::Open(target.path()))->ListRollouts({})->size(), 8u);
+
+  // Once it has stopped, the same restore goes through.
+  absl::StatusOr<StateDatabaseInfo> forced =
+      RestoreStateDatabase(backup, target.path(), /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  EXPECT_EQ((*SqliteStateStore::Open(target.path()))->ListRollouts({})->size(), 3u);
+}
+
 TEST(Sha256Test, MatchesKnownDigestsFedInPieces) {
   Sha256 hasher;
   EXPECT_EQ(hasher.HexDigest(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
