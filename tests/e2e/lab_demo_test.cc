@@ -6,9 +6,11 @@
 //   promoted: SUCCEEDED, the VirtualService back at 100/0 and the
 //   DestinationRule's stable subset now selecting v2;
 // - runner-service v2 starts failing 20 % of its requests once its rollout
-//   reaches the second step, and is rolled back: ROLLED_BACK, the
-//   VirtualService at 100/0 with the stable subset still on v1, within a
-//   bounded time of the fault.
+//   reaches the second step, and is rolled back after the fault for a
+//   regression: ROLLED_BACK, the VirtualService at 100/0 with the stable
+//   subset still on v1.
+// How fast the rollback follows the fault is measured by
+// bench/e2e_rollback_benchmark, not here: a loaded machine slows it.
 #include <gmock/gmock.h>
 
 #include <algorithm>
@@ -30,9 +32,6 @@ namespace {
 
 // Both rollouts finish in about two and a half minutes (docs/lab.md).
 constexpr absl::Duration kBudget = absl::Minutes(4);
-// From the fault to the VirtualService back at 100/0: in the demo about 3 s
-// (a scrape, a tick, the analysis, one patch).
-constexpr absl::Duration kRollbackBound = absl::Seconds(20);
 constexpr double kBadErrorRate = 0.2;
 
 class LabDemoTest : public ::testing::Test {
@@ -122,13 +121,14 @@ TEST_F(LabDemoTest, PromotesTheHealthyCanaryAndRollsBackTheFailingOne) {
     ASSERT_TRUE(fault_at.has_value())
         << "the rollout never reached its second step: " << bad_rollout.status().reason();
     EXPECT_EQ(bad_rollout.status().phase(), v1::PHASE_ROLLED_BACK) << bad_rollout.status().reason();
+    EXPECT_THAT(bad_rollout.status().reason(), ::testing::StartsWith("regression: "));
     const Routes routes = LiveRoutes("runner-service");
     EXPECT_EQ(routes.stable_weight, 100);
     EXPECT_EQ(routes.canary_weight, 0);
     EXPECT_EQ(routes.stable_version, "v1");
     EXPECT_EQ(WeightChanges(bad), (std::vector<int>{10, 25}));
-    ASSERT_TRUE(back_at.has_value()) << "the VirtualService never went back to 100/0";
-    EXPECT_LT(*back_at - *fault_at, kRollbackBound);
+    EXPECT_TRUE(back_at.has_value())
+        << "the VirtualService never went back to 100/0 after the fault";
   }
   std::cout << good << ": " << v1::Phase_Name(good_rollout.status().phase()) << "; " << bad << ": "
             << v1::Phase_Name(bad_rollout.status().phase()) << " (" << bad_rollout.status().reason()
