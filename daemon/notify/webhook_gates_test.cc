@@ -186,7 +186,9 @@ TEST(WebhookGatesTest, APassIsUsedByTheMoveItAllows) {
   hook.Close();
   EXPECT_EQ(gates.Check(rollout, engine::HookPoint::kPromotion).kind, Kind::kWait);
   EXPECT_EQ(Settled(gates, rollout), Kind::kWait);
-  EXPECT_EQ(hook.requests(), 2);
+  // Three calls: the yes, the no, and the one the last check asked for.
+  EXPECT_TRUE(gates.WaitIdle(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(hook.requests(), 3);
 }
 
 TEST(WebhookGatesTest, AWithdrawnPassDoesNotCount) {
