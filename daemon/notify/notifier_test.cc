@@ -210,6 +210,39 @@ TEST(NotifierTest, AFullQueueDropsInsteadOfBlocking) {
   EXPECT_EQ(server.requests(), 3);
 }
 
+// Polls (every 10 ms, at most `patience`) until `server` has had `count` requests.
+bool AwaitRequests(const ScriptedHttpServer& server, int count, absl::Duration patience) {
+  const absl::Time deadline = absl::Now() + patience;
+  while (server.requests() < count) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
+TEST(NotifierTest, AReceiverThatIsDownDelaysNoOther) {
+  ScriptedHttpServer down([](const ScriptedRequest&) { return ScriptedAnswer{.status = 503}; });
+  ScriptedHttpServer healthy([](const ScriptedRequest&) { return ScriptedAnswer{.status = 200}; });
+  Receiver dead = FastReceiver(down.url());
+  dead.name = "dead";
+  dead.max_attempts = 1000;  // it retries for a minute
+  dead.max_delivery_time = absl::Minutes(1);
+  dead.initial_backoff = absl::Milliseconds(200);
+  dead.max_backoff = absl::Milliseconds(200);
+  Notifier notifier({dead, FastReceiver(healthy.url())});  // two workers
+  constexpr int kNotifications = 20;
+  for (int i = 0; i < kNotifications; ++i) notifier.Notify(Sample());
+  // Were a retry to wait in a worker, the first two deliveries to the dead
+  // receiver would hold both workers for the whole minute.
+  EXPECT_TRUE(AwaitRequests(healthy, kNotifications, absl::Seconds(20)));
+  // Meanwhile the dead receiver's deliveries are retried, each on its own.
+  EXPECT_TRUE(AwaitRequests(down, 2 * kNotifications + 1, absl::Seconds(20)));
+  const NotifierStats stats = notifier.stats();
+  EXPECT_EQ(stats.delivered, kNotifications);
+  EXPECT_EQ(stats.failed, 0);
+  EXPECT_EQ(healthy.requests(), kNotifications);
+}
+
 // What /metrics shows: one notification delivered after two 502s, one
 // refused with a 401, and three dropped by a full queue.
 TEST(NotifierTest, TheCollectorShowsEachOutcomeAndEveryAttempt) {
