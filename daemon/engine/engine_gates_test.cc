@@ -67,5 +67,23 @@ TEST(EngineGatesTest, AGateOpenEarlyAndClosedAtTheMoveHoldsTheStep) {
   EXPECT_GE(asked.front(), h.clock.Now() - absl::Minutes(20) + absl::Minutes(1));
 }
 
+TEST(EngineGatesTest, AWebhookToAHostNotAllowedIsRefusedAtCreation) {
+  EngineHarness h;
+  h.options.allowed_hook_hosts = {"gates.internal"};
+  h.engine = h.MakeEngine();
+  v1::RolloutSpec spec = TestRolloutSpec();
+  v1::Webhook& hook = *spec.add_webhooks();
+  hook.set_type(v1::WEBHOOK_TYPE_EVENT);
+  hook.set_name("metadata");
+  hook.set_url("http://169.254.169.254/latest/meta-data/token");
+  const absl::StatusOr<std::string> refused = h.Start(spec);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(),
+            "webhooks[0].url: host \"169.254.169.254\" is not in the daemon's "
+            "notifications.allowed_hook_hosts");
+  hook.set_url("https://gates.internal/metadata");
+  EXPECT_TRUE(h.Start(spec).ok());
+}
+
 }  // namespace
 }  // namespace kanarya::engine

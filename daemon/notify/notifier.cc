@@ -103,7 +103,8 @@ void Notifier::Notify(const Notification& notification) {
         hook.type() == v1::WEBHOOK_TYPE_POST_ROLLOUT && EndsRollout(notification.type);
     if (hook.type() != v1::WEBHOOK_TYPE_EVENT && !post) continue;
     Enqueue({std::make_shared<const Receiver>(FromHook(notification.rollout, hook)),
-             hook_client_.get(), shared, post ? std::optional(hook) : std::nullopt});
+             hook_client_.get(), shared, post ? std::optional(hook) : std::nullopt,
+             /*rollout_hook=*/true});
   }
   changed_.SignalAll();
 }
@@ -201,9 +202,12 @@ Notifier::Outcome Notifier::Attempt(Delivery& delivery) {
                      {"X-Kanarya-Event", event},
                      {"X-Kanarya-Delivery", absl::StrCat(delivery.id)}};
   if (!receiver.secret.empty()) {
-    for (auto& header : SignatureHeaders(receiver.secret, body, absl::Now())) {
-      request.headers.push_back(std::move(header));
-    }
+    http::Headers signature =
+        delivery.rollout_hook
+            ? HookSignatureHeaders(receiver.secret, n.rollout.spec().target().namespace_(),
+                                   n.rollout.name(), body, absl::Now())
+            : SignatureHeaders(receiver.secret, body, absl::Now());
+    for (auto& header : signature) request.headers.push_back(std::move(header));
   }
   absl::StatusOr<http::HttpResponse> response = delivery.client->Perform(request);
   {

@@ -91,6 +91,7 @@ class Notifier {
     http::HttpClient* client = nullptr;
     std::shared_ptr<const Notification> notification;
     std::optional<v1::Webhook> post_rollout;  // set: the hook's body, not the notification's
+    bool rollout_hook = false;  // one of the rollout's own webhooks (HookSignatureHeaders)
     int64_t id = 0;
     // Its retries so far: attempts sent, when the first started, the next
     // backoff, and the last failure.

@@ -425,9 +425,14 @@ TEST(NotifierEngineTest, TheRolloutsOwnEventAndPostRolloutHooksAreCalled) {
   EXPECT_EQ(body["name"], "cleanup");
   EXPECT_EQ(body["metadata"]["job"], "scale-down");
   EXPECT_EQ(body["rollout"]["phase"], "SUCCEEDED");
-  EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Signature"),
-            "sha256=" + HmacSha256Hex("hook-key", Inbox::Header(done, "X-Kanarya-Timestamp") + "." +
-                                                      done.body));
+  // Signed with the rollout's namespace and name (the hook secret is shared).
+  EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Namespace"), "shop");
+  EXPECT_EQ(Inbox::Header(done, "X-Kanarya-Rollout"), body["rollout"]["name"]);
+  EXPECT_EQ(
+      Inbox::Header(done, "X-Kanarya-Signature"),
+      "sha256=" + HmacSha256Hex("hook-key", Inbox::Header(done, "X-Kanarya-Timestamp") + ".shop." +
+                                                Inbox::Header(done, "X-Kanarya-Rollout") + "." +
+                                                done.body));
 }
 
 }  // namespace

@@ -118,7 +118,8 @@ void WebhookGates::Ask(const std::string& key, HookState& state, const v1::Rollo
     return;
   }
   state.in_flight = true;
-  queue_.push_back({key, state.generation, hook.url(), RenderHookBody(rollout, hook, absl::Now()),
+  queue_.push_back({key, state.generation, rollout.spec().target().namespace_(), rollout.name(),
+                    hook.url(), RenderHookBody(rollout, hook, absl::Now()),
                     hook.has_timeout() ? absl::Seconds(hook.timeout().seconds()) +
                                              absl::Nanoseconds(hook.timeout().nanos())
                                        : options_.default_timeout});
@@ -152,7 +153,8 @@ void WebhookGates::Work() {
     request.accept_compressed = false;
     request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "kanaryad"}};
     if (!options_.secret.empty()) {
-      for (auto& header : SignatureHeaders(options_.secret, call.body, absl::Now())) {
+      for (auto& header : HookSignatureHeaders(options_.secret, call.namespace_name,
+                                               call.rollout_name, call.body, absl::Now())) {
         request.headers.push_back(std::move(header));
       }
     }

@@ -8,7 +8,8 @@
 // the step could move); a rollback hook's 2xx stands for the attempt. A hook
 // that errs (no answer, 429, 5xx) is asked again only after a backoff of
 // 1, 2, 4 ... up to 32 checks (ticks); a 4xx is an answer and is polled on.
-// Requests are signed as notifications when a secret is given.
+// Requests are signed when a secret is given, the rollout's namespace and
+// name with the body (HookSignatureHeaders).
 // Reasons name the hook and its last answer, never its URL.
 // Thread-safe; the destructor waits for the requests in flight (each within
 // its timeout) and drops the queued ones.
@@ -69,6 +70,8 @@ class WebhookGates final : public engine::HookGates {
   struct Call {
     std::string key;
     int64_t generation = 0;
+    std::string namespace_name;  // the rollout's, signed with the body
+    std::string rollout_name;
     std::string url;
     std::string body;
     absl::Duration timeout;

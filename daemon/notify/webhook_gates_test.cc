@@ -241,9 +241,14 @@ TEST(WebhookGatesTest, TheRequestDescribesTheRolloutAndIsSigned) {
   EXPECT_EQ(body["rollout"]["namespace"], "shop");
   EXPECT_EQ(body["rollout"]["phase"], "PROGRESSING");
   EXPECT_EQ(body["rollout"]["step"], 2);  // asked while the last step runs
+  // The namespace and the rollout are signed with the body: a receiver that
+  // serves one team checks X-Kanarya-Namespace and the signature over it.
   const std::string timestamp = request.headers.find("X-Kanarya-Timestamp")->second;
-  EXPECT_EQ(request.headers.find("X-Kanarya-Signature")->second,
-            "sha256=" + HmacSha256Hex("hook-key", timestamp + "." + request.body));
+  EXPECT_EQ(request.headers.find("X-Kanarya-Namespace")->second, "shop");
+  EXPECT_EQ(request.headers.find("X-Kanarya-Rollout")->second, name);
+  EXPECT_EQ(
+      request.headers.find("X-Kanarya-Signature")->second,
+      "sha256=" + HmacSha256Hex("hook-key", timestamp + ".shop." + name + "." + request.body));
 }
 
 TEST(WebhookGatesTest, ARegressionWhileWaitingForPromotionRollsBack) {
