@@ -122,8 +122,7 @@ grpc::Status RolloutService::CreateRollout(grpc::ServerContext* context,
   absl::StatusOr<engine::Caller> caller =
       access_.InNamespace(*identity, ApiMethod::kCreateRollout, namespace_name);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const grpc::Status status =
-      Respond(response, [&] { return controller_.Create(*request, *caller); });
+  grpc::Status status = Respond(response, [&] { return controller_.Create(*request, *caller); });
   RedactWebhookUrls(*response->mutable_rollout());
   return status;
 }
@@ -134,7 +133,7 @@ grpc::Status RolloutService::GetRollout(grpc::ServerContext* context,
   absl::StatusOr<engine::Caller> caller =
       CallerFor(*context, access_, ApiMethod::kGetRollout, request->name());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const grpc::Status status = Respond(response, [&] { return controller_.Get(*request); });
+  grpc::Status status = Respond(response, [&] { return controller_.Get(*request); });
   RedactWebhookUrls(*response->mutable_rollout());
   return status;
 }
@@ -151,8 +150,7 @@ grpc::Status RolloutService::ListRollouts(grpc::ServerContext* context,
   if (!scope->every_namespace && scope->namespaces.size() == 1) {
     scoped.set_namespace_(*scope->namespaces.begin());
   }
-  const grpc::Status status =
-      Respond(response, [&] { return ListVisible(controller_, *scope, scoped); });
+  grpc::Status status = Respond(response, [&] { return ListVisible(controller_, *scope, scoped); });
   for (v1::Rollout& rollout : *response->mutable_rollouts()) RedactWebhookUrls(rollout);
   return status;
 }
