@@ -216,6 +216,7 @@ int Serve(const Flags& flags) {
        .on_commit = [&notifier](const kanarya::v1::Rollout& before,
                                 const kanarya::v1::Rollout& after,
                                 absl::Time time) { notifier.OnCommit(before, after, time); },
+       .allowed_hook_hosts = config.notifications.allowed_hook_hosts,
        .hooks = &hooks});
   const absl::Time recovery_start = absl::Now();
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {

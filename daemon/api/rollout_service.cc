@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/api/call_context.h"
 #include "daemon/api/status_mapping.h"
+#include "daemon/api/webhook_redaction.h"
 
 namespace kanarya::api {
 namespace {
@@ -55,6 +56,7 @@ grpc::Status Mutate(const grpc::ServerContext& context, const RolloutAccess& acc
   absl::StatusOr<v1::Rollout> rollout = call(*caller);
   if (!rollout.ok()) return ToGrpcStatus(rollout.status());
   *response->mutable_rollout() = *std::move(rollout);
+  RedactWebhookUrls(*response->mutable_rollout());
   return grpc::Status::OK;
 }
 
@@ -120,7 +122,9 @@ grpc::Status RolloutService::CreateRollout(grpc::ServerContext* context,
   absl::StatusOr<engine::Caller> caller =
       access_.InNamespace(*identity, ApiMethod::kCreateRollout, namespace_name);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return Respond(response, [&] { return controller_.Create(*request, *caller); });
+  grpc::Status status = Respond(response, [&] { return controller_.Create(*request, *caller); });
+  RedactWebhookUrls(*response->mutable_rollout());
+  return status;
 }
 
 grpc::Status RolloutService::GetRollout(grpc::ServerContext* context,
@@ -129,7 +133,9 @@ grpc::Status RolloutService::GetRollout(grpc::ServerContext* context,
   absl::StatusOr<engine::Caller> caller =
       CallerFor(*context, access_, ApiMethod::kGetRollout, request->name());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return Respond(response, [&] { return controller_.Get(*request); });
+  grpc::Status status = Respond(response, [&] { return controller_.Get(*request); });
+  RedactWebhookUrls(*response->mutable_rollout());
+  return status;
 }
 
 grpc::Status RolloutService::ListRollouts(grpc::ServerContext* context,
@@ -144,7 +150,9 @@ grpc::Status RolloutService::ListRollouts(grpc::ServerContext* context,
   if (!scope->every_namespace && scope->namespaces.size() == 1) {
     scoped.set_namespace_(*scope->namespaces.begin());
   }
-  return Respond(response, [&] { return ListVisible(controller_, *scope, scoped); });
+  grpc::Status status = Respond(response, [&] { return ListVisible(controller_, *scope, scoped); });
+  for (v1::Rollout& rollout : *response->mutable_rollouts()) RedactWebhookUrls(rollout);
+  return status;
 }
 
 grpc::Status RolloutService::WatchRollout(grpc::ServerContext* context,
@@ -242,6 +250,7 @@ absl::StatusOr<v1::Rollout> RolloutService::CurrentState(const std::string& name
   request.set_name(name);
   absl::StatusOr<v1::GetRolloutResponse> response = controller_.Get(request);
   if (!response.ok()) return response.status();
+  RedactWebhookUrls(*response->mutable_rollout());
   return std::move(*response->mutable_rollout());
 }
 

@@ -2,14 +2,13 @@
 // alive, authorizes it (RolloutAccess: UNAUTHENTICATED, PERMISSION_DENIED,
 // or NOT_FOUND for a rollout hidden from the caller), calls the
 // RolloutController with the authenticated caller, and returns its Status
-// with the same code and message. ListRollouts returns only the rollouts of
-// namespaces the caller may see, filling each page from as many controller
-// pages as it takes (bounded), and its page token names a rollout returned.
-// WatchRollout sends the current state, then every event, waiting in
-// bounded slices so a cancelled or expired stream frees its thread within a
-// slice; it re-checks the caller's credentials with each slice, so a revoked
-// token ends it. Thread-safe; the controller and the authorizer must outlive
-// it.
+// with the same code and message. Every rollout it answers with shows its
+// webhooks' URLs as scheme://host/… only (webhook_redaction.h). ListRollouts returns only the
+// rollouts of namespaces the caller may see, filling each page from as many controller pages as it
+// takes (bounded), and its page token names a rollout returned. WatchRollout sends the current
+// state, then every event, waiting in bounded slices so a cancelled or expired stream frees its
+// thread within a slice; it re-checks the caller's credentials with each slice, so a revoked token
+// ends it. Thread-safe; the controller and the authorizer must outlive it.
 #ifndef KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
 #define KANARYA_DAEMON_API_ROLLOUT_SERVICE_H_
 
@@ -55,6 +54,7 @@ class RolloutService final : public v1::RolloutService::Service {
                             v1::RetryRolloutResponse* response) override;
 
  private:
+  // The rollout as the API shows it (webhook URLs redacted).
   absl::StatusOr<v1::Rollout> CurrentState(const std::string& name);
 
   engine::RolloutController& controller_;

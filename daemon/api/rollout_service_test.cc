@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "daemon/api/api_test_server.h"
+#include "daemon/api/testing/auth_test_support.h"
 #include "daemon/api/testing/fake_rollout_controller.h"
+#include "daemon/api/webhook_redaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -13,6 +15,7 @@ namespace kanarya::api {
 namespace {
 
 using testing::ContextWithin;
+using testing::ContextWithToken;
 using ::testing::HasSubstr;
 
 v1::CreateRolloutRequest CreateRequest(const std::string& virtual_service,
@@ -305,6 +308,93 @@ TEST_F(RolloutServiceTest, ExpiredDeadlineIsDeadlineExceeded) {
   const grpc::Status status =
       server_.rollouts().ListRollouts(&context, v1::ListRolloutsRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST(WebhookRedactionTest, KeepsSchemeAndHostOnly) {
+  EXPECT_EQ(RedactedWebhookUrl("https://hooks.slack.com/services/T0/B0/XyZsecret"),
+            "https://hooks.slack.com/…");
+  EXPECT_EQ(RedactedWebhookUrl("http://gates.internal:8080/qa?token=abc#frag"),
+            "http://gates.internal:8080/…");
+  EXPECT_EQ(RedactedWebhookUrl("https://user:pass@example.com?key=1"), "https://example.com/…");
+  EXPECT_EQ(RedactedWebhookUrl("not a url"), "…");
+}
+
+constexpr char kSlackUrl[] = "https://hooks.slack.com/services/T0/B0/XyZsecret?token=abc";
+
+v1::CreateRolloutRequest WithSlackHook() {
+  v1::CreateRolloutRequest request = CreateRequest("web", "v2");
+  v1::Webhook& hook = *request.mutable_spec()->add_webhooks();
+  hook.set_name("team-chat");
+  hook.set_type(v1::WEBHOOK_TYPE_EVENT);
+  hook.set_url(kSlackUrl);
+  return request;
+}
+
+// A viewer of namespace shop, and an operator who creates rollouts there.
+class WebhookRedactionApiTest : public ::testing::Test {
+ protected:
+  WebhookRedactionApiTest()
+      : tokens_(
+            "tok-viewer,vera,1,kanarya:viewer:shop\n"
+            "tok-operator,otto,2,kanarya:operator:shop\n") {}
+
+  testing::TokenFileForTest tokens_;
+  testing::FakeRolloutController controller_;
+  testing::ApiTestServer server_{controller_, tokens_.authorizer()};
+};
+
+TEST_F(WebhookRedactionApiTest, NoAnswerCarriesAWebhooksPathOrQuery) {
+  const std::string shown = "https://hooks.slack.com/…";
+  v1::CreateRolloutResponse created;
+  ASSERT_TRUE(server_.rollouts()
+                  .CreateRollout(ContextWithToken("tok-operator").get(), WithSlackHook(), &created)
+                  .ok());
+  EXPECT_EQ(created.rollout().spec().webhooks(0).url(), shown);
+  const std::string name = created.rollout().name();
+
+  v1::GetRolloutRequest get;
+  get.set_name(name);
+  v1::GetRolloutResponse got;
+  ASSERT_TRUE(server_.rollouts().GetRollout(ContextWithToken("tok-viewer").get(), get, &got).ok());
+  EXPECT_EQ(got.rollout().spec().webhooks(0).url(), shown);
+  EXPECT_EQ(got.rollout().spec().webhooks(0).name(), "team-chat");
+  EXPECT_THAT(got.DebugString(), ::testing::Not(HasSubstr("services/T0")));
+  EXPECT_THAT(got.DebugString(), ::testing::Not(HasSubstr("token=abc")));
+
+  v1::ListRolloutsResponse listed;
+  ASSERT_TRUE(
+      server_.rollouts()
+          .ListRollouts(ContextWithToken("tok-viewer").get(), v1::ListRolloutsRequest(), &listed)
+          .ok());
+  ASSERT_EQ(listed.rollouts_size(), 1);
+  EXPECT_EQ(listed.rollouts(0).spec().webhooks(0).url(), shown);
+
+  v1::PauseRolloutRequest pause;
+  pause.set_name(name);
+  v1::PauseRolloutResponse paused;
+  ASSERT_TRUE(
+      server_.rollouts().PauseRollout(ContextWithToken("tok-operator").get(), pause, &paused).ok());
+  EXPECT_EQ(paused.rollout().spec().webhooks(0).url(), shown);
+
+  // The watch's first message is the state; then each event with the state.
+  ASSERT_TRUE(controller_.Advance(name, v1::PHASE_ABORTED, 0).ok());
+  v1::WatchRolloutRequest watch;
+  watch.set_name(name);
+  watch.set_after_sequence(1);
+  auto context = ContextWithToken("tok-viewer");
+  auto reader = server_.rollouts().WatchRollout(context.get(), watch);
+  v1::WatchRolloutResponse message;
+  int with_rollout = 0;
+  for (int i = 0; i < 100 && reader->Read(&message); ++i) {
+    if (!message.has_rollout()) continue;
+    ++with_rollout;
+    EXPECT_EQ(message.rollout().spec().webhooks(0).url(), shown);
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_GE(with_rollout, 2);
+
+  // The controller (the engine) still has the full URL.
+  EXPECT_EQ(controller_.Get(get)->rollout().spec().webhooks(0).url(), kSlackUrl);
 }
 
 }  // namespace

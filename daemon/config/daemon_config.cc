@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "daemon/spec/webhook_hosts.h"
 
 namespace kanarya::config {
 namespace {
@@ -305,10 +306,31 @@ notify::Receiver ReadReceiver(Reader& reader, const YAML::Node& node, const std:
   return receiver;
 }
 
-void ReadNotifications(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
-  if (!reader.Mapping(node, "notifications", {"receivers", "queue_capacity", "hook_secret_file"})) {
+void ReadAllowedHookHosts(Reader& reader, const YAML::Node& hosts, DaemonConfig& config) {
+  constexpr char kPath[] = "notifications.allowed_hook_hosts";
+  if (!hosts.IsDefined() || hosts.IsNull()) return;
+  if (!hosts.IsSequence() || hosts.size() == 0) {
+    reader.Problem(kPath, "must be a non-empty list of host names (leave it out for any host)");
     return;
   }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const std::string host = hosts[i].IsScalar() ? hosts[i].Scalar() : "";
+    if (!spec::IsHostPattern(host)) {
+      reader.Problem(
+          absl::StrCat(kPath, "[", i, "]"),
+          absl::StrCat("must be a lower-case host name or *.domain, got \"", host, "\""));
+    } else {
+      config.notifications.allowed_hook_hosts.insert(host);
+    }
+  }
+}
+
+void ReadNotifications(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
+  if (!reader.Mapping(node, "notifications",
+                      {"receivers", "queue_capacity", "hook_secret_file", "allowed_hook_hosts"})) {
+    return;
+  }
+  ReadAllowedHookHosts(reader, node["allowed_hook_hosts"], config);
   config.notifications.hook_secret = reader.FileContents(node, "notifications", "hook_secret_file");
   if (const std::string capacity = reader.String(node, "notifications", "queue_capacity");
       !capacity.empty()) {

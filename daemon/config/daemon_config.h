@@ -24,6 +24,7 @@
 //   notifications:                # webhooks told of rollouts' transitions
 //     queue_capacity: 1024        # deliveries waiting; beyond it they are dropped
 //     hook_secret_file: FILE      # signs calls to the rollouts' own webhooks
+//     allowed_hook_hosts: [gates.internal, "*.example.com"]   # absent: any host
 //     receivers:
 //       - name: sre-slack
 //         url_file: FILE          # or url: https://... (a Slack URL is a credential)
@@ -38,6 +39,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,8 @@ struct NotificationSettings {
   std::vector<notify::Receiver> receivers;  // secrets and URL files read
   size_t queue_capacity = 1024;
   std::string hook_secret;  // HMAC key of calls to RolloutSpec.webhooks (empty: unsigned)
+  // The hosts RolloutSpec.webhooks may call (spec/webhook_hosts.h); empty: any.
+  std::set<std::string> allowed_hook_hosts;
 };
 
 struct DaemonConfig {

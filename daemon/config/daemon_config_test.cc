@@ -270,6 +270,31 @@ notifications:
   EXPECT_EQ(slack.max_delivery_time, absl::Seconds(30));
 }
 
+TEST(DaemonConfigTest, ReadsTheHostsTheRolloutsWebhooksMayCall) {
+  absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
+notifications:
+  allowed_hook_hosts: [gates.internal, "*.example.com"]
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->notifications.allowed_hook_hosts,
+            (std::set<std::string>{"gates.internal", "*.example.com"}));
+  EXPECT_TRUE(ParseDaemonConfig("notifications: {}\n")->notifications.allowed_hook_hosts.empty());
+
+  absl::StatusOr<DaemonConfig> bad = ParseDaemonConfig(R"(
+notifications:
+  allowed_hook_hosts: [ok.internal, "http://evil/", Upper.Case, "*."]
+)");
+  ASSERT_FALSE(bad.ok());
+  const std::string message(bad.status().message());
+  EXPECT_THAT(message, HasSubstr("notifications.allowed_hook_hosts[1]: must be a lower-case host "
+                                 "name or *.domain, got \"http://evil/\""));
+  EXPECT_THAT(message, HasSubstr("notifications.allowed_hook_hosts[2]:"));
+  EXPECT_THAT(message, HasSubstr("notifications.allowed_hook_hosts[3]:"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("allowed_hook_hosts[0]")));
+  EXPECT_THAT(ParseDaemonConfig("notifications:\n  allowed_hook_hosts: []\n").status().message(),
+              HasSubstr("notifications.allowed_hook_hosts: must be a non-empty list"));
+}
+
 TEST(DaemonConfigTest, BadReceiversNameEveryFieldPathAndNeverTheUrl) {
   absl::StatusOr<DaemonConfig> config = ParseDaemonConfig(R"(
 notifications:

@@ -497,10 +497,15 @@ void RolloutEngine::ReadHooks(RolloutRuntime& r, TickOutcome& outcome) {
   const HookVerdict rollback = options_.hooks->Check(r.rollout, HookPoint::kRollback);
   if (rollback.kind == HookVerdict::Kind::kRollBack) outcome.rollback_hook = rollback.reason;
   const v1::RolloutStatus& s = r.rollout.status();
-  if (s.phase() != v1::PHASE_PROGRESSING) return;
   const bool last = s.step_index() + 1 >= static_cast<int>(r.plan.steps.size());
-  const HookVerdict gate =
-      options_.hooks->Check(r.rollout, last ? HookPoint::kPromotion : HookPoint::kTrafficIncrease);
+  const HookPoint point = last ? HookPoint::kPromotion : HookPoint::kTrafficIncrease;
+  // A gate is asked when the step could move, never before: a yes given
+  // earlier does not stand for a later moment.
+  if (!MovesOn(r.rollout, r.plan, outcome)) {
+    options_.hooks->Withdraw(r.rollout, point);
+    return;
+  }
+  const HookVerdict gate = options_.hooks->Check(r.rollout, point);
   if (gate.kind != HookVerdict::Kind::kProceed) outcome.advance_gate = gate.reason;
 }
 

@@ -1,5 +1,6 @@
-// What the engine asks of a rollout's webhooks (RolloutSpec.webhooks) where
-// traffic would move and on every tick: proceed, wait, fail, or roll back.
+// What the engine asks of a rollout's webhooks (RolloutSpec.webhooks) when
+// traffic is about to move (the gates) and on every tick (rollback hooks):
+// proceed, wait, fail, or roll back.
 // Implementations answer at once from what the hooks last said and ask them
 // again in the background, so the engine's thread never waits on a hook;
 // the caller polls once per tick. Thread-safe.
@@ -34,7 +35,11 @@ struct HookVerdict {
 class HookGates {
  public:
   virtual ~HookGates() = default;
+  // kProceed uses the passes it rests on: the next move asks the gates again.
   virtual HookVerdict Check(const v1::Rollout& rollout, HookPoint point) = 0;
+  // The move `point` guards cannot happen now: any pass its gates gave is
+  // dropped and an answer in flight ignored, so the move asks afresh.
+  virtual void Withdraw(const v1::Rollout& rollout, HookPoint point) = 0;
 };
 
 }  // namespace kanarya::engine

@@ -49,7 +49,10 @@ RolloutEngine::~RolloutEngine() {
 
 absl::StatusOr<v1::CreateRolloutResponse> RolloutEngine::Create(
     const v1::CreateRolloutRequest& request, const Caller& caller) {
-  if (absl::Status s = spec::ValidateRolloutSpec(request.spec(), {}); !s.ok()) return s;
+  if (absl::Status s = spec::ValidateRolloutSpec(request.spec(), {}, options_.allowed_hook_hosts);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = CheckProviders(request.spec(), providers_); !s.ok()) return s;
   absl::MutexLock lock(&create_mutex_);
   return CreateLocked(request, caller);

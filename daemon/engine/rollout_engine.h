@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,6 +75,9 @@ struct EngineOptions {
   // block or call back into the engine.
   std::function<void(const v1::Rollout& before, const v1::Rollout& after, absl::Time time)>
       on_commit;
+  // The hosts a new rollout's webhooks may call (spec/webhook_hosts.h); a
+  // spec naming another is refused. Empty: any host.
+  std::set<std::string> allowed_hook_hosts;
   // The rollouts' webhook gates and hooks (null: webhooks are not called).
   // Polled once per preflight retry and tick; never waited on.
   HookGates* hooks = nullptr;

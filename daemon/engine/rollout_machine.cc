@@ -117,6 +117,13 @@ void Advance(Transition& t, const spec::RolloutPlan& plan, const std::string& re
   SetIntent(t, RouterAction::kSetWeight, plan.steps[next].weight);
 }
 
+// The last step promotes, so it needs the analysis' proof like a step that
+// requires its metrics within tolerance.
+bool NeedsProof(const spec::RolloutPlan& plan, int index) {
+  return plan.steps[index].require_within_tolerance ||
+         index + 1 == static_cast<int>(plan.steps.size());
+}
+
 // Holds the rollout where it is for a webhook gate, saying so once.
 void Wait(Transition& t, const std::string& reason, absl::Time now) {
   v1::RolloutStatus& s = *t.rollout.mutable_status();
@@ -317,6 +324,25 @@ Transition PreflightFailed(const v1::Rollout& rollout, const std::string& reason
   return t;
 }
 
+bool MovesOn(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
+             const TickOutcome& outcome) {
+  const v1::RolloutStatus& s = rollout.status();
+  if (s.phase() != v1::PHASE_PROGRESSING || !s.intent_applied() || !outcome.complete ||
+      outcome.decision == v1::DECISION_ROLLBACK || outcome.failure ||
+      !outcome.rollback_hook.empty()) {
+    return false;
+  }
+  const int index = s.step_index();
+  const spec::PlannedStep& step = plan.steps[index];
+  const absl::Duration elapsed = outcome.tick_end - FromProto(s.step_start_time());
+  const bool needs_proof = NeedsProof(plan, index);
+  if ((!needs_proof || outcome.decision == v1::DECISION_PROMOTE) && elapsed >= step.min_duration) {
+    return true;
+  }
+  return !needs_proof && elapsed >= step.max_duration &&
+         plan.on_inconclusive == v1::INCONCLUSIVE_ACTION_ADVANCE;
+}
+
 Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                      const TickOutcome& outcome) {
   const absl::Time now = outcome.tick_end;
@@ -352,19 +378,18 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
     return t;
   }
   if (phase != v1::PHASE_PROGRESSING || !s.intent_applied()) return t;
+  if (!outcome.advance_gate.empty() && MovesOn(rollout, plan, outcome)) {
+    Wait(t, outcome.advance_gate, now);  // however long: a gate is not inconclusive
+    return t;
+  }
 
   const int index = s.step_index();
   const spec::PlannedStep& step = plan.steps[index];
   const absl::Duration elapsed = now - FromProto(s.step_start_time());
-  const bool last = index + 1 == static_cast<int>(plan.steps.size());
-  const bool needs_proof = step.require_within_tolerance || last;
+  const bool needs_proof = NeedsProof(plan, index);
   const bool proven = outcome.decision == v1::DECISION_PROMOTE;
   const std::string at = absl::StrCat("step ", index + 1, " (", step.weight, "%)");
   const bool may_advance = outcome.complete && (!needs_proof || proven);
-  if (may_advance && elapsed >= step.min_duration && !outcome.advance_gate.empty()) {
-    Wait(t, outcome.advance_gate, now);  // however long: a gate is not inconclusive
-    return t;
-  }
   if (may_advance && elapsed >= step.min_duration) {
     const std::string quantiles = analysis::DescribeResultQuantiles(outcome.metrics);
     Advance(t, plan,
@@ -380,9 +405,7 @@ Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                    outcome.holding.empty() ? outcome.reason : outcome.holding);
   switch (plan.on_inconclusive) {
     case v1::INCONCLUSIVE_ACTION_ADVANCE:
-      if (outcome.complete && !needs_proof && !outcome.advance_gate.empty()) {
-        Wait(t, outcome.advance_gate, now);
-      } else if (outcome.complete && !needs_proof) {
+      if (outcome.complete && !needs_proof) {
         Advance(t, plan, inconclusive, now);
       } else {  // never promote without proof, never advance without data
         Pause(t, inconclusive, now);

@@ -59,8 +59,8 @@ struct TickOutcome {
   // A policy that gave up (no data, query errors, a guardrail) and its reason.
   std::optional<v1::FailureAction> failure;
   std::string failure_reason;
-  // Webhooks, as last heard: why the advance this tick would make (a later
-  // step's weight, or promotion) must wait for its confirm gate, and a
+  // Webhooks: why the advance this tick makes (a later step's weight, or
+  // promotion) must wait for its confirm gate, asked at that moment, and a
   // rollback hook's request ("" for neither).
   std::string advance_gate;
   std::string rollback_hook;
@@ -85,6 +85,11 @@ Transition PreflightFailed(const v1::Rollout& rollout, const std::string& reason
 // regression or a policy's failure, advance, apply the inconclusive policy.
 Transition ApplyTick(const v1::Rollout& rollout, const spec::RolloutPlan& plan,
                      const TickOutcome& outcome);
+
+// Whether ApplyTick would move the rollout on this outcome (to its next
+// step, or promote it) were no gate to hold it: the moment, and the only one,
+// at which the step's confirm gate is asked.
+bool MovesOn(const v1::Rollout& rollout, const spec::RolloutPlan& plan, const TickOutcome& outcome);
 
 // Waiting on a webhook gate: the reason says which; an EVENT_TYPE_WEBHOOK
 // event records it when it differs from the current reason.

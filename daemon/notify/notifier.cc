@@ -59,12 +59,13 @@ Notifier::~Notifier() {
   {
     absl::MutexLock lock(&mutex_);
     stopping_ = true;
-    stats_.dropped += static_cast<int64_t>(queue_.size());
-    if (!queue_.empty()) {
-      Log(LogLevel::kWarning,
-          absl::StrCat("stopping: ", queue_.size(), " notifications not delivered"));
+    const size_t waiting = queue_.size() + retries_.size();
+    stats_.dropped += static_cast<int64_t>(waiting);
+    if (waiting > 0) {
+      Log(LogLevel::kWarning, absl::StrCat("stopping: ", waiting, " notifications not delivered"));
     }
     queue_.clear();
+    retries_.clear();
     changed_.SignalAll();
   }
   for (std::thread& worker : workers_) worker.join();
@@ -102,13 +103,14 @@ void Notifier::Notify(const Notification& notification) {
         hook.type() == v1::WEBHOOK_TYPE_POST_ROLLOUT && EndsRollout(notification.type);
     if (hook.type() != v1::WEBHOOK_TYPE_EVENT && !post) continue;
     Enqueue({std::make_shared<const Receiver>(FromHook(notification.rollout, hook)),
-             hook_client_.get(), shared, post ? std::optional(hook) : std::nullopt});
+             hook_client_.get(), shared, post ? std::optional(hook) : std::nullopt,
+             /*rollout_hook=*/true});
   }
   changed_.SignalAll();
 }
 
 void Notifier::Enqueue(Delivery delivery) {
-  if (stopping_ || queue_.size() >= options_.queue_capacity) {
+  if (stopping_ || queue_.size() + retries_.size() >= options_.queue_capacity) {
     // Logged at the first drop and then every hundredth: a receiver that is
     // down must not flood the log either.
     if (stats_.dropped++ % 100 == 0) {
@@ -126,88 +128,115 @@ void Notifier::Enqueue(Delivery delivery) {
 
 void Notifier::Work() {
   while (true) {
-    Delivery delivery;
+    std::optional<Delivery> delivery;
     {
       absl::MutexLock lock(&mutex_);
-      while (!stopping_ && queue_.empty()) changed_.Wait(&mutex_);
-      if (stopping_) return;
-      delivery = std::move(queue_.front());
-      queue_.pop_front();
+      delivery = Next();
+      if (!delivery.has_value()) return;
       ++in_flight_;
     }
-    const bool delivered = Deliver(delivery);
+    const Outcome outcome = Attempt(*delivery);
+    if (outcome == Outcome::kFailed) LogFailure(*delivery);
     absl::MutexLock lock(&mutex_);
     --in_flight_;
-    ++(delivered ? stats_.delivered : stats_.failed);
+    if (outcome == Outcome::kRetry && !stopping_) {
+      const absl::Time due = absl::Now() + delivery->backoff;
+      delivery->backoff = std::min(delivery->backoff * 2, delivery->receiver->max_backoff);
+      retries_.emplace(due, *std::move(delivery));
+    } else if (outcome == Outcome::kRetry) {
+      ++stats_.dropped;
+    } else {
+      ++(outcome == Outcome::kDelivered ? stats_.delivered : stats_.failed);
+    }
     changed_.SignalAll();
   }
 }
 
-bool Notifier::Deliver(const Delivery& delivery) {
+std::optional<Notifier::Delivery> Notifier::Next() {
+  while (!stopping_) {
+    const absl::Time now = absl::Now();
+    if (!retries_.empty() && retries_.begin()->first <= now) {
+      Delivery due = std::move(retries_.begin()->second);
+      retries_.erase(retries_.begin());
+      return due;
+    }
+    if (!queue_.empty()) {
+      Delivery first = std::move(queue_.front());
+      queue_.pop_front();
+      return first;
+    }
+    if (retries_.empty()) {
+      changed_.Wait(&mutex_);
+    } else {
+      changed_.WaitWithDeadline(&mutex_, retries_.begin()->first);
+    }
+  }
+  return std::nullopt;
+}
+
+Notifier::Outcome Notifier::Attempt(Delivery& delivery) {
   const Receiver& receiver = *delivery.receiver;
   const Notification& n = *delivery.notification;
+  const absl::Time now = absl::Now();
+  if (delivery.attempts == 0) {
+    delivery.start = now;
+    delivery.backoff = receiver.initial_backoff;
+  }
+  const absl::Time give_up = delivery.start + receiver.max_delivery_time;
+  if (now >= give_up) return Outcome::kFailed;  // waited past its time in the queue
   const std::string body = delivery.post_rollout.has_value()
                                ? RenderHookBody(n.rollout, *delivery.post_rollout, n.time)
                                : RenderBody(n, receiver.format);
   const std::string event =
       delivery.post_rollout.has_value() ? "webhook.post-rollout" : std::string(TypeName(n.type));
-  const absl::Time start = absl::Now();
-  const absl::Time give_up = start + receiver.max_delivery_time;
-  absl::Duration backoff = receiver.initial_backoff;
-  std::string last_error;
-  int attempt = 0;
-  while (attempt < receiver.max_attempts) {
-    const absl::Time now = absl::Now();
-    if (now >= give_up) break;
-    ++attempt;
-    http::HttpRequest request;
-    request.method = "POST";
-    request.idempotent = false;
-    request.url = receiver.url;
-    request.body = body;
-    request.timeout = std::min(receiver.timeout, give_up - now);
-    request.accept_compressed = false;
-    request.headers = {{"Content-Type", "application/json"},
-                       {"User-Agent", "kanaryad"},
-                       {"X-Kanarya-Event", event},
-                       {"X-Kanarya-Delivery", absl::StrCat(delivery.id)}};
-    if (!receiver.secret.empty()) {
-      for (auto& header : SignatureHeaders(receiver.secret, body, absl::Now())) {
-        request.headers.push_back(std::move(header));
-      }
-    }
-    absl::StatusOr<http::HttpResponse> response = delivery.client->Perform(request);
-    {
-      absl::MutexLock lock(&mutex_);
-      ++stats_.attempts;
-    }
-    if (response.ok() && response->status >= 200 && response->status < 300) {
-      Log(LogLevel::kDebug, absl::StrCat("notification delivered in ", attempt, " attempt(s)"),
-          Fields(n, receiver));
-      return true;
-    }
-    // The status code only: curl's messages can carry the URL.
-    last_error = response.ok() ? absl::StrCat("HTTP ", response->status)
-                               : absl::StatusCodeToString(response.status().code());
-    if (response.ok() && !Retryable(response->status)) break;
-    if (attempt >= receiver.max_attempts || absl::Now() + backoff >= give_up) break;
-    if (!Backoff(backoff)) break;
-    backoff = std::min(backoff * 2, receiver.max_backoff);
+  ++delivery.attempts;
+  http::HttpRequest request;
+  request.method = "POST";
+  request.idempotent = false;
+  request.url = receiver.url;
+  request.body = body;
+  request.timeout = std::min(receiver.timeout, give_up - now);
+  request.accept_compressed = false;
+  request.headers = {{"Content-Type", "application/json"},
+                     {"User-Agent", "kanaryad"},
+                     {"X-Kanarya-Event", event},
+                     {"X-Kanarya-Delivery", absl::StrCat(delivery.id)}};
+  if (!receiver.secret.empty()) {
+    http::Headers signature =
+        delivery.rollout_hook
+            ? HookSignatureHeaders(receiver.secret, n.rollout.spec().target().namespace_(),
+                                   n.rollout.name(), body, absl::Now())
+            : SignatureHeaders(receiver.secret, body, absl::Now());
+    for (auto& header : signature) request.headers.push_back(std::move(header));
   }
-  Log(LogLevel::kWarning,
-      absl::StrCat("notification not delivered after ", attempt, " attempt(s) in ",
-                   absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))),
-                   ": ", last_error.empty() ? "no attempt in time" : last_error),
-      Fields(n, receiver));
-  return false;
+  absl::StatusOr<http::HttpResponse> response = delivery.client->Perform(request);
+  {
+    absl::MutexLock lock(&mutex_);
+    ++stats_.attempts;
+  }
+  if (response.ok() && response->status >= 200 && response->status < 300) {
+    Log(LogLevel::kDebug,
+        absl::StrCat("notification delivered in ", delivery.attempts, " attempt(s)"),
+        Fields(n, receiver));
+    return Outcome::kDelivered;
+  }
+  // The status code only: curl's messages can carry the URL.
+  delivery.last_error = response.ok() ? absl::StrCat("HTTP ", response->status)
+                                      : absl::StatusCodeToString(response.status().code());
+  if (response.ok() && !Retryable(response->status)) return Outcome::kFailed;
+  if (delivery.attempts >= receiver.max_attempts) return Outcome::kFailed;
+  if (absl::Now() + delivery.backoff >= give_up) return Outcome::kFailed;
+  return Outcome::kRetry;
 }
 
-bool Notifier::Backoff(absl::Duration backoff) {
-  const absl::Time until = absl::Now() + backoff;
-  absl::MutexLock lock(&mutex_);
-  while (!stopping_ && !changed_.WaitWithDeadline(&mutex_, until)) {
-  }
-  return !stopping_;
+void Notifier::LogFailure(const Delivery& delivery) const {
+  const absl::Duration took =
+      delivery.attempts == 0 ? absl::ZeroDuration() : absl::Now() - delivery.start;
+  Log(LogLevel::kWarning,
+      absl::StrCat("notification not delivered after ", delivery.attempts, " attempt(s) in ",
+                   absl::FormatDuration(absl::Trunc(took, absl::Milliseconds(1))), ": ",
+                   delivery.last_error.empty() ? "no attempt in time" : delivery.last_error),
+      Fields(*delivery.notification, *delivery.receiver));
 }
 
 NotifierStats Notifier::stats() const {
@@ -217,8 +246,11 @@ NotifierStats Notifier::stats() const {
 
 bool Notifier::WaitIdle(absl::Time deadline) {
   absl::MutexLock lock(&mutex_);
-  while (!queue_.empty() || in_flight_ > 0) {
-    if (changed_.WaitWithDeadline(&mutex_, deadline)) return queue_.empty() && in_flight_ == 0;
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return queue_.empty() && retries_.empty() && in_flight_ == 0;
+  };
+  while (!idle()) {
+    if (changed_.WaitWithDeadline(&mutex_, deadline)) return idle();
   }
   return true;
 }

@@ -4,15 +4,18 @@
 // counted and logged). Worker threads of the notifier POST each one in the
 // receiver's format, signed when the receiver has a secret, retrying
 // transport errors, 408, 425, 429 and 5xx answers with exponential backoff,
-// bounded in attempts and in total time. Logs name the receiver, never its
-// URL (a Slack or Teams URL is a credential) nor its secret.
-// Thread-safe. The destructor stops the workers: an attempt in flight ends
-// within its timeout; what is still queued is counted as dropped.
+// bounded in attempts and in total time. A worker sends one attempt at a
+// time: a delivery that waits for its retry waits in the queue with its due
+// time, never in a worker, so a receiver that is down delays no other. Logs name the receiver,
+// never its URL (a Slack or Teams URL is a credential) nor its secret. Thread-safe. The destructor
+// stops the workers: an attempt in flight ends within its timeout; what is still queued is counted
+// as dropped.
 #ifndef KANARYA_DAEMON_NOTIFY_NOTIFIER_H_
 #define KANARYA_DAEMON_NOTIFY_NOTIFIER_H_
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -88,18 +91,29 @@ class Notifier {
     http::HttpClient* client = nullptr;
     std::shared_ptr<const Notification> notification;
     std::optional<v1::Webhook> post_rollout;  // set: the hook's body, not the notification's
+    bool rollout_hook = false;  // one of the rollout's own webhooks (HookSignatureHeaders)
     int64_t id = 0;
+    // Its retries so far: attempts sent, when the first started, the next
+    // backoff, and the last failure.
+    int attempts = 0;
+    absl::Time start = absl::InfinitePast();
+    absl::Duration backoff;
+    std::string last_error;
   };
+  // What one attempt came to.
+  enum class Outcome { kDelivered, kRetry, kFailed };
 
   static std::vector<Target> MakeTargets(std::vector<Receiver> receivers);
   // A receiver for a webhook of the rollout's spec.
   Receiver FromHook(const v1::Rollout& rollout, const v1::Webhook& hook) const;
   void Enqueue(Delivery delivery) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Work() ABSL_LOCKS_EXCLUDED(mutex_);
-  // Sends with retries; true when a 2xx answer came.
-  bool Deliver(const Delivery& delivery) ABSL_LOCKS_EXCLUDED(mutex_);
-  // Waits `backoff` unless the notifier stops first (then false).
-  bool Backoff(absl::Duration backoff) ABSL_LOCKS_EXCLUDED(mutex_);
+  // The next delivery to attempt (a retry that is due first), waiting for
+  // one; nullopt when the notifier stops.
+  std::optional<Delivery> Next() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Sends one attempt; on kRetry `delivery.backoff` is the wait before the next.
+  Outcome Attempt(Delivery& delivery) ABSL_LOCKS_EXCLUDED(mutex_);
+  void LogFailure(const Delivery& delivery) const;
 
   const std::vector<Target> receivers_;
   const NotifierOptions options_;
@@ -107,7 +121,8 @@ class Notifier {
 
   mutable absl::Mutex mutex_;
   absl::CondVar changed_;
-  std::deque<Delivery> queue_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Delivery> queue_ ABSL_GUARDED_BY(mutex_);                   // first attempts, in order
+  std::multimap<absl::Time, Delivery> retries_ ABSL_GUARDED_BY(mutex_);  // by due time
   int in_flight_ ABSL_GUARDED_BY(mutex_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   int64_t next_id_ ABSL_GUARDED_BY(mutex_) = 1;

@@ -13,6 +13,8 @@ namespace {
 using engine::HookPoint;
 using engine::HookVerdict;
 
+// A hook that keeps erring is asked at most every 2^5 = 32 checks (ticks).
+constexpr int kLongestBackoffExponent = 5;
 constexpr size_t kRememberedHooks = 4096;  // beyond it, hooks unused for an hour are forgotten
 
 bool AtPoint(v1::WebhookType type, HookPoint point) {
@@ -64,6 +66,7 @@ HookVerdict WebhookGates::Check(const v1::Rollout& rollout, HookPoint point) {
   absl::MutexLock lock(&mutex_);
   if (hooks_.size() > kRememberedHooks) Forget();
   std::string waiting;
+  std::vector<HookState*> passes;
   for (const v1::Webhook& hook : rollout.spec().webhooks()) {
     if (!AtPoint(hook.type(), point)) continue;
     HookState& state = hooks_[KeyOf(rollout, hook)];
@@ -76,7 +79,10 @@ HookVerdict WebhookGates::Check(const v1::Rollout& rollout, HookPoint point) {
       Ask(KeyOf(rollout, hook), state, rollout, hook);
       continue;
     }
-    if (state.passed) continue;
+    if (state.passed) {
+      passes.push_back(&state);
+      continue;
+    }
     if (hook.type() == v1::WEBHOOK_TYPE_PRE_ROLLOUT &&
         state.failures >= options_.pre_rollout_failures) {
       return {HookVerdict::Kind::kFail, absl::StrCat(Describe(hook), " failed ", state.failures,
@@ -88,15 +94,32 @@ HookVerdict WebhookGates::Check(const v1::Rollout& rollout, HookPoint point) {
           absl::StrCat("waiting for ", Describe(hook), " to answer 2xx (last: ", state.last, ")");
     }
   }
-  if (waiting.empty()) return {};
-  return {HookVerdict::Kind::kWait, std::move(waiting)};
+  if (!waiting.empty()) return {HookVerdict::Kind::kWait, std::move(waiting)};
+  for (HookState* pass : passes) pass->passed = false;  // used by the move they allow
+  return {};
+}
+
+void WebhookGates::Withdraw(const v1::Rollout& rollout, HookPoint point) {
+  absl::MutexLock lock(&mutex_);
+  for (const v1::Webhook& hook : rollout.spec().webhooks()) {
+    if (!AtPoint(hook.type(), point)) continue;
+    const auto it = hooks_.find(KeyOf(rollout, hook));
+    if (it == hooks_.end()) continue;
+    it->second.passed = false;
+    ++it->second.generation;
+  }
 }
 
 void WebhookGates::Ask(const std::string& key, HookState& state, const v1::Rollout& rollout,
                        const v1::Webhook& hook) {
   if (state.in_flight || stopping_ || queue_.size() >= options_.queue_capacity) return;
+  if (state.checks_to_skip > 0) {
+    --state.checks_to_skip;
+    return;
+  }
   state.in_flight = true;
-  queue_.push_back({key, hook.url(), RenderHookBody(rollout, hook, absl::Now()),
+  queue_.push_back({key, state.generation, rollout.spec().target().namespace_(), rollout.name(),
+                    hook.url(), RenderHookBody(rollout, hook, absl::Now()),
                     hook.has_timeout() ? absl::Seconds(hook.timeout().seconds()) +
                                              absl::Nanoseconds(hook.timeout().nanos())
                                        : options_.default_timeout});
@@ -130,7 +153,8 @@ void WebhookGates::Work() {
     request.accept_compressed = false;
     request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "kanaryad"}};
     if (!options_.secret.empty()) {
-      for (auto& header : SignatureHeaders(options_.secret, call.body, absl::Now())) {
+      for (auto& header : HookSignatureHeaders(options_.secret, call.namespace_name,
+                                               call.rollout_name, call.body, absl::Now())) {
         request.headers.push_back(std::move(header));
       }
     }
@@ -140,16 +164,27 @@ void WebhookGates::Work() {
     ++sent_;
     HookState& state = hooks_[call.key];
     state.in_flight = false;
-    // The status code only: curl's messages can carry the URL.
-    state.last = response.ok() ? absl::StrCat("HTTP ", response->status)
-                               : absl::StatusCodeToString(response.status().code());
-    if (response.ok() && response->status >= 200 && response->status < 300) {
-      state.passed = true;
-      state.failures = 0;
-    } else {
-      ++state.failures;
-    }
+    if (state.generation == call.generation) Record(state, response);
     changed_.SignalAll();
+  }
+}
+
+void WebhookGates::Record(HookState& state, const absl::StatusOr<http::HttpResponse>& response) {
+  // The status code only: curl's messages can carry the URL.
+  state.last = response.ok() ? absl::StrCat("HTTP ", response->status)
+                             : absl::StatusCodeToString(response.status().code());
+  const int status = response.ok() ? response->status : 0;
+  if (status >= 200 && status < 300) {
+    state.passed = true;
+    state.failures = 0;
+  } else {
+    ++state.failures;
+  }
+  if (status == 0 || status == 429 || status >= 500) {
+    ++state.errors;
+    state.checks_to_skip = (1 << std::min(state.errors - 1, kLongestBackoffExponent)) - 1;
+  } else {
+    state.errors = 0;
   }
 }
 

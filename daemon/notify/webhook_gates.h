@@ -3,9 +3,13 @@
 // the point that has not settled and is not being asked already, queues a
 // request that the gates' threads send (one in flight per hook, a bounded
 // queue): the engine's thread never waits on a hook. A pre-rollout or
-// confirm hook that answered 2xx stays passed for its rollout attempt (and
-// step, for confirm-traffic-increase); a rollback hook's 2xx stands for the
-// attempt. Requests are signed as notifications when a secret is given.
+// confirm hook's 2xx is a pass for one move: the verdict kProceed that rests
+// on it uses it up, and Withdraw drops it (the engine asks gates only when
+// the step could move); a rollback hook's 2xx stands for the attempt. A hook
+// that errs (no answer, 429, 5xx) is asked again only after a backoff of
+// 1, 2, 4 ... up to 32 checks (ticks); a 4xx is an answer and is polled on.
+// Requests are signed when a secret is given, the rollout's namespace and
+// name with the body (HookSignatureHeaders).
 // Reasons name the hook and its last answer, never its URL.
 // Thread-safe; the destructor waits for the requests in flight (each within
 // its timeout) and drops the queued ones.
@@ -45,6 +49,8 @@ class WebhookGates final : public engine::HookGates {
 
   engine::HookVerdict Check(const v1::Rollout& rollout, engine::HookPoint point) override
       ABSL_LOCKS_EXCLUDED(mutex_);
+  void Withdraw(const v1::Rollout& rollout, engine::HookPoint point) override
+      ABSL_LOCKS_EXCLUDED(mutex_);
 
   // Blocks until no request is queued or in flight (true) or `deadline`.
   bool WaitIdle(absl::Time deadline) ABSL_LOCKS_EXCLUDED(mutex_);
@@ -53,13 +59,19 @@ class WebhookGates final : public engine::HookGates {
  private:
   struct HookState {
     bool in_flight = false;
-    bool passed = false;  // answered 2xx
-    int failures = 0;     // consecutive other answers
+    bool passed = false;     // answered 2xx, not yet used by a move
+    int failures = 0;        // consecutive other answers
+    int errors = 0;          // consecutive errors (no answer, 429, 5xx)
+    int checks_to_skip = 0;  // the backoff after an error, in checks
+    int64_t generation = 0;  // a Withdraw makes the answers in flight moot
     std::string last = "no answer yet";
     absl::Time used;  // last checked (real time), for forgetting old rollouts
   };
   struct Call {
     std::string key;
+    int64_t generation = 0;
+    std::string namespace_name;  // the rollout's, signed with the body
+    std::string rollout_name;
     std::string url;
     std::string body;
     absl::Duration timeout;
@@ -68,6 +80,8 @@ class WebhookGates final : public engine::HookGates {
   // Starts a request for the hook unless one is in flight or the queue is full.
   void Ask(const std::string& key, HookState& state, const v1::Rollout& rollout,
            const v1::Webhook& hook) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // A hook's answer to its request: passed or not, and the backoff.
+  static void Record(HookState& state, const absl::StatusOr<http::HttpResponse>& response);
   void Forget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Work() ABSL_LOCKS_EXCLUDED(mutex_);
 

@@ -45,6 +45,7 @@ class Hook {
           return ScriptedAnswer{.status = open_ ? 200 : closed_status};
         }) {}
   void Open() { open_ = true; }
+  void Close() { open_ = false; }
   std::string url() const { return server_.url() + "/hook"; }
   int requests() const { return server_.requests(); }
   ScriptedRequest last() {
@@ -140,6 +141,86 @@ TEST(WebhookGatesTest, ConfirmTrafficIncreaseHoldsTheStepUntilTheHookSaysYes) {
   EXPECT_THAT(g.h.mesh.writes(), ElementsAre(Set(10), Set(50), kPromote));
 }
 
+TEST(WebhookGatesTest, AGateIsAskedWhenTheStepCouldMoveNotBefore) {
+  Hook hook;
+  hook.Open();  // a release window open at first...
+  GatedHarness g;
+  const std::string name =
+      *g.h.Start(WithHook(v1::WEBHOOK_TYPE_CONFIRM_TRAFFIC_INCREASE, "release-window", hook.url()));
+  // ...while step 1 cannot move yet (its minimum duration is a minute)...
+  EXPECT_EQ(g.DriveFor(name, absl::Seconds(30)).status().step_index(), 0);
+  EXPECT_EQ(hook.requests(), 0);
+  // ...and closed by the time it could: the step holds.
+  hook.Close();
+  const v1::Rollout waiting = g.DriveFor(name, absl::Minutes(30));
+  EXPECT_EQ(waiting.status().phase(), v1::PHASE_PROGRESSING);
+  EXPECT_EQ(waiting.status().step_index(), 0);
+  EXPECT_THAT(waiting.status().reason(), HasSubstr("(last: HTTP 403)"));
+  EXPECT_THAT(g.h.mesh.writes(), ElementsAre(Set(10)));
+}
+
+// The gates alone, as the engine calls them for a rollout at its last step.
+v1::Rollout RolloutWithGate(const std::string& url) {
+  v1::Rollout rollout;
+  rollout.set_name("shop/reviews");
+  *rollout.mutable_spec() = WithHook(v1::WEBHOOK_TYPE_CONFIRM_PROMOTION, "release-train", url);
+  rollout.mutable_status()->set_phase(v1::PHASE_PROGRESSING);
+  rollout.mutable_status()->set_step_index(1);
+  return rollout;
+}
+
+engine::HookVerdict::Kind Settled(WebhookGates& gates, const v1::Rollout& rollout) {
+  EXPECT_TRUE(gates.WaitIdle(absl::Now() + absl::Seconds(20)));
+  return gates.Check(rollout, engine::HookPoint::kPromotion).kind;
+}
+
+TEST(WebhookGatesTest, APassIsUsedByTheMoveItAllows) {
+  using Kind = engine::HookVerdict::Kind;
+  Hook hook;
+  hook.Open();
+  WebhookGates gates;
+  const v1::Rollout rollout = RolloutWithGate(hook.url());
+  EXPECT_EQ(gates.Check(rollout, engine::HookPoint::kPromotion).kind, Kind::kWait);
+  EXPECT_EQ(Settled(gates, rollout), Kind::kProceed);
+  // That yes is spent: the next move waits for a new answer, which is no.
+  hook.Close();
+  EXPECT_EQ(gates.Check(rollout, engine::HookPoint::kPromotion).kind, Kind::kWait);
+  EXPECT_EQ(Settled(gates, rollout), Kind::kWait);
+  // Three calls: the yes, the no, and the one the last check asked for.
+  EXPECT_TRUE(gates.WaitIdle(absl::Now() + absl::Seconds(20)));
+  EXPECT_EQ(hook.requests(), 3);
+}
+
+TEST(WebhookGatesTest, AWithdrawnPassDoesNotCount) {
+  using Kind = engine::HookVerdict::Kind;
+  Hook hook;
+  hook.Open();
+  WebhookGates gates;
+  const v1::Rollout rollout = RolloutWithGate(hook.url());
+  EXPECT_EQ(gates.Check(rollout, engine::HookPoint::kPromotion).kind, Kind::kWait);
+  EXPECT_TRUE(gates.WaitIdle(absl::Now() + absl::Seconds(20)));
+  // The move could not happen after all (say, the evidence went stale).
+  gates.Withdraw(rollout, engine::HookPoint::kPromotion);
+  hook.Close();
+  EXPECT_EQ(gates.Check(rollout, engine::HookPoint::kPromotion).kind, Kind::kWait);
+  EXPECT_EQ(Settled(gates, rollout), Kind::kWait);
+}
+
+TEST(WebhookGatesTest, AnErringHookIsAskedWithBackoff) {
+  Hook hook(503);  // a rollback hook whose receiver is down
+  GatedHarness g;
+  v1::RolloutSpec spec = WithHook(v1::WEBHOOK_TYPE_ROLLBACK, "kill-switch", hook.url());
+  spec.mutable_steps()->mutable_min_step_duration()->set_seconds(1800);  // still running
+  spec.mutable_steps()->mutable_max_step_duration()->set_seconds(3600);
+  const std::string name = *g.h.Start(spec);
+  const v1::Rollout running = g.DriveFor(name, absl::Seconds(600));
+  EXPECT_EQ(running.status().phase(), v1::PHASE_PROGRESSING);
+  // About 60 ticks; asked at checks 1, 2, 4, 8, 16, 32 (not 60 times).
+  EXPECT_GE(running.status().ticks(), 50);
+  EXPECT_GE(hook.requests(), 5);
+  EXPECT_LE(hook.requests(), 7);
+}
+
 TEST(WebhookGatesTest, TheRequestDescribesTheRolloutAndIsSigned) {
   Hook hook;
   GatedHarness g;
@@ -160,9 +241,14 @@ TEST(WebhookGatesTest, TheRequestDescribesTheRolloutAndIsSigned) {
   EXPECT_EQ(body["rollout"]["namespace"], "shop");
   EXPECT_EQ(body["rollout"]["phase"], "PROGRESSING");
   EXPECT_EQ(body["rollout"]["step"], 2);  // asked while the last step runs
+  // The namespace and the rollout are signed with the body: a receiver that
+  // serves one team checks X-Kanarya-Namespace and the signature over it.
   const std::string timestamp = request.headers.find("X-Kanarya-Timestamp")->second;
-  EXPECT_EQ(request.headers.find("X-Kanarya-Signature")->second,
-            "sha256=" + HmacSha256Hex("hook-key", timestamp + "." + request.body));
+  EXPECT_EQ(request.headers.find("X-Kanarya-Namespace")->second, "shop");
+  EXPECT_EQ(request.headers.find("X-Kanarya-Rollout")->second, name);
+  EXPECT_EQ(
+      request.headers.find("X-Kanarya-Signature")->second,
+      "sha256=" + HmacSha256Hex("hook-key", timestamp + ".shop." + name + "." + request.body));
 }
 
 TEST(WebhookGatesTest, ARegressionWhileWaitingForPromotionRollsBack) {

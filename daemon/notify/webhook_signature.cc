@@ -27,4 +27,16 @@ http::Headers SignatureHeaders(absl::string_view secret, absl::string_view body,
            absl::StrCat("sha256=", HmacSha256Hex(secret, absl::StrCat(timestamp, ".", body)))}};
 }
 
+http::Headers HookSignatureHeaders(absl::string_view secret, absl::string_view namespace_name,
+                                   absl::string_view rollout_name, absl::string_view body,
+                                   absl::Time now) {
+  const std::string timestamp = absl::StrCat(absl::ToUnixSeconds(now));
+  const std::string signed_text =
+      absl::StrCat(timestamp, ".", namespace_name, ".", rollout_name, ".", body);
+  return {{kTimestampHeader, timestamp},
+          {kNamespaceHeader, std::string(namespace_name)},
+          {kRolloutHeader, std::string(rollout_name)},
+          {kSignatureHeader, absl::StrCat("sha256=", HmacSha256Hex(secret, signed_text))}};
+}
+
 }  // namespace kanarya::notify

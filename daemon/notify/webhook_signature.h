@@ -24,6 +24,18 @@ std::string HmacSha256Hex(absl::string_view key, absl::string_view message);
 // X-Kanarya-Signature: sha256=HEX of HMAC(secret, "SECONDS.BODY").
 http::Headers SignatureHeaders(absl::string_view secret, absl::string_view body, absl::Time now);
 
+inline constexpr char kNamespaceHeader[] = "X-Kanarya-Namespace";
+inline constexpr char kRolloutHeader[] = "X-Kanarya-Rollout";
+
+// A call to a rollout's own webhook (signed with the daemon's hook secret,
+// which every team's receivers share): the rollout's namespace and name in
+// their own headers and in the signed text, "SECONDS.NAMESPACE.NAME.BODY",
+// so that a receiver can refuse calls for rollouts outside the namespaces
+// it serves however the body is parsed.
+http::Headers HookSignatureHeaders(absl::string_view secret, absl::string_view namespace_name,
+                                   absl::string_view rollout_name, absl::string_view body,
+                                   absl::Time now);
+
 }  // namespace kanarya::notify
 
 #endif  // KANARYA_DAEMON_NOTIFY_WEBHOOK_SIGNATURE_H_

@@ -9,6 +9,7 @@
 #include "daemon/spec/metric_source_validation.h"
 #include "daemon/spec/problems.h"
 #include "daemon/spec/rollout_plan.h"
+#include "daemon/spec/webhook_hosts.h"
 
 namespace kanarya::spec {
 namespace {
@@ -292,7 +293,8 @@ bool IsHttpUrl(std::string_view url) {
   return true;
 }
 
-void ValidateWebhooks(const v1::RolloutSpec& spec, Problems& problems) {
+void ValidateWebhooks(const v1::RolloutSpec& spec, const std::set<std::string>& allowed_hosts,
+                      Problems& problems) {
   if (spec.webhooks_size() > kMaxWebhooks) {
     problems.Add("webhooks",
                  absl::StrCat("at most ", kMaxWebhooks, ", got ", spec.webhooks_size()));
@@ -313,7 +315,14 @@ void ValidateWebhooks(const v1::RolloutSpec& spec, Problems& problems) {
       CheckEnum(path + ".type", hook.type(), v1::WebhookType_IsValid, problems);
     }
     // The URL is not quoted back: it may carry a token.
-    if (!IsHttpUrl(hook.url())) problems.Add(path + ".url", "must be an http or https URL");
+    if (!IsHttpUrl(hook.url())) {
+      problems.Add(path + ".url", "must be an http or https URL");
+    } else if (!allowed_hosts.empty() && !HostAllowed(HostOfUrl(hook.url()), allowed_hosts)) {
+      // The host alone is no credential (the API shows it too).
+      problems.Add(path + ".url",
+                   absl::StrCat("host \"", HostOfUrl(hook.url()),
+                                "\" is not in the daemon's notifications.allowed_hook_hosts"));
+    }
     if (CheckDuration(path + ".timeout", hook.has_timeout(), hook.timeout(), absl::Milliseconds(1),
                       problems) &&
         hook.has_timeout() && FromProto(hook.timeout()) > absl::Minutes(1)) {
@@ -339,7 +348,8 @@ void ValidateWebhooks(const v1::RolloutSpec& spec, Problems& problems) {
 }  // namespace
 
 absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
-                                 const std::set<std::string>& provider_names) {
+                                 const std::set<std::string>& provider_names,
+                                 const std::set<std::string>& allowed_hook_hosts) {
   Problems problems;
   ValidateTarget(spec.target(), problems);
   ValidateRevision(spec.revision(), problems);
@@ -351,7 +361,7 @@ absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
   CheckEnum("on_failure", spec.on_failure(), v1::FailureAction_IsValid, problems);
   CheckEnum("promotion", spec.promotion(), v1::PromotionStrategy_IsValid, problems);
   ValidateTiming(spec, steps_ok, problems);
-  ValidateWebhooks(spec, problems);
+  ValidateWebhooks(spec, allowed_hook_hosts, problems);
   return problems.ToStatus();
 }
 

@@ -14,8 +14,10 @@
 namespace kanarya::spec {
 
 // provider_names: the providers the daemon has configured; empty = accept any name.
+// allowed_hook_hosts: the hosts webhooks may call (webhook_hosts.h); empty = any host.
 absl::Status ValidateRolloutSpec(const v1::RolloutSpec& spec,
-                                 const std::set<std::string>& provider_names);
+                                 const std::set<std::string>& provider_names,
+                                 const std::set<std::string>& allowed_hook_hosts = {});
 
 }  // namespace kanarya::spec
 

@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "daemon/spec/spec_test_util.h"
+#include "daemon/spec/webhook_hosts.h"
 
 namespace kanarya::spec {
 namespace {
@@ -417,6 +420,46 @@ TEST(RolloutValidationTest, WebhooksAreChecked) {
             "webhooks[1].type: unknown value 42; "
             "webhooks[1].url: must be an http or https URL; "
             "webhooks[2].format: must be generic, slack or teams, got \"discord\"");
+}
+
+TEST(RolloutValidationTest, WebhookHostsMustBeAllowedWhenTheDaemonSaysWhich) {
+  v1::RolloutSpec spec = ValidSpec();
+  for (const std::string url :
+       {"https://gates.internal/qa", "https://user:pw@GATES.internal:8443/x?y",
+        "http://a.example.com/run", "http://169.254.169.254/latest/meta-data",
+        "https://example.com/", "https://kubernetes.default.svc/api"}) {
+    v1::Webhook& hook = *spec.add_webhooks();
+    hook.set_name(absl::StrCat("hook-", spec.webhooks_size()));
+    hook.set_type(v1::WEBHOOK_TYPE_EVENT);
+    hook.set_url(url);
+  }
+  const std::set<std::string> allowed = {"gates.internal", "*.example.com"};
+  const absl::Status status = ValidateRolloutSpec(spec, {}, allowed);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "webhooks[3].url: host \"169.254.169.254\" is not in the daemon's "
+            "notifications.allowed_hook_hosts; "
+            "webhooks[4].url: host \"example.com\" is not in the daemon's "
+            "notifications.allowed_hook_hosts; "
+            "webhooks[5].url: host \"kubernetes.default.svc\" is not in the daemon's "
+            "notifications.allowed_hook_hosts");
+  // Without the list, any host.
+  EXPECT_TRUE(ValidateRolloutSpec(spec, {}).ok());
+}
+
+TEST(WebhookHostsTest, HostOfUrlAndPatterns) {
+  EXPECT_EQ(HostOfUrl("https://u:p@Hooks.Slack.com:443/services/x"), "hooks.slack.com");
+  EXPECT_EQ(HostOfUrl("http://[::1]:8080/x"), "[::1]");
+  EXPECT_EQ(HostOfUrl("http://h?x=1"), "h");
+  EXPECT_EQ(HostOfUrl("no scheme"), "");
+  EXPECT_TRUE(IsHostPattern("*.example.com"));
+  EXPECT_TRUE(IsHostPattern("gates.internal"));
+  EXPECT_FALSE(IsHostPattern("*."));
+  EXPECT_FALSE(IsHostPattern("Gates.internal"));
+  EXPECT_FALSE(IsHostPattern("gates.internal:8443"));
+  EXPECT_TRUE(HostAllowed("a.b.example.com", {"*.example.com"}));
+  EXPECT_FALSE(HostAllowed("evilexample.com", {"*.example.com"}));
+  EXPECT_FALSE(HostAllowed("", {"*.example.com"}));
 }
 
 }  // namespace
