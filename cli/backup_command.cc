@@ -92,7 +92,7 @@ int RunBackup(const ClientOptions& options, const std::string& path, absl::Durat
   auto stub = v1::BackupService::NewStub(ConnectChannel(options));
   std::unique_ptr<grpc::ClientContext> context = ContextWithDeadline(absl::Now() + timeout);
   auto stream = stub->Backup(context.get(), v1::BackupRequest());
-  v1::BackupChunk chunk;
+  v1::BackupResponse chunk;
   v1::BackupHeader header;
   bool has_header = false;
   int64_t received = 0;

@@ -97,12 +97,12 @@ TEST_F(BackupCommandTest, AnUnwritableDirectoryIsExitTwo) {
 // stopping when the client goes away.
 class ScriptedBackupService final : public v1::BackupService::Service {
  public:
-  ScriptedBackupService(std::vector<v1::BackupChunk> chunks, int repeats)
+  ScriptedBackupService(std::vector<v1::BackupResponse> chunks, int repeats)
       : chunks_(std::move(chunks)), repeats_(repeats) {}
 
   grpc::Status Backup(grpc::ServerContext* /*context*/, const v1::BackupRequest* /*request*/,
-                      grpc::ServerWriter<v1::BackupChunk>* writer) override {
-    for (const v1::BackupChunk& chunk : chunks_) {
+                      grpc::ServerWriter<v1::BackupResponse>* writer) override {
+    for (const v1::BackupResponse& chunk : chunks_) {
       if (!writer->Write(chunk)) return grpc::Status::OK;
       ++sent_;
     }
@@ -116,20 +116,20 @@ class ScriptedBackupService final : public v1::BackupService::Service {
   int sent() const { return sent_; }
 
  private:
-  const std::vector<v1::BackupChunk> chunks_;
+  const std::vector<v1::BackupResponse> chunks_;
   const int repeats_;
   std::atomic<int> sent_ = 0;
 };
 
-v1::BackupChunk HeaderChunk(int64_t size_bytes, const std::string& sha256) {
-  v1::BackupChunk chunk;
+v1::BackupResponse HeaderChunk(int64_t size_bytes, const std::string& sha256) {
+  v1::BackupResponse chunk;
   chunk.mutable_header()->set_size_bytes(size_bytes);
   chunk.mutable_header()->set_sha256(sha256);
   return chunk;
 }
 
-v1::BackupChunk DataChunk(const std::string& bytes) {
-  v1::BackupChunk chunk;
+v1::BackupResponse DataChunk(const std::string& bytes) {
+  v1::BackupResponse chunk;
   chunk.set_data(bytes);
   return chunk;
 }
@@ -160,7 +160,7 @@ class BackupStreamTest : public ::testing::Test {
 
   // Runs kanaryactl backup against a daemon sending `chunks` (then
   // `repeats` copies of the last).
-  int Backup(std::vector<v1::BackupChunk> chunks, int repeats = 0) {
+  int Backup(std::vector<v1::BackupResponse> chunks, int repeats = 0) {
     service_ = std::make_unique<ScriptedBackupService>(std::move(chunks), repeats);
     absl::StatusOr<std::unique_ptr<api::GrpcServer>> server = api::GrpcServer::Start(
         "127.0.0.1:0", {{v1::BackupService::service_full_name(), service_.get()}});

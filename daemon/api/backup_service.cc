@@ -77,7 +77,7 @@ BackupService::BackupService(std::string database_path, std::string scratch_dir,
 
 grpc::Status BackupService::Backup(grpc::ServerContext* context,
                                    const v1::BackupRequest* /*request*/,
-                                   grpc::ServerWriter<v1::BackupChunk>* writer) {
+                                   grpc::ServerWriter<v1::BackupResponse>* writer) {
   if (absl::Status alive = CheckCallAlive(*context); !alive.ok()) return ToGrpcStatus(alive);
   absl::StatusOr<auth::Identity> identity = authorizer_.Authenticate(CredentialsOf(*context));
   if (!identity.ok()) return ToGrpcStatus(identity.status());
@@ -101,7 +101,7 @@ grpc::Status BackupService::Backup(grpc::ServerContext* context,
   absl::StatusOr<v1::BackupHeader> header = taken.ok() ? Describe(*path) : taken;
   if (!header.ok()) return ToGrpcStatus(header.status());
 
-  v1::BackupChunk chunk;
+  v1::BackupResponse chunk;
   *chunk.mutable_header() = *header;
   if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
   std::ifstream file(*path, std::ios::binary);

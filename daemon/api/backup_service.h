@@ -34,7 +34,7 @@ class BackupService final : public v1::BackupService::Service {
                 const auth::Authorizer& authorizer, BackupReporter reporter = nullptr);
 
   grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
-                      grpc::ServerWriter<v1::BackupChunk>* writer) override;
+                      grpc::ServerWriter<v1::BackupResponse>* writer) override;
 
  private:
   const std::string database_path_;

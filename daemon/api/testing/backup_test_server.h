@@ -44,7 +44,7 @@ class BackupTestServer {
   grpc::Status Call(grpc::ClientContext* context, v1::BackupHeader* header = nullptr,
                     std::string* data = nullptr) {
     auto stream = stub_->Backup(context, v1::BackupRequest());
-    v1::BackupChunk chunk;
+    v1::BackupResponse chunk;
     while (stream->Read(&chunk)) {
       if (chunk.has_header() && header != nullptr) *header = chunk.header();
       if (data != nullptr) data->append(chunk.data());
