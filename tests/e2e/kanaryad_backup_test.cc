@@ -8,7 +8,6 @@
 // stored intent (a rollout the lost daemon had moved further is set back to
 // the backup's weight before it goes on); every rollout is promoted, with
 // its weight changes following the plan once each.
-#include <google/protobuf/text_format.h>
 #include <httplib.h>
 #include <sys/wait.h>
 
@@ -25,7 +24,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -55,59 +53,6 @@ const std::vector<std::string> kServices = {"checkout", "payments", "search"};
 constexpr absl::Duration kStartBudget = absl::Seconds(30);
 constexpr absl::Duration kProgressBudget = absl::Seconds(60);
 constexpr absl::Duration kFinishBudget = absl::Seconds(120);
-
-// The rollout spec: 1 s ticks, four steps of at least 4 s (the rollouts are
-// still running when the backup is taken and when it is restored).
-v1::RolloutSpec Spec(const std::string& name) {
-  std::string steps;
-  for (int weight : kPlan) absl::StrAppend(&steps, "steps { weight: ", weight, " } ");
-  const std::string text = absl::StrReplaceAll(
-      R"pb(
-        target {
-          namespace: "shop"
-          virtual_service: "$NAME"
-          route: "primary"
-          destination_rule: "$NAME"
-          stable { host: "$NAME.shop.svc.cluster.local" subset: "stable" }
-          canary { host: "$NAME.shop.svc.cluster.local" subset: "canary" }
-        }
-        revision: "v2"
-        scopes {
-          baseline { workload: "$NAME-stable" version: "stable" }
-          canary { workload: "$NAME-canary" version: "canary" }
-        }
-        steps {
-          $STEPS
-          tick_interval { seconds: 1 }
-          min_step_duration { seconds: 4 }
-          max_step_duration { seconds: 60 }
-          on_inconclusive: INCONCLUSIVE_ACTION_ADVANCE
-        }
-        analysis {
-          alpha: 0.05
-          min_ticks: 3
-          metrics {
-            name: "errors"
-            kind: METRIC_KIND_COUNT
-            direction: DIRECTION_INCREASE
-            tolerance: 0.5
-            source {
-              provider: "prometheus"
-              events_query: "sum(increase(istio_requests_total{destination_workload_namespace=\"{{namespace}}\",destination_workload=\"{{workload}}\",response_code=~\"5..\"}[10s]))"
-              total_query: "sum(increase(istio_requests_total{destination_workload_namespace=\"{{namespace}}\",destination_workload=\"{{workload}}\"}[10s]))"
-            }
-          }
-        }
-        policy { no_data_limit: 30 query_error_limit: 30 }
-        on_failure: FAILURE_ACTION_ROLLBACK
-        promotion: PROMOTION_STRATEGY_SWAP_SUBSETS
-        progress_deadline { seconds: 600 }
-      )pb",
-      {{"$NAME", name}, {"$STEPS", steps}});
-  v1::RolloutSpec spec;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
-  return spec;
-}
 
 // Runs a command line; its exit status and what it printed (stdout and stderr).
 std::pair<int, std::string> RunCommand(const std::string& command) {
@@ -274,7 +219,7 @@ TEST_F(KanaryadBackupTest, ARestoredDaemonResumesEveryRolloutAtItsStoredIntent) 
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     v1::CreateRolloutRequest request;
-    *request.mutable_spec() = Spec(s);
+    *request.mutable_spec() = ServiceRolloutSpec(s, "v2", kPlan, absl::Seconds(4));
     request.set_reason("backup test");
     v1::CreateRolloutResponse response;
     const grpc::Status created = v1::RolloutService::NewStub(daemon_->channel())

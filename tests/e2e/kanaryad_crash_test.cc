@@ -7,7 +7,6 @@
 // 100/0); the stored WEIGHT_CHANGED events follow the plan with no step
 // repeated or skipped; and the weights seen in the VirtualServices never go
 // back except on rollback or the final promotion.
-#include <google/protobuf/text_format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,7 +18,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -57,59 +55,6 @@ const std::vector<Service> kServices = {{"checkout", true}, {"payments", true}, 
 
 int LiveCanaryWeight(lab::KubeApiEmulator& api, const std::string& name) {
   return e2e::LiveCanaryWeight(api, kNamespace, name);
-}
-
-// The rollout spec in protobuf text: 1 s ticks, four steps of at least 2 s,
-// the error ratio compared over the last 10 s of scraped counters.
-v1::RolloutSpec Spec(const Service& service, const std::string& revision) {
-  std::string steps;
-  for (int weight : kPlan) absl::StrAppend(&steps, "steps { weight: ", weight, " } ");
-  const std::string text = absl::StrReplaceAll(
-      R"pb(
-        target {
-          namespace: "shop"
-          virtual_service: "$NAME"
-          route: "primary"
-          destination_rule: "$NAME"
-          stable { host: "$NAME.shop.svc.cluster.local" subset: "stable" }
-          canary { host: "$NAME.shop.svc.cluster.local" subset: "canary" }
-        }
-        revision: "$REVISION"
-        scopes {
-          baseline { workload: "$NAME-stable" version: "stable" }
-          canary { workload: "$NAME-canary" version: "canary" }
-        }
-        steps {
-          $STEPS
-          tick_interval { seconds: 1 }
-          min_step_duration { seconds: 2 }
-          max_step_duration { seconds: 60 }
-          on_inconclusive: INCONCLUSIVE_ACTION_ADVANCE
-        }
-        analysis {
-          alpha: 0.05
-          min_ticks: 3
-          metrics {
-            name: "errors"
-            kind: METRIC_KIND_COUNT
-            direction: DIRECTION_INCREASE
-            tolerance: 0.5
-            source {
-              provider: "prometheus"
-              events_query: "sum(increase(istio_requests_total{destination_workload_namespace=\"{{namespace}}\",destination_workload=\"{{workload}}\",response_code=~\"5..\"}[10s]))"
-              total_query: "sum(increase(istio_requests_total{destination_workload_namespace=\"{{namespace}}\",destination_workload=\"{{workload}}\"}[10s]))"
-            }
-          }
-        }
-        policy { no_data_limit: 30 query_error_limit: 30 }
-        on_failure: FAILURE_ACTION_ROLLBACK
-        promotion: PROMOTION_STRATEGY_SWAP_SUBSETS
-        progress_deadline { seconds: 600 }
-      )pb",
-      {{"$NAME", service.name}, {"$REVISION", revision}, {"$STEPS", steps}});
-  v1::RolloutSpec spec;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &spec)) << text;
-  return spec;
 }
 
 // Samples every VirtualService's canary weight every few milliseconds and
@@ -265,7 +210,8 @@ TEST_F(KanaryadCrashTest, ResumesEveryRolloutExactlyAfterKillsAtRandomInstants) 
       grpc::ClientContext context;
       context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       v1::CreateRolloutRequest request;
-      *request.mutable_spec() = Spec(s, absl::StrCat("r", rounds));
+      *request.mutable_spec() =
+          ServiceRolloutSpec(s.name, absl::StrCat("r", rounds), kPlan, absl::Seconds(2));
       request.set_reason("crash test");
       v1::CreateRolloutResponse response;
       const grpc::Status created = world_->Stub()->CreateRollout(&context, request, &response);
